@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+// tickforge: out-of-core tick data → bars, features and targets.
+import PackageDescription
+
+let package = Package(
+    name: "tickforge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tickforge", targets: ["tickforge"]),
+        .library(name: "TickPipeline", targets: ["TickPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The system libraries. Only TickIO imports them (one Swift module owns each C library).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Value types: timestamps, fixed-point decimals, columns, errors. No I/O.
+        .target(name: "TickCore"),
+        // Byte sources (plain, gzip, zstd), zstd frames, atomic files, syscalls that retry EINTR.
+        .target(name: "TickIO", dependencies: ["TickCore", "CZstd", "CZlib"]),
+        // Streaming tokenizer, number/time parsers, layout detection.
+        .target(name: "TickCSV", dependencies: ["TickCore"]),
+        // Bars, rolling windows, quote state, targets: pure transforms.
+        .target(name: "TickFeatures", dependencies: ["TickCore"]),
+        // Work pool, stages, writers, the commands' library side.
+        .target(name: "TickPipeline", dependencies: ["TickCore", "TickIO", "TickCSV", "TickFeatures"]),
+        .executableTarget(
+            name: "tickforge",
+            dependencies: ["TickPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "TickCSVTests", dependencies: ["TickCSV", "TickCore"]),
+        .testTarget(name: "TickFeaturesTests", dependencies: ["TickFeatures", "TickCore"]),
+        .testTarget(name: "TickPipelineTests", dependencies: ["TickPipeline", "TickIO", "TickCSV", "TickFeatures", "tickforge"]),
+
+        .executableTarget(
+            name: "TickBenchmarks",
+            dependencies: [
+                "TickCSV", "TickCore", "TickFeatures", "TickPipeline",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/TickBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

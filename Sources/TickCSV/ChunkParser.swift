@@ -1,0 +1,220 @@
+import TickCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A bad row found while parsing a chunk, located relative to the chunk.
+public struct RowProblem: Sendable, Equatable {
+    /// 0-based line index within the chunk.
+    public var lineInChunk: Int
+    /// Byte offset of the line start within the chunk.
+    public var lineStart: Int
+    /// 1-based column, when one column is at fault.
+    public var column: Int?
+    public var reason: String
+    /// The raw line, without its line end.
+    public var text: [UInt8]
+
+    public init(lineInChunk: Int, lineStart: Int, column: Int?, reason: String, text: [UInt8]) {
+        self.lineInChunk = lineInChunk; self.lineStart = lineStart; self.column = column
+        self.reason = reason; self.text = text
+    }
+}
+
+/// The rows of one chunk in columns, with what is needed to locate any of them later.
+public struct ParsedChunk: Sendable {
+    public var trades = TradeColumns()
+    public var quotes = QuoteColumns()
+    /// Byte offset within the chunk of the start of each parsed row (for error messages).
+    public var rowStart: [UInt32] = []
+    /// Rows the parser rejected, in file order.
+    public var problems: [RowProblem] = []
+    /// Number of lines in the chunk (every line ends with `\n` except perhaps the file's last).
+    public var lineCount = 0
+    /// The chunk's bytes, kept until the ordered consumer is done so that a row found bad later
+    /// (out of order, duplicate) can be quoted exactly.
+    public var bytes: [UInt8] = []
+    /// Byte offset of the chunk in the input, set by the reader.
+    public var byteOffset: Int64 = 0
+
+    public var rowCount: Int { rowStart.count }
+
+    /// The raw text of the line starting at `start`.
+    public func line(at start: Int) -> ArraySlice<UInt8> {
+        var end = start
+        while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return bytes[start..<end]
+    }
+
+    /// 0-based line index within the chunk of the line starting at `start`.
+    public func lineIndex(at start: Int) -> Int {
+        var count = 0
+        for i in 0..<start where bytes[i] == UInt8(ascii: "\n") { count += 1 }
+        return count
+    }
+}
+
+/// Parses chunks of whole lines into columns. Pure and thread-safe: each worker of the pool
+/// calls `parse` on its own chunk.
+public struct ChunkParser: Sendable {
+    public let layout: Layout
+
+    public init(layout: Layout) { self.layout = layout }
+
+    /// Parses `bytes`, a run of whole lines. `skipFirstLine` drops the header of a file's first
+    /// chunk; a UTF-8 byte-order mark at the start of the first chunk is skipped by the caller.
+    public func parse(_ bytes: [UInt8], skipFirstLine: Bool) -> ParsedChunk {
+        var out = ParsedChunk()
+        let estimatedRows = bytes.count / 48 + 16
+        switch layout.kind {
+        case .trades: out.trades.reserve(estimatedRows, withIds: layout.hasIds)
+        case .quotes: out.quotes.reserve(estimatedRows, withIds: layout.hasIds)
+        }
+        out.rowStart.reserveCapacity(estimatedRows)
+        bytes.withUnsafeBufferPointer { buffer in
+            parseLines(buffer, skipFirstLine: skipFirstLine, into: &out)
+        }
+        out.bytes = bytes
+        return out
+    }
+
+    private func parseLines(_ buffer: UnsafeBufferPointer<UInt8>, skipFirstLine: Bool, into out: inout ParsedChunk) {
+        let fields = FieldParsers(buffer)
+        let newline = UInt8(ascii: "\n")
+        let roles = layout.roles
+        var lineStart = 0
+        var lineIndex = 0
+        while lineStart < buffer.count {
+            var lineEnd = lineStart
+            // memchr is vectorised; a per-byte loop here would dominate the parse.
+            if let found = memchrIndex(buffer, newline, from: lineStart) {
+                lineEnd = found
+            } else {
+                lineEnd = buffer.count
+            }
+            let nextLine = lineEnd + 1
+            var contentEnd = lineEnd
+            if contentEnd > lineStart && buffer[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
+            defer { lineStart = nextLine; lineIndex += 1 }
+            if lineIndex == 0 && skipFirstLine { continue }
+            if contentEnd == lineStart { continue }  // blank line
+
+            if let problem = parseRow(fields, roles: roles, start: lineStart, end: contentEnd, into: &out) {
+                // Undo any columns the bad row had already appended.
+                truncate(&out, to: out.rowStart.count)
+                out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, column: problem.column,
+                                               reason: problem.reason,
+                                               text: Array(buffer[lineStart..<contentEnd])))
+            } else {
+                out.rowStart.append(UInt32(truncatingIfNeeded: lineStart))
+            }
+        }
+        out.lineCount = lineIndex
+    }
+
+    /// Brings every column back to `rows` entries after a row failed half-way.
+    private func truncate(_ out: inout ParsedChunk, to rows: Int) {
+        func cut<T>(_ a: inout [T]) { if a.count > rows { a.removeLast(a.count - rows) } }
+        cut(&out.trades.time); cut(&out.trades.price); cut(&out.trades.quantity)
+        cut(&out.trades.buyerAggressor); cut(&out.trades.id)
+        cut(&out.quotes.time); cut(&out.quotes.bidPrice); cut(&out.quotes.bidQuantity)
+        cut(&out.quotes.askPrice); cut(&out.quotes.askQuantity); cut(&out.quotes.id)
+    }
+
+    /// Parses one line's fields into the columns; returns the problem if the row is bad.
+    @inline(__always)
+    private func parseRow(_ fields: FieldParsers, roles: [ColumnRole], start: Int, end: Int,
+                          into out: inout ParsedChunk) -> (column: Int?, reason: String)? {
+        var highBits: UInt8 = 0
+        var i = start
+        var column = 0
+        while true {
+            if column >= roles.count {
+                let found = countFields(fields.bytes, start: start, end: end)
+                return (roles.count + 1, "expected \(roles.count) columns, found \(found)")
+            }
+            let fieldStart = i
+            switch roles[column] {
+            case .ignore:
+                i = fields.skipField(from: i, end: end)
+                if i > fieldStart && fields.bytes[fieldStart] == UInt8(ascii: "\"") {
+                    return (column + 1, FieldProblem.quoted.rawValue)
+                }
+                for k in fieldStart..<i { highBits |= fields.bytes[k] }
+            case .time:
+                let r = fields.time(from: i, end: end, unit: layout.timeUnit)
+                if let p = r.problem { return (column + 1, "time: " + p.rawValue) }
+                if layout.kind == .trades { out.trades.time.append(r.value) } else { out.quotes.time.append(r.value) }
+                i = r.next
+            case .price, .bidPrice, .askPrice:
+                let r = fields.fixed(from: i, end: end)
+                if let p = r.problem { return (column + 1, "price: " + p.rawValue) }
+                if r.value <= 0 { return (column + 1, "price: must be positive") }
+                switch roles[column] {
+                case .price: out.trades.price.append(r.value)
+                case .bidPrice: out.quotes.bidPrice.append(r.value)
+                default: out.quotes.askPrice.append(r.value)
+                }
+                i = r.next
+            case .quantity, .bidQuantity, .askQuantity:
+                let r = fields.fixed(from: i, end: end)
+                if let p = r.problem { return (column + 1, "quantity: " + p.rawValue) }
+                if r.value < 0 { return (column + 1, "quantity: must not be negative") }
+                switch roles[column] {
+                case .quantity: out.trades.quantity.append(r.value)
+                case .bidQuantity: out.quotes.bidQuantity.append(r.value)
+                default: out.quotes.askQuantity.append(r.value)
+                }
+                i = r.next
+            case .side:
+                let r = fields.side(from: i, end: end, encoding: layout.sideEncoding)
+                if let p = r.problem { return (column + 1, "side: " + p.rawValue) }
+                out.trades.buyerAggressor.append(r.value)
+                i = r.next
+            case .id:
+                let r = fields.integer(from: i, end: end)
+                if let p = r.problem { return (column + 1, "id: " + p.rawValue) }
+                if layout.kind == .trades { out.trades.id.append(r.value) } else { out.quotes.id.append(r.value) }
+                i = r.next
+            }
+            column += 1
+            if i >= end { break }
+            i += 1  // the comma
+            if i == end {
+                // A trailing comma opens one more, empty field.
+                if column >= roles.count { return (roles.count + 1, "expected \(roles.count) columns, found \(column + 1)") }
+                if roles[column] != .ignore { return (column + 1, FieldProblem.empty.rawValue) }
+                column += 1
+                break
+            }
+        }
+        if column != roles.count {
+            return (column + 1, "expected \(roles.count) columns, found \(column)")
+        }
+        if highBits >= 0x80 {
+            // Only ignored text columns can hold non-ASCII bytes; they must still be UTF-8.
+            let line = UnsafeBufferPointer(rebasing: fields.bytes[start..<end])
+            if String(validating: line, as: UTF8.self) == nil {
+                return (nil, "invalid UTF-8")
+            }
+        }
+        return nil
+    }
+
+    private func countFields(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Int {
+        var n = 1
+        for k in start..<end where bytes[k] == UInt8(ascii: ",") { n += 1 }
+        return n
+    }
+}
+
+/// Index of the first `byte` at or after `from`, using the C library's vectorised `memchr`.
+@inline(__always)
+func memchrIndex(_ buffer: UnsafeBufferPointer<UInt8>, _ byte: UInt8, from: Int) -> Int? {
+    guard from < buffer.count, let base = buffer.baseAddress else { return nil }
+    guard let hit = memchr(base + from, Int32(byte), buffer.count - from) else { return nil }
+    return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+}

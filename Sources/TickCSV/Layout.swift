@@ -1,0 +1,104 @@
+import TickCore
+
+/// Whether a file holds trades or top-of-book quotes.
+public enum RecordKind: String, Sendable, Codable {
+    case trades
+    case quotes
+}
+
+/// What tickforge reads from one CSV column.
+public enum ColumnRole: UInt8, Sendable, Equatable {
+    case ignore
+    case time
+    case price
+    case quantity
+    case side
+    case id
+    case bidPrice
+    case bidQuantity
+    case askPrice
+    case askQuantity
+}
+
+/// How a side column says who aggressed.
+public enum SideEncoding: String, Sendable, Codable {
+    /// Binance `is_buyer_maker`: `true` means the seller was the aggressor.
+    case buyerIsMaker = "is_buyer_maker"
+    /// `buy`/`sell`: the aggressor's side (Tardis, ccxt).
+    case aggressor
+}
+
+/// A recognised CSV layout: what each column means and how to read it.
+public struct Layout: Sendable, Equatable {
+    /// Short name, e.g. `binance-trades`.
+    public var name: String
+    public var kind: RecordKind
+    /// The role of every column, by 0-based index; its count is the number of fields each row has.
+    public var roles: [ColumnRole]
+    /// Header names, when the file has a header line.
+    public var header: [String]?
+    public var timeUnit: TimeUnit
+    public var sideEncoding: SideEncoding
+
+    public init(name: String, kind: RecordKind, roles: [ColumnRole], header: [String]?,
+                timeUnit: TimeUnit, sideEncoding: SideEncoding = .buyerIsMaker) {
+        self.name = name; self.kind = kind; self.roles = roles; self.header = header
+        self.timeUnit = timeUnit; self.sideEncoding = sideEncoding
+    }
+
+    public var columnCount: Int { roles.count }
+    public var hasHeader: Bool { header != nil }
+    public var hasIds: Bool { roles.contains(.id) }
+
+    /// The 0-based column index of a role.
+    public func column(of role: ColumnRole) -> Int? { roles.firstIndex(of: role) }
+}
+
+/// A layout known by its header names.
+struct KnownLayout {
+    let name: String
+    let kind: RecordKind
+    /// Header name → role; a header must contain every name listed here.
+    let columns: [(String, ColumnRole)]
+    let sideEncoding: SideEncoding
+
+    /// Headerless Binance layouts, told apart by column count and the position of the boolean.
+    let headerlessColumnCounts: [Int]
+}
+
+extension KnownLayout {
+    static let all: [KnownLayout] = [
+        KnownLayout(name: "binance-aggtrades", kind: .trades,
+                    columns: [("agg_trade_id", .id), ("price", .price), ("quantity", .quantity),
+                              ("transact_time", .time), ("is_buyer_maker", .side)],
+                    sideEncoding: .buyerIsMaker, headerlessColumnCounts: [7, 8]),
+        KnownLayout(name: "binance-trades", kind: .trades,
+                    columns: [("id", .id), ("price", .price), ("qty", .quantity), ("time", .time),
+                              ("is_buyer_maker", .side)],
+                    sideEncoding: .buyerIsMaker, headerlessColumnCounts: [6, 7]),
+        KnownLayout(name: "binance-bookticker", kind: .quotes,
+                    columns: [("update_id", .id), ("best_bid_price", .bidPrice), ("best_bid_qty", .bidQuantity),
+                              ("best_ask_price", .askPrice), ("best_ask_qty", .askQuantity),
+                              ("transaction_time", .time)],
+                    sideEncoding: .buyerIsMaker, headerlessColumnCounts: []),
+        KnownLayout(name: "tardis-trades", kind: .trades,
+                    columns: [("timestamp", .time), ("id", .id), ("side", .side), ("price", .price),
+                              ("amount", .quantity), ("exchange", .ignore), ("local_timestamp", .ignore)],
+                    sideEncoding: .aggressor, headerlessColumnCounts: []),
+        KnownLayout(name: "tardis-quotes", kind: .quotes,
+                    columns: [("timestamp", .time), ("ask_amount", .askQuantity), ("ask_price", .askPrice),
+                              ("bid_price", .bidPrice), ("bid_amount", .bidQuantity), ("exchange", .ignore),
+                              ("local_timestamp", .ignore)],
+                    sideEncoding: .aggressor, headerlessColumnCounts: []),
+    ]
+
+    /// The roles for `header`, or nil when a required name is missing.
+    func roles(for header: [String]) -> [ColumnRole]? {
+        var roles = [ColumnRole](repeating: .ignore, count: header.count)
+        for (name, role) in columns {
+            guard let index = header.firstIndex(of: name) else { return nil }
+            roles[index] = role
+        }
+        return roles
+    }
+}

@@ -1,0 +1,71 @@
+/// Which side took liquidity in a trade.
+public enum AggressorSide: UInt8, Sendable {
+    case buyer = 1
+    case seller = 0
+}
+
+/// Parsed trades in columns, in file order. Times are epoch microseconds; prices and quantities
+/// are `FixedPoint` raw values.
+public struct TradeColumns: Sendable, Equatable {
+    public var time: [Int64] = []
+    public var price: [Int64] = []
+    public var quantity: [Int64] = []
+    /// 1 when the buyer was the aggressor, 0 when the seller was.
+    public var buyerAggressor: [UInt8] = []
+    /// Trade ids, empty when the layout has none.
+    public var id: [Int64] = []
+
+    public init() {}
+
+    public var count: Int { time.count }
+
+    public mutating func reserve(_ n: Int, withIds: Bool) {
+        time.reserveCapacity(n); price.reserveCapacity(n); quantity.reserveCapacity(n)
+        buyerAggressor.reserveCapacity(n)
+        if withIds { id.reserveCapacity(n) }
+    }
+
+    /// Keeps only the rows whose `keep` flag is true.
+    public mutating func filter(keep: [Bool]) {
+        func compact<T>(_ a: inout [T]) {
+            guard !a.isEmpty else { return }
+            var w = 0
+            for r in 0..<a.count where keep[r] { a[w] = a[r]; w += 1 }
+            a.removeLast(a.count - w)
+        }
+        compact(&time); compact(&price); compact(&quantity); compact(&buyerAggressor); compact(&id)
+    }
+}
+
+/// Parsed top-of-book updates in columns, in file order.
+public struct QuoteColumns: Sendable, Equatable {
+    public var time: [Int64] = []
+    public var bidPrice: [Int64] = []
+    public var bidQuantity: [Int64] = []
+    public var askPrice: [Int64] = []
+    public var askQuantity: [Int64] = []
+    /// Update ids, empty when the layout has none.
+    public var id: [Int64] = []
+
+    public init() {}
+
+    public var count: Int { time.count }
+
+    public mutating func reserve(_ n: Int, withIds: Bool) {
+        time.reserveCapacity(n); bidPrice.reserveCapacity(n); bidQuantity.reserveCapacity(n)
+        askPrice.reserveCapacity(n); askQuantity.reserveCapacity(n)
+        if withIds { id.reserveCapacity(n) }
+    }
+
+    /// Keeps only the rows whose `keep` flag is true.
+    public mutating func filter(keep: [Bool]) {
+        func compact<T>(_ a: inout [T]) {
+            guard !a.isEmpty else { return }
+            var w = 0
+            for r in 0..<a.count where keep[r] { a[w] = a[r]; w += 1 }
+            a.removeLast(a.count - w)
+        }
+        compact(&time); compact(&bidPrice); compact(&bidQuantity); compact(&askPrice)
+        compact(&askQuantity); compact(&id)
+    }
+}

@@ -1,0 +1,78 @@
+/// Time units in which input files give their timestamps.
+public enum TimeUnit: String, Sendable, CaseIterable, Codable {
+    case seconds = "s"
+    case milliseconds = "ms"
+    case microseconds = "us"
+    case nanoseconds = "ns"
+
+    /// Guesses the unit from the magnitude of an epoch timestamp: seconds below 10¹¹ (year 5138),
+    /// milliseconds below 10¹⁴, microseconds below 10¹⁷, nanoseconds above.
+    public static func detect(fromMagnitude value: Int64) -> TimeUnit {
+        let magnitude = value.magnitude
+        if magnitude < 100_000_000_000 { return .seconds }
+        if magnitude < 100_000_000_000_000 { return .milliseconds }
+        if magnitude < 100_000_000_000_000_000 { return .microseconds }
+        return .nanoseconds
+    }
+
+    /// Parses `s`, `ms`, `us`/`µs`, `ns`.
+    public init?(flag: String) {
+        switch flag {
+        case "s", "sec", "seconds": self = .seconds
+        case "ms", "millis", "milliseconds": self = .milliseconds
+        case "us", "µs", "micros", "microseconds": self = .microseconds
+        case "ns", "nanos", "nanoseconds": self = .nanoseconds
+        default: return nil
+        }
+    }
+
+    /// Converts an integer count of this unit to microseconds (nanoseconds are floored).
+    @inlinable
+    public func microseconds(_ value: Int64) -> Int64? {
+        switch self {
+        case .seconds:
+            let (r, o) = value.multipliedReportingOverflow(by: 1_000_000); return o ? nil : r
+        case .milliseconds:
+            let (r, o) = value.multipliedReportingOverflow(by: 1_000); return o ? nil : r
+        case .microseconds: return value
+        case .nanoseconds: return Time.floorDiv(value, 1_000)
+        }
+    }
+}
+
+/// Helpers for epoch microsecond timestamps, the internal time of every tick.
+public enum Time {
+    /// Floor division that rounds towards −∞ (Swift's `/` rounds towards 0).
+    @inlinable
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// ISO 8601 UTC text of an epoch-microsecond time, e.g. `2024-08-08T23:54:16.313000Z`.
+    public static func iso8601(micros: Int64) -> String {
+        let days = floorDiv(micros, 86_400_000_000)
+        let inDay = micros - days * 86_400_000_000
+        let (y, m, d) = civilDate(daysSinceEpoch: days)
+        let seconds = inDay / 1_000_000
+        let fraction = inDay % 1_000_000
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
+    }
+
+    /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+    public static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = daysSinceEpoch + 719_468
+        let era = floorDiv(z, 146_097)
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

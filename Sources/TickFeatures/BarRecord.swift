@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TickCore
+
+/// A bar with everything the feature stage needs that depends on bars before it: the log
+/// return and the EWMA variance are computed once, in bar order, so a feature partition can
+/// start anywhere and still give the exact recursion.
+public struct BarRecord: Sendable, Equatable {
+    public var trade: TradeBar
+    public var quotes: QuoteBarStats?
+    /// `ln(c_t / c_{t−1})`; NaN at t = 0.
+    public var logReturn: Double
+    /// `v_t` of `ewm_vol`; NaN at t = 0.
+    public var ewmVariance: Double
+
+    public init(trade: TradeBar, quotes: QuoteBarStats?, logReturn: Double, ewmVariance: Double) {
+        self.trade = trade; self.quotes = quotes; self.logReturn = logReturn; self.ewmVariance = ewmVariance
+    }
+}
+
+/// The recursive part of the feature stage, run once over the bars in order.
+public struct BarSequencer {
+    public let lambda: Double
+    private var previousClose: Int64?
+    private var variance = Double.nan
+
+    public init(lambda: Double) { self.lambda = lambda }
+
+    public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?) -> BarRecord {
+        var r = Double.nan
+        if let previous = previousClose {
+            // The ratio of the raw integers is one correctly rounded division of the exact prices.
+            r = log(Double(bar.close) / Double(previous))
+            // v_1 = r_1², v_t = λ·v_{t−1} + (1−λ)·r_t².
+            variance = variance.isNaN ? r * r : lambda * variance + (1 - lambda) * (r * r)
+        }
+        previousClose = bar.close
+        return BarRecord(trade: bar, quotes: quotes, logReturn: r, ewmVariance: variance)
+    }
+}

@@ -1,0 +1,105 @@
+/// Which file a column goes to, and the group the metadata names.
+public enum ColumnGroup: String, Sendable, Codable {
+    case trade, rolling, volatility, quote, calendar, target
+}
+
+/// How a column's values are written.
+public enum ValueKind: String, Sendable, Codable {
+    /// A whole number.
+    case integer
+    /// An exact decimal (prices, quantities), written without trailing zeros.
+    case decimal
+    /// A floating-point value in the shortest text that reads back to the same double.
+    case real
+}
+
+/// What a column computes (the compute code switches on it).
+public enum ColumnKey: Sendable, Equatable {
+    case open, high, low, close, volume, buyVolume, sellVolume, tradeCount, vwap, tfi, logReturn
+    case ret(Int), rv(Int), parkinson(Int), tfiWindow(Int), volumeWindow(Int), tradesWindow(Int)
+    case ewmVol, volRatio, absretAutocorr
+    case bid, ask, bidQty, askQty, mid, spreadBps, obi, obiTwa, micropriceBps, quoteCount, ofi
+    case ofiWindow(Int), obiWindow(Int)
+    case hourSin, hourCos, dowSin, dowCos
+    case fwdRet(Int), fwdDir(Int), fwdUp(Int), fwdRv(Int)
+}
+
+/// One output column and everything the metadata says about it.
+public struct ColumnSpec: Sendable {
+    public let key: ColumnKey
+    public let name: String
+    public let group: ColumnGroup
+    public let kind: ValueKind
+    public let unit: String
+    public let description: String
+    public let formula: String
+    public let windowBars: Int?
+    public let horizonBars: Int?
+}
+
+/// The columns of `features.csv` and `targets.csv` for a configuration, in file order (after
+/// `timestamp`). Windowed columns come feature by feature, each with one column per window in
+/// the order the flag gives them.
+public struct ColumnCatalog: Sendable {
+    public let features: [ColumnSpec]
+    public let targets: [ColumnSpec]
+
+    public init(config: FeatureConfig) {
+        var f: [ColumnSpec] = []
+        func add(_ key: ColumnKey, _ name: String, _ group: ColumnGroup, _ kind: ValueKind, _ unit: String,
+                 _ description: String, _ formula: String, window: Int? = nil, horizon: Int? = nil, to list: inout [ColumnSpec]) {
+            list.append(ColumnSpec(key: key, name: name, group: group, kind: kind, unit: unit, description: description,
+                                   formula: formula, windowBars: window, horizonBars: horizon))
+        }
+        add(.open, "open", .trade, .decimal, "price", "First trade price in the bar; the previous close when the bar has no trades.", "first trade price in the bar (file order); c_{t−1} in a bar with no trades", to: &f)
+        add(.high, "high", .trade, .decimal, "price", "Highest trade price in the bar; the previous close when the bar has no trades.", "max trade price in the bar; c_{t−1} in a bar with no trades", to: &f)
+        add(.low, "low", .trade, .decimal, "price", "Lowest trade price in the bar; the previous close when the bar has no trades.", "min trade price in the bar; c_{t−1} in a bar with no trades", to: &f)
+        add(.close, "close", .trade, .decimal, "price", "Last trade price in the bar; the previous close when the bar has no trades.", "c_t = last trade price in the bar (file order); c_{t−1} in a bar with no trades", to: &f)
+        add(.volume, "volume", .trade, .decimal, "base asset quantity", "Total traded quantity in the bar.", "Σ qty", to: &f)
+        add(.buyVolume, "buy_volume", .trade, .decimal, "base asset quantity", "Quantity of trades where the buyer was the aggressor.", "Σ qty of trades whose aggressor is the buyer", to: &f)
+        add(.sellVolume, "sell_volume", .trade, .decimal, "base asset quantity", "Quantity of trades where the seller was the aggressor.", "volume − buy_volume", to: &f)
+        add(.tradeCount, "trade_count", .trade, .integer, "trades", "Number of trades in the bar.", "number of trades", to: &f)
+        add(.vwap, "vwap", .trade, .real, "price", "Volume-weighted average trade price; the close when the bar has no volume.", "Σ(price·qty) / Σ qty; equals close in a bar with no volume", to: &f)
+        add(.tfi, "tfi", .trade, .real, "ratio in [−1, 1]", "Trade flow imbalance: net aggressive buying as a fraction of volume.", "(buy_volume − sell_volume) / volume; 0 when volume is 0", to: &f)
+        add(.logReturn, "log_return", .trade, .real, "log return", "Log return of the close over the previous bar.", "r_t = ln(c_t / c_{t−1}); undefined at t = 0", to: &f)
+        let w = config.windows
+        for x in w { add(.ret(x), "ret_\(x)", .rolling, .real, "log return", "Log return of the close over the last \(x) bars.", "ln(c_t / c_{t−w})", window: x, to: &f) }
+        for x in w { add(.rv(x), "rv_\(x)", .rolling, .real, "log return", "Realized volatility: root of the summed squared log returns of the last \(x) bars.", "sqrt(Σ r_i²), i = t−w+1 … t", window: x, to: &f) }
+        for x in w { add(.parkinson(x), "parkinson_\(x)", .rolling, .real, "log return", "Parkinson high-low volatility over the last \(x) bars.", "sqrt(Σ ln(high_i/low_i)² / (4·ln 2)), i = t−w+1 … t", window: x, to: &f) }
+        for x in w { add(.tfiWindow(x), "tfi_\(x)", .rolling, .real, "ratio in [−1, 1]", "Trade flow imbalance over the last \(x) bars; 0 when nothing traded.", "Σ(buy_i − sell_i) / Σ volume_i; 0 when Σ volume is 0", window: x, to: &f) }
+        for x in w { add(.volumeWindow(x), "volume_\(x)", .rolling, .decimal, "base asset quantity", "Traded quantity over the last \(x) bars.", "Σ volume_i, i = t−w+1 … t", window: x, to: &f) }
+        for x in w { add(.tradesWindow(x), "trades_\(x)", .rolling, .integer, "trades", "Number of trades over the last \(x) bars.", "Σ trade_count_i, i = t−w+1 … t", window: x, to: &f) }
+        add(.ewmVol, "ewm_vol", .volatility, .real, "log return", "Exponentially weighted volatility of log returns (RiskMetrics), recursive from the first bar.", "sqrt(v_t), v_1 = r_1², v_t = λ·v_{t−1} + (1−λ)·r_t², λ = \(config.ewmLambda); undefined at t = 0", to: &f)
+        add(.volRatio, "vol_ratio", .volatility, .real, "ratio", "Short over long realized volatility (rv_\(config.minWindow) / rv_\(config.maxWindow)).", "rv_{w_min} / rv_{w_max}; undefined when t < w_max or rv_{w_max} = 0", window: config.maxWindow, to: &f)
+        add(.absretAutocorr, "absret_autocorr", .volatility, .real, "correlation in [−1, 1]", "Lag-1 autocorrelation of absolute log returns over the last \(config.maxWindow) bars (volatility clustering).", "Pearson correlation of (|r_{i−1}|, |r_i|), i = t−w_max+1 … t; undefined when t < w_max + 1 or either side has zero variance", window: config.maxWindow, to: &f)
+        if config.hasQuotes {
+            add(.bid, "bid", .quote, .decimal, "price", "Best bid price at the bar end (last quote update before start + Δ).", "b of the last update with time < start+Δ; undefined before the first quote", to: &f)
+            add(.ask, "ask", .quote, .decimal, "price", "Best ask price at the bar end.", "a of the last update with time < start+Δ; undefined before the first quote", to: &f)
+            add(.bidQty, "bid_qty", .quote, .decimal, "base asset quantity", "Quantity at the best bid at the bar end.", "B of the last update with time < start+Δ", to: &f)
+            add(.askQty, "ask_qty", .quote, .decimal, "base asset quantity", "Quantity at the best ask at the bar end.", "A of the last update with time < start+Δ", to: &f)
+            add(.mid, "mid", .quote, .real, "price", "Mid price at the bar end.", "(b + a) / 2 at bar end", to: &f)
+            add(.spreadBps, "spread_bps", .quote, .real, "basis points", "Bid-ask spread relative to the mid at the bar end.", "(a − b) / mid · 10⁴ at bar end; undefined when mid = 0", to: &f)
+            add(.obi, "obi", .quote, .real, "ratio in [−1, 1]", "Order book imbalance of the top of book at the bar end.", "(B − A) / (B + A) at bar end; undefined when B + A = 0", to: &f)
+            add(.obiTwa, "obi_twa", .quote, .real, "ratio in [−1, 1]", "Time-weighted average order book imbalance over the bar, over the part of the bar where a quote was in force.", "Σ_states ((B − A)/(B + A))·duration / Σ duration over [start, start+Δ); states with B + A = 0 count as no state; undefined if none", to: &f)
+            add(.micropriceBps, "microprice_bps", .quote, .real, "basis points", "Size-weighted microprice minus mid, relative to the mid, at the bar end.", "((b·A + a·B)/(B + A) − mid) / mid · 10⁴ at bar end; undefined when B + A = 0", to: &f)
+            add(.quoteCount, "quote_count", .quote, .integer, "updates", "Number of top-of-book updates in the bar.", "number of quote updates with start ≤ time < start+Δ", to: &f)
+            add(.ofi, "ofi", .quote, .decimal, "base asset quantity", "Order flow imbalance (Cont, Kukanov & Stoikov 2014) summed over the bar's updates.", "Σ e_n, e_n = 1[b_n ≥ b_{n−1}]·B_n − 1[b_n ≤ b_{n−1}]·B_{n−1} − 1[a_n ≤ a_{n−1}]·A_n + 1[a_n ≥ a_{n−1}]·A_{n−1}; the very first update contributes 0; 0 in a bar with no updates", to: &f)
+            for x in w { add(.ofiWindow(x), "ofi_\(x)", .quote, .decimal, "base asset quantity", "Order flow imbalance over the last \(x) bars.", "Σ ofi_i, i = t−w+1 … t", window: x, to: &f) }
+            for x in w { add(.obiWindow(x), "obi_\(x)", .quote, .real, "ratio in [−1, 1]", "Mean of the defined time-weighted imbalances of the last \(x) bars.", "mean of the defined obi_twa_i, i = t−w+1 … t; undefined when none is defined", window: x, to: &f) }
+        }
+        add(.hourSin, "hour_sin", .calendar, .real, "unitless", "Time of day of the bar start (UTC) on the unit circle, sine part.", "sin(2πh/24), h = hours since UTC midnight of the bar start", to: &f)
+        add(.hourCos, "hour_cos", .calendar, .real, "unitless", "Time of day of the bar start (UTC) on the unit circle, cosine part.", "cos(2πh/24)", to: &f)
+        add(.dowSin, "dow_sin", .calendar, .real, "unitless", "Time of week of the bar start (UTC, Monday 00:00 = 0) on the unit circle, sine part.", "sin(2πd/7), d = weekday (Monday = 0) + h/24", to: &f)
+        add(.dowCos, "dow_cos", .calendar, .real, "unitless", "Time of week of the bar start on the unit circle, cosine part.", "cos(2πd/7)", to: &f)
+        features = f
+
+        var t: [ColumnSpec] = []
+        let h = config.horizons
+        let bps = config.thresholdBps
+        for x in h { add(.fwdRet(x), "fwd_ret_\(x)", .target, .real, "log return", "Log return of the close from this bar to \(x) bars ahead.", "ln(c_{t+h} / c_t); undefined when t + h > N − 1", horizon: x, to: &t) }
+        for x in h { add(.fwdDir(x), "fwd_dir_\(x)", .target, .integer, "class in {−1, 0, 1}", "Direction of the log return \(x) bars ahead with a dead band of \(bps) bps.", "1 if fwd_ret_h > θ, −1 if < −θ, else 0; θ = \(bps)·10⁻⁴", horizon: x, to: &t) }
+        for x in h { add(.fwdUp(x), "fwd_up_\(x)", .target, .integer, "class in {0, 1}", "Whether the close \(x) bars ahead is above this close.", "1 if fwd_ret_h > 0 else 0", horizon: x, to: &t) }
+        for x in h { add(.fwdRv(x), "fwd_rv_\(x)", .target, .real, "log return", "Realized volatility of the next \(x) bars.", "sqrt(Σ r_i²), i = t+1 … t+h", horizon: x, to: &t) }
+        targets = t
+    }
+}

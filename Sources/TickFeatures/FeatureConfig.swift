@@ -1,0 +1,48 @@
+/// The flags that shape the feature and target columns.
+public struct FeatureConfig: Sendable, Equatable, Codable {
+    public var interval: BarInterval
+    /// Rolling windows in bars, in the order given.
+    public var windows: [Int]
+    /// Target horizons in bars, in the order given.
+    public var horizons: [Int]
+    public var thresholdBps: Double
+    public var ewmLambda: Double
+    public var hasQuotes: Bool
+    public var completeRowsOnly: Bool
+
+    public init(interval: BarInterval, windows: [Int] = [10, 60, 300], horizons: [Int] = [10, 60],
+                thresholdBps: Double = 5, ewmLambda: Double = 0.94, hasQuotes: Bool, completeRowsOnly: Bool = false) {
+        self.interval = interval; self.windows = windows; self.horizons = horizons
+        self.thresholdBps = thresholdBps; self.ewmLambda = ewmLambda; self.hasQuotes = hasQuotes
+        self.completeRowsOnly = completeRowsOnly
+    }
+
+    public var minWindow: Int { windows.min() ?? 1 }
+    public var maxWindow: Int { windows.max() ?? 1 }
+    public var maxHorizon: Int { horizons.max() ?? 0 }
+    /// θ as a fraction.
+    public var threshold: Double { thresholdBps / 10_000 }
+
+    /// Past bars a partition needs before its first row: `w_max` (the close `c_{t−w}` and the
+    /// return `r_{t−w_max}` of the autocorrelation).
+    public var pastHalo: Int { maxWindow }
+    /// Future bars a partition needs after its last row.
+    public var futureHalo: Int { maxHorizon }
+
+    /// Checks the flags; the message says what to change.
+    public func validate() throws(FeatureConfigError) {
+        if windows.isEmpty { throw .init("--windows needs at least one window") }
+        if let bad = windows.first(where: { $0 < 1 }) { throw .init("window \(bad) is not a positive number of bars") }
+        if Set(windows).count != windows.count { throw .init("--windows lists a window twice") }
+        if horizons.isEmpty { throw .init("--horizons needs at least one horizon") }
+        if let bad = horizons.first(where: { $0 < 1 }) { throw .init("horizon \(bad) is not a positive number of bars") }
+        if Set(horizons).count != horizons.count { throw .init("--horizons lists a horizon twice") }
+        if !(thresholdBps >= 0) || !thresholdBps.isFinite { throw .init("--threshold-bps must be a non-negative number") }
+        if !(ewmLambda > 0 && ewmLambda < 1) { throw .init("--ewm-lambda must be strictly between 0 and 1") }
+    }
+}
+
+public struct FeatureConfigError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

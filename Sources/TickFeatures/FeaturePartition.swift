@@ -1,0 +1,322 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TickCore
+
+/// The bars a feature partition needs: its own rows plus the halo of past and future bars.
+public struct PartitionInput: Sendable {
+    /// Consecutive bars; `bars[0]` has absolute index `base`.
+    public var bars: [BarRecord]
+    public var base: Int
+    /// Absolute indices of the rows this partition writes.
+    public var rows: Range<Int>
+    /// Whether `bars` ends at the last bar of the whole series (N = base + bars.count). When
+    /// false, the bars reach at least `futureHalo` past the last row.
+    public var reachesEnd: Bool
+
+    public init(bars: [BarRecord], base: Int, rows: Range<Int>, reachesEnd: Bool) {
+        self.bars = bars; self.base = base; self.rows = rows; self.reachesEnd = reachesEnd
+    }
+}
+
+/// The written rows of one partition.
+public struct PartitionOutput: Sendable {
+    /// CSV rows of `features.csv` and `targets.csv`, without headers.
+    public var features: [UInt8]
+    public var targets: [UInt8]
+    public var rowCount: Int
+    /// Per column, the first written row (within this partition) where it is defined.
+    public var firstDefinedFeature: [Int?]
+    public var firstDefinedTarget: [Int?]
+}
+
+/// Computes the feature and target rows of one partition. Every value of row t depends only on
+/// bars by absolute index and is summed in a fixed order, so partitions of any size give the
+/// same bytes.
+public struct FeatureCalculator: Sendable {
+    public let config: FeatureConfig
+    public let catalog: ColumnCatalog
+
+    public init(config: FeatureConfig) {
+        self.config = config
+        catalog = ColumnCatalog(config: config)
+    }
+
+    public func compute(_ input: PartitionInput) -> PartitionOutput {
+        let table = PartitionTable(input: input, config: config)
+        let featureColumns = catalog.features.map { table.column($0.key) }
+        let targetColumns = catalog.targets.map { table.column($0.key) }
+        let rowCount = input.rows.count
+
+        var keep = [Bool](repeating: true, count: rowCount)
+        if config.completeRowsOnly {
+            for r in 0..<rowCount {
+                keep[r] = featureColumns.allSatisfy { $0.isDefined(r) } && targetColumns.allSatisfy { $0.isDefined(r) }
+            }
+        }
+        var features: [UInt8] = []
+        var targets: [UInt8] = []
+        features.reserveCapacity(rowCount * (featureColumns.count * 12 + 16))
+        targets.reserveCapacity(rowCount * (targetColumns.count * 12 + 16))
+        var firstFeature = [Int?](repeating: nil, count: featureColumns.count)
+        var firstTarget = [Int?](repeating: nil, count: targetColumns.count)
+        var written = 0
+        for r in 0..<rowCount where keep[r] {
+            let timestampMillis = Time.floorDiv(table.start(r), 1000)
+            FixedPoint.appendInteger(timestampMillis, to: &features)
+            FixedPoint.appendInteger(timestampMillis, to: &targets)
+            for (c, column) in featureColumns.enumerated() {
+                features.append(UInt8(ascii: ","))
+                column.appendCell(r, to: &features)
+                if firstFeature[c] == nil && column.isDefined(r) { firstFeature[c] = written }
+            }
+            for (c, column) in targetColumns.enumerated() {
+                targets.append(UInt8(ascii: ","))
+                column.appendCell(r, to: &targets)
+                if firstTarget[c] == nil && column.isDefined(r) { firstTarget[c] = written }
+            }
+            features.append(UInt8(ascii: "\n"))
+            targets.append(UInt8(ascii: "\n"))
+            written += 1
+        }
+        return PartitionOutput(features: features, targets: targets, rowCount: written,
+                               firstDefinedFeature: firstFeature, firstDefinedTarget: firstTarget)
+    }
+}
+
+/// The per-bar series of one partition and the column computations over them. Row r is the
+/// absolute bar `rows.lowerBound + r`; `j` indexes `bars`.
+struct PartitionTable {
+    let input: PartitionInput
+    let config: FeatureConfig
+    let firstRow: Int
+    let rowCount: Int
+    /// Offset of row 0 in `bars`.
+    let offset: Int
+    /// Raw `FixedPoint` closes as doubles (exact below 2⁵³): a ratio of two of them is one
+    /// correctly rounded division of the exact prices.
+    let rawClose: [Double]
+    let logReturn: [Double]
+    let squaredReturn: [Double]
+    let parkinsonTerm: [Double]
+    let volumePrefix: [Int128]
+    let netBuyPrefix: [Int128]
+    let tradePrefix: [Int64]
+    let ofiPrefix: [Int128]
+
+    init(input: PartitionInput, config: FeatureConfig) {
+        self.input = input
+        self.config = config
+        firstRow = input.rows.lowerBound
+        rowCount = input.rows.count
+        offset = input.rows.lowerBound - input.base
+        let bars = input.bars
+        rawClose = bars.map { Double($0.trade.close) }
+        logReturn = bars.map(\.logReturn)
+        squaredReturn = logReturn.map { $0 * $0 }
+        parkinsonTerm = bars.map {
+            let ratio = log(Double($0.trade.high) / Double($0.trade.low))
+            return ratio * ratio
+        }
+        func prefix<T: AdditiveArithmetic>(_ values: [T]) -> [T] {
+            var sums = [T](repeating: .zero, count: values.count + 1)
+            for i in 0..<values.count { sums[i + 1] = sums[i] + values[i] }
+            return sums
+        }
+        volumePrefix = prefix(bars.map(\.trade.volume))
+        netBuyPrefix = prefix(bars.map { 2 * $0.trade.buyVolume - $0.trade.volume })
+        tradePrefix = prefix(bars.map(\.trade.tradeCount))
+        ofiPrefix = prefix(bars.map { $0.quotes?.orderFlow ?? 0 })
+    }
+
+    /// Absolute index of the bar after the last one available: N when the input reaches the end.
+    var availableEnd: Int { input.base + input.bars.count }
+
+    func start(_ r: Int) -> Int64 { input.bars[offset + r].trade.start }
+
+    func column(_ key: ColumnKey) -> ColumnValues {
+        switch key {
+        case .open: return decimal { Int128(bar($0).trade.open) }
+        case .high: return decimal { Int128(bar($0).trade.high) }
+        case .low: return decimal { Int128(bar($0).trade.low) }
+        case .close: return decimal { Int128(bar($0).trade.close) }
+        case .volume: return decimal { bar($0).trade.volume }
+        case .buyVolume: return decimal { bar($0).trade.buyVolume }
+        case .sellVolume: return decimal { bar($0).trade.volume - bar($0).trade.buyVolume }
+        case .tradeCount: return integer { bar($0).trade.tradeCount }
+        case .vwap:
+            return real {
+                let t = bar($0).trade
+                // notional is in 10⁻¹⁶, volume in 10⁻⁸: the ratio is in 10⁻⁸.
+                return t.volume == 0 ? FixedPoint.double(t.close) : Double(t.notional) / Double(t.volume) / FixedPoint.doubleScale
+            }
+        case .tfi:
+            return real {
+                let t = bar($0).trade
+                return t.volume == 0 ? 0 : Double(2 * t.buyVolume - t.volume) / Double(t.volume)
+            }
+        case .logReturn: return real { logReturn[offset + $0] }
+        case .ret(let w):
+            return real { r in defined(r, window: w) ? log(rawClose[offset + r] / rawClose[offset + r - w]) : .nan }
+        case .rv(let w):
+            return real { r in defined(r, window: w) ? sqrt(windowSum(squaredReturn, r, w)) : .nan }
+        case .parkinson(let w):
+            let denominator = 4 * log(2.0)
+            return real { r in defined(r, window: w) ? sqrt(windowSum(parkinsonTerm, r, w) / denominator) : .nan }
+        case .tfiWindow(let w):
+            return real { r in
+                guard defined(r, window: w) else { return .nan }
+                let volume = prefixWindow(volumePrefix, r, w)
+                return volume == 0 ? 0 : Double(prefixWindow(netBuyPrefix, r, w)) / Double(volume)
+            }
+        case .volumeWindow(let w):
+            return decimal { r in defined(r, window: w) ? prefixWindow(volumePrefix, r, w) : ColumnValues.undefinedDecimal }
+        case .tradesWindow(let w):
+            return integer { r in defined(r, window: w) ? prefixWindow(tradePrefix, r, w) : ColumnValues.undefinedInteger }
+        case .ewmVol: return real { sqrt(bar($0).ewmVariance) }
+        case .volRatio:
+            let short = config.minWindow, long = config.maxWindow
+            return real { r in
+                guard defined(r, window: long) else { return .nan }
+                let longSum = windowSum(squaredReturn, r, long)
+                return longSum == 0 ? .nan : sqrt(windowSum(squaredReturn, r, short)) / sqrt(longSum)
+            }
+        case .absretAutocorr: return real { absReturnAutocorrelation($0) }
+        case .bid: return quoteDecimal { Int128($0.bidPrice) }
+        case .ask: return quoteDecimal { Int128($0.askPrice) }
+        case .bidQty: return quoteDecimal { Int128($0.bidQuantity) }
+        case .askQty: return quoteDecimal { Int128($0.askQuantity) }
+        case .mid: return quoteReal { Double(Int128($0.bidPrice) + Int128($0.askPrice)) / (2 * FixedPoint.doubleScale) }
+        case .spreadBps:
+            return quoteReal { q in
+                let sum = Int128(q.bidPrice) + Int128(q.askPrice)
+                guard sum != 0 else { return .nan }
+                // (a − b)/mid·10⁴ = 2(a − b)/(a + b)·10⁴, from exact integers.
+                return Double(2 * (Int128(q.askPrice) - Int128(q.bidPrice))) / Double(sum) * 10_000
+            }
+        case .obi: return quoteReal { $0.imbalance ?? .nan }
+        case .obiTwa: return real { bar($0).quotes?.imbalanceTimeWeighted ?? .nan }
+        case .micropriceBps:
+            return quoteReal { q in
+                let depth = Int128(q.bidQuantity) + Int128(q.askQuantity)
+                let sum = Int128(q.bidPrice) + Int128(q.askPrice)
+                guard depth != 0, sum != 0 else { return .nan }
+                // microprice − mid = (a − b)(B − A) / (2(B + A)); divided by mid = (a + b)/2.
+                let numerator = (Int128(q.askPrice) - Int128(q.bidPrice)) * (Int128(q.bidQuantity) - Int128(q.askQuantity))
+                return Double(numerator) / Double(depth) / Double(sum) * 10_000
+            }
+        case .quoteCount: return integer { bar($0).quotes?.updateCount ?? 0 }
+        case .ofi: return decimal { bar($0).quotes?.orderFlow ?? 0 }
+        case .ofiWindow(let w):
+            return decimal { r in defined(r, window: w) ? prefixWindow(ofiPrefix, r, w) : ColumnValues.undefinedDecimal }
+        case .obiWindow(let w):
+            return real { r in
+                guard defined(r, window: w) else { return .nan }
+                var sum = 0.0
+                var count = 0
+                for j in (offset + r - w + 1)...(offset + r) {
+                    if let v = input.bars[j].quotes?.imbalanceTimeWeighted { sum += v; count += 1 }
+                }
+                return count == 0 ? .nan : sum / Double(count)
+            }
+        case .hourSin, .hourCos, .dowSin, .dowCos:
+            return real { r in
+                let millis = Time.floorDiv(start(r), 1000)
+                let days = Time.floorDiv(millis, 86_400_000)
+                let hours = Double(millis - days * 86_400_000) / 3_600_000
+                let weekday = Double((days + 3) % 7 + ((days + 3) % 7 < 0 ? 7 : 0))  // 1970-01-01 was a Thursday
+                let d = weekday + hours / 24
+                switch key {
+                case .hourSin: return sin(2 * Double.pi * hours / 24)
+                case .hourCos: return cos(2 * Double.pi * hours / 24)
+                case .dowSin: return sin(2 * Double.pi * d / 7)
+                default: return cos(2 * Double.pi * d / 7)
+                }
+            }
+        case .fwdRet(let h):
+            return real { r in hasFuture(r, h) ? forwardReturn(r, h) : .nan }
+        case .fwdDir(let h):
+            let theta = config.threshold
+            return integer { r in
+                guard hasFuture(r, h) else { return ColumnValues.undefinedInteger }
+                let f = forwardReturn(r, h)
+                return f > theta ? 1 : (f < -theta ? -1 : 0)
+            }
+        case .fwdUp(let h):
+            return integer { r in hasFuture(r, h) ? (forwardReturn(r, h) > 0 ? 1 : 0) : ColumnValues.undefinedInteger }
+        case .fwdRv(let h):
+            return real { r in
+                guard hasFuture(r, h) else { return .nan }
+                var sum = 0.0
+                for j in (offset + r + 1)...(offset + r + h) { sum += squaredReturn[j] }
+                return sqrt(sum)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    @inline(__always) func bar(_ r: Int) -> BarRecord { input.bars[offset + r] }
+
+    /// Whether a window of `w` bars ending at row r is defined (t ≥ w).
+    @inline(__always) func defined(_ r: Int, window w: Int) -> Bool { firstRow + r >= w }
+
+    /// Whether bar t + h exists.
+    @inline(__always) func hasFuture(_ r: Int, _ h: Int) -> Bool { firstRow + r + h < availableEnd }
+
+    @inline(__always) func forwardReturn(_ r: Int, _ h: Int) -> Double {
+        log(rawClose[offset + r + h] / rawClose[offset + r])
+    }
+
+    /// Σ values over the w bars ending at row r, added oldest first.
+    @inline(__always) func windowSum(_ values: [Double], _ r: Int, _ w: Int) -> Double {
+        var sum = 0.0
+        let end = offset + r
+        for j in (end - w + 1)...end { sum += values[j] }
+        return sum
+    }
+
+    /// Σ over the w bars ending at row r from exact prefix sums.
+    @inline(__always) func prefixWindow<T: AdditiveArithmetic>(_ prefix: [T], _ r: Int, _ w: Int) -> T {
+        prefix[offset + r + 1] - prefix[offset + r + 1 - w]
+    }
+
+    /// Pearson correlation of (|r_{i−1}|, |r_i|) for i = t−w_max+1 … t, two-pass.
+    func absReturnAutocorrelation(_ r: Int) -> Double {
+        let w = config.maxWindow
+        guard firstRow + r >= w + 1 else { return .nan }
+        let end = offset + r
+        let first = end - w + 1
+        var sumX = 0.0, sumY = 0.0
+        var constantX = true, constantY = true
+        let x0 = abs(logReturn[first - 1]), y0 = abs(logReturn[first])
+        for i in first...end {
+            let x = abs(logReturn[i - 1]), y = abs(logReturn[i])
+            sumX += x; sumY += y
+            if x != x0 { constantX = false }
+            if y != y0 { constantY = false }
+        }
+        if constantX || constantY { return .nan }
+        let meanX = sumX / Double(w), meanY = sumY / Double(w)
+        var covariance = 0.0, varianceX = 0.0, varianceY = 0.0
+        for i in first...end {
+            let dx = abs(logReturn[i - 1]) - meanX, dy = abs(logReturn[i]) - meanY
+            covariance += dx * dy; varianceX += dx * dx; varianceY += dy * dy
+        }
+        return covariance / sqrt(varianceX * varianceY)
+    }
+
+    func real(_ f: (Int) -> Double) -> ColumnValues { .real((0..<rowCount).map(f)) }
+    func integer(_ f: (Int) -> Int64) -> ColumnValues { .integer((0..<rowCount).map(f)) }
+    func decimal(_ f: (Int) -> Int128) -> ColumnValues { .decimal((0..<rowCount).map(f)) }
+
+    func quoteDecimal(_ f: (QuoteState) -> Int128) -> ColumnValues {
+        decimal { r in bar(r).quotes?.close.map(f) ?? ColumnValues.undefinedDecimal }
+    }
+
+    func quoteReal(_ f: (QuoteState) -> Double) -> ColumnValues {
+        real { r in bar(r).quotes?.close.map(f) ?? .nan }
+    }
+}

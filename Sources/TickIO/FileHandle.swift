@@ -1,0 +1,23 @@
+import TickCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open file descriptor with one owner, closed when the owner goes away.
+public final class OwnedFile {
+    public let fd: Int32
+    public let path: String
+
+    public init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
+        self.path = path
+        self.fd = try Syscall.open(path, flags: flags, mode: mode)
+    }
+
+    deinit { Syscall.close(fd) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try Syscall.read(fd, into: buffer, path: path)
+    }
+}

@@ -1,0 +1,118 @@
+import TickCore
+import TickFeatures
+
+/// The inputs as the metadata describes them.
+struct MetadataInputs {
+    var trades: RunSummary.Input
+    var quotes: RunSummary.Input?
+}
+
+/// Builds `features.json` and `targets.json`: what every column means, so nobody has to guess.
+/// Holds nothing that varies between runs of the same inputs and flags (no times, no
+/// machine facts), so the files are byte-identical across reruns.
+struct OutputMetadata {
+    static let formatVersion = 1
+
+    let config: FeatureConfig
+    let catalog: ColumnCatalog
+    let rowCount: Int
+    let barCount: Int
+    let firstBarStart: Int64?
+    let lastBarStart: Int64?
+    let inputs: MetadataInputs
+    let badRows: BadRowPolicy
+
+    struct Document: Encodable {
+        var formatVersion: Int
+        var file: String
+        var companionFile: String
+        var interval: String
+        var intervalMs: Int64
+        var timestamp: String
+        var rowCount: Int
+        var barCount: Int
+        var firstBarStart: String?
+        var lastBarStart: String?
+        var undefinedCells: String
+        var numberFormat: String
+        var inputs: [InputDocument]
+        var flags: Flags
+        var columns: [ColumnDocument]
+    }
+
+    struct InputDocument: Encodable {
+        var role: String
+        var path: String
+        var bytes: Int64
+        var layout: String
+        var timeUnit: String
+        var compression: String
+        var rowsRead: Int64
+        var rowsUsed: Int64
+        var rowsRejected: Int64
+        var rowsDeduplicated: Int64
+    }
+
+    struct Flags: Encodable {
+        var interval: String
+        var windows: [Int]
+        var horizons: [Int]
+        var thresholdBps: Double
+        var ewmLambda: Double
+        var completeRowsOnly: Bool
+        var badRows: String
+    }
+
+    struct ColumnDocument: Encodable {
+        var index: Int
+        var name: String
+        var description: String
+        var unit: String
+        var group: String
+        var type: String
+        var formula: String
+        var windowBars: Int?
+        var horizonBars: Int?
+        /// 0-based data row (after the header) of the first defined value; nil if never defined.
+        var firstDefinedRow: Int?
+    }
+
+    func json(columns: [ColumnSpec], firstDefined: [Int?], file: String) throws -> [UInt8] {
+        let isFeatures = file == "features.csv"
+        var inputDocs = [describe(inputs.trades, role: "trades")]
+        if let quotes = inputs.quotes { inputDocs.append(describe(quotes, role: "quotes")) }
+        var columnDocs = [ColumnDocument(index: 0, name: "timestamp",
+                                         description: "Start of the bar, as integer Unix epoch milliseconds (UTC); every value on the row is known at timestamp + interval.",
+                                         unit: "ms since 1970-01-01T00:00:00Z", group: "time", type: "integer",
+                                         formula: "floor(τ/Δ)·Δ for the trades τ of the bar", windowBars: nil,
+                                         horizonBars: nil, firstDefinedRow: rowCount > 0 ? 0 : nil)]
+        for (i, column) in columns.enumerated() {
+            columnDocs.append(ColumnDocument(index: i + 1, name: column.name, description: column.description,
+                                             unit: column.unit, group: column.group.rawValue, type: column.kind.rawValue,
+                                             formula: column.formula, windowBars: column.windowBars,
+                                             horizonBars: column.horizonBars, firstDefinedRow: firstDefined[i]))
+        }
+        let document = Document(
+            formatVersion: Self.formatVersion, file: file,
+            companionFile: isFeatures ? "targets.csv" : "features.csv",
+            interval: config.interval.text, intervalMs: config.interval.micros / 1000,
+            timestamp: "bar start, integer Unix epoch milliseconds, UTC; identical in features.csv and targets.csv row by row",
+            rowCount: rowCount, barCount: barCount,
+            firstBarStart: firstBarStart.map { Time.iso8601(micros: $0) },
+            lastBarStart: lastBarStart.map { Time.iso8601(micros: $0) },
+            undefinedCells: "an empty cell means undefined (warm-up rows, no quote yet, no future bars); no NaN or inf is written",
+            numberFormat: "integers as integers; prices and quantities as exact decimals; other values in the shortest text that reads back to the same double",
+            inputs: inputDocs,
+            flags: Flags(interval: config.interval.text, windows: config.windows, horizons: config.horizons,
+                         thresholdBps: config.thresholdBps, ewmLambda: config.ewmLambda,
+                         completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue),
+            columns: columnDocs)
+        return Array(try JSON.encode(document).utf8) + [10]
+    }
+
+    private func describe(_ input: RunSummary.Input, role: String) -> InputDocument {
+        InputDocument(role: role, path: input.path, bytes: input.bytes, layout: input.layout, timeUnit: input.timeUnit,
+                      compression: input.compression, rowsRead: input.rows.read, rowsUsed: input.rows.used,
+                      rowsRejected: input.rows.rejected, rowsDeduplicated: input.rows.duplicates)
+    }
+}

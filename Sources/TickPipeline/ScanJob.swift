@@ -1,0 +1,67 @@
+import Foundation
+import TickCore
+import TickCSV
+import TickIO
+
+/// What `tickforge scan` reports about one file.
+public struct ScanReport: Sendable, Codable {
+    public var path: String
+    public var layout: String
+    public var kind: String
+    public var timeUnit: String
+    public var compression: String
+    /// Rows kept (read − rejected − duplicates).
+    public var rows: Int64
+    public var rowsRead: Int64
+    public var duplicates: Int64
+    public var rejected: Int64
+    public var firstTimeMs: Int64?
+    public var lastTimeMs: Int64?
+    public var firstTime: String?
+    public var lastTime: String?
+    /// Bytes of the file on disk.
+    public var bytes: Int64
+    /// Bytes parsed (decompressed).
+    public var bytesParsed: Int64
+    public var seconds: Double
+    public var megabytesPerSecond: Double
+    public var peakResidentBytes: Int64
+}
+
+/// Reads a whole tick file through the parallel tokenizer and validator and reports on it.
+public enum ScanJob {
+    public static func run(path: String, options: ReadOptions, rejectsPath: String? = nil, showProgress: Bool = false) throws -> ScanReport {
+        let started = DispatchTime.now()
+        let pool = WorkPool(workers: options.workers)
+        let rejects = options.badRows == .quarantine ? try RejectsWriter(path: rejectsPath ?? "rejects.csv") : nil
+        let stream = try TickStream(path: path, options: options, pool: pool, rejects: rejects)
+        let progress = ProgressLine(label: "scan", totalBytes: stream.fileSize, enabled: showProgress)
+        var first: Int64?
+        var last: Int64?
+        while let batch = try stream.next() {
+            let times: [Int64]
+            switch batch {
+            case .trades(let t): times = t.time
+            case .quotes(let q): times = q.time
+            }
+            if first == nil { first = times.first }
+            last = times.last ?? last
+            progress.update(doneBytes: stream.fileBytesRead)
+        }
+        progress.finish()
+        try rejects?.commit()
+        let seconds = StageClock.seconds(since: started)
+        let counts = stream.counts
+        return ScanReport(
+            path: path, layout: stream.layout?.name ?? "empty", kind: stream.layout?.kind.rawValue ?? "",
+            timeUnit: stream.layout?.timeUnit.rawValue ?? "", compression: stream.compression.rawValue,
+            rows: counts.used, rowsRead: counts.read, duplicates: counts.duplicates, rejected: counts.rejected,
+            firstTimeMs: first.map { Time.floorDiv($0, 1000) }, lastTimeMs: last.map { Time.floorDiv($0, 1000) },
+            firstTime: first.map { Time.iso8601(micros: $0) }, lastTime: last.map { Time.iso8601(micros: $0) },
+            bytes: stream.fileSize, bytesParsed: stream.bytesChunked, seconds: seconds,
+            megabytesPerSecond: Double(stream.bytesChunked) / 1e6 / max(seconds, 1e-9),
+            peakResidentBytes: Syscall.peakResidentBytes())
+    }
+
+    public static func json(_ report: ScanReport) throws -> String { try JSON.encode(report) }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import TickCore
+import TickFeatures
+import TickIO
+import TickPipeline
+
+struct Features: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compute bars, features and targets: writes features.csv, targets.csv, their .json metadata and summary.json.")
+
+    @Option(help: "Trades file (Binance trades/aggTrades, Tardis trades, or mapped with --columns); plain, .gz or .zst.")
+    var trades: String
+
+    @Option(help: "Top-of-book quotes file (Binance bookTicker or Tardis quotes).")
+    var quotes: String?
+
+    @Option(help: "Output directory (created if missing).")
+    var out: String
+
+    @Option(help: "Bar interval: \(BarInterval.allowed.joined(separator: ", ")).")
+    var interval: String = "1s"
+
+    @Option(help: "Rolling windows in bars, comma-separated.")
+    var windows: String = "10,60,300"
+
+    @Option(help: "Target horizons in bars, comma-separated.")
+    var horizons: String = "10,60"
+
+    @Option(help: "Dead band of fwd_dir in basis points.")
+    var thresholdBps: Double = 5
+
+    @Option(help: "λ of ewm_vol.")
+    var ewmLambda: Double = 0.94
+
+    @Flag(help: "Keep only rows where every feature and target is defined (in both files alike).")
+    var completeRowsOnly = false
+
+    @Option(help: .hidden)
+    var partitionBars: Int = 65_536
+
+    @OptionGroup var read: ReadFlags
+
+    func validate() throws {
+        guard BarInterval(interval) != nil else {
+            throw ValidationError("unknown interval '\(interval)'; use one of \(BarInterval.allowed.joined(separator: ", "))")
+        }
+        _ = try Self.bars(windows, "--windows")
+        _ = try Self.bars(horizons, "--horizons")
+        do { try config().validate() } catch { throw ValidationError("\(error)") }
+        guard partitionBars >= 1 else { throw ValidationError("--partition-bars must be at least 1") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out \(out) is a file, not a directory")
+        }
+        for path in [trades] + (quotes.map { [$0] } ?? []) where !FileManager.default.isReadableFile(atPath: path) {
+            throw ValidationError("cannot read \(path): no such file or no permission")
+        }
+    }
+
+    static func bars(_ text: String, _ flag: String) throws -> [Int] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !parts.isEmpty else { throw ValidationError("\(flag) is empty") }
+        return try parts.map { part in
+            guard let n = Int(part) else { throw ValidationError("\(flag): '\(part)' is not a whole number of bars") }
+            guard n >= 1 else { throw ValidationError("\(flag): \(n) is not a positive number of bars") }
+            return n
+        }
+    }
+
+    func config() throws -> FeatureConfig {
+        FeatureConfig(interval: BarInterval(interval)!, windows: try Self.bars(windows, "--windows"),
+                      horizons: try Self.bars(horizons, "--horizons"), thresholdBps: thresholdBps,
+                      ewmLambda: ewmLambda, hasQuotes: quotes != nil, completeRowsOnly: completeRowsOnly)
+    }
+
+    func run() throws {
+        var options = FeaturesOptions(tradesPath: trades, quotesPath: quotes, outputDirectory: out, config: try config())
+        options.read = try read.options()
+        options.partitionBars = partitionBars
+        let summary = try reportingErrors { try FeaturesJob(options: options).run() }
+        let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
+        print("""
+            wrote \(summary.rowsWritten) rows (\(summary.bars) bars of \(interval)) to:
+              \(out)/features.csv  \(out)/features.json
+              \(out)/targets.csv   \(out)/targets.json
+              \(out)/summary.json
+            trades: \(summary.trades.rows.read) read, \(summary.trades.rows.rejected) rejected, \(summary.trades.rows.duplicates) duplicates\(summary.quotes.map { "\nquotes: \($0.rows.read) read, \($0.rows.rejected) rejected, \($0.rows.duplicates) duplicates" } ?? "")
+            \(String(format: "%.1f MB in %.2f s (%.1f MB/s), peak RSS %.1f MiB", mb, summary.wallSeconds, summary.inputMegabytesPerSecond, Double(summary.peakResidentBytes) / 1_048_576))
+            """)
+    }
+}

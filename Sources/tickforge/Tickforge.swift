@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import TickCore
+import TickCSV
+import TickFeatures
+import TickIO
+import TickPipeline
+
+@main
+struct Tickforge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tickforge",
+        abstract: "Turn huge tick files into aligned feature and target CSVs, out of core.",
+        subcommands: [Features.self, Scan.self, Generate.self])
+}
+
+/// Flags shared by every command that reads tick files.
+struct ReadFlags: ParsableArguments {
+    @Option(help: "Bytes per chunk handed to a worker (e.g. 64KiB, 8MiB).", transform: ByteSize.parse)
+    var chunkSize: Int = 8 << 20
+
+    @Option(help: "Parallel workers (default: the number of cores).")
+    var workers: Int = WorkPool.coreCount
+
+    @Option(help: "What to do with bad rows: error (stop) or quarantine (write rejects.csv and go on).")
+    var badRows: BadRowPolicy = .error
+
+    @Option(help: "Time unit of the input (s, ms, us, ns); detected from the first value when omitted.")
+    var timeUnit: String?
+
+    @Option(help: "Longest line accepted (e.g. 1MiB).", transform: ByteSize.parse)
+    var maxRecordSize: Int = 1 << 20
+
+    @Option(help: "Column mapping for other CSVs, e.g. time=timestamp,price=price,qty=amount,side=side,id=id (names or 0-based indices). Sides: true/false = is_buyer_maker, buy/sell = aggressor.")
+    var columns: String?
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be positive") }
+        if let timeUnit, TimeUnit(flag: timeUnit) == nil { throw ValidationError("--time-unit must be s, ms, us or ns") }
+        if let columns { do { _ = try ColumnMapping(parsing: columns) } catch { throw ValidationError("\(error)") } }
+    }
+
+    func options() throws -> ReadOptions {
+        var options = ReadOptions()
+        options.chunkSize = chunkSize
+        options.workers = workers
+        options.badRows = badRows
+        options.maxRecordSize = max(maxRecordSize, 1)
+        options.timeUnit = timeUnit.flatMap(TimeUnit.init(flag:))
+        options.mapping = try columns.map { try ColumnMapping(parsing: $0) }
+        return options
+    }
+}
+
+extension BadRowPolicy: ExpressibleByArgument {}
+
+/// Sizes like `8MiB`, `64KiB`, `1GiB`, `1GB`, `4096`.
+enum ByteSize {
+    static func parse(_ text: String) throws -> Int {
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
+                                      ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("K", 1 << 10),
+                                      ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            guard let value = Double(text.dropLast(suffix.count)), value > 0 else { break }
+            return Int(value * Double(factor))
+        }
+        if let value = Int(text), value > 0 { return value }
+        throw ValidationError("'\(text)' is not a size (e.g. 64KiB, 8MiB, 1GiB)")
+    }
+}
+
+/// Runs a command body and turns tickforge's errors into a message and exit code 1.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as TickError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as FeatureConfigError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.validationFailure
+    }
+}
