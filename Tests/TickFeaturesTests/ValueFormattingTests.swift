@@ -1,0 +1,57 @@
+import Testing
+import TickCore
+@testable import TickFeatures
+
+struct ValueFormattingTests {
+    @Test(arguments: [
+        (Int128(6_180_030_000_000), "61800.3"), (Int128(1), "0.00000001"), (Int128(968_200_000_000), "9682"),
+        (Int128(0), "0"), (Int128(-150_000_000), "-1.5"), (Int128(20_500_000), "0.205"),
+    ])
+    func decimalsAreExactWithoutTrailingZeros(raw: Int128, text: String) {
+        #expect(FixedPoint.string(raw) == text)
+    }
+
+    @Test func realsAreShortestRoundTrip() {
+        for value in [0.1, 1.0 / 3.0, 1e-5, -2.5e-05, 61739.73346613546, 123456789.125] {
+            var out: [UInt8] = []
+            CellFormat.appendReal(value, to: &out)
+            #expect(Double(String(decoding: out, as: UTF8.self)) == value)
+        }
+    }
+
+    @Test func undefinedCellsAreEmpty() {
+        var out: [UInt8] = []
+        ColumnValues.real([.nan]).appendCell(0, to: &out)
+        ColumnValues.integer([ColumnValues.undefinedInteger]).appendCell(0, to: &out)
+        ColumnValues.decimal([ColumnValues.undefinedDecimal]).appendCell(0, to: &out)
+        #expect(out.isEmpty)
+    }
+
+    @Test func intervalsAndBarStarts() {
+        #expect(BarInterval("100ms")!.micros == 100_000)
+        #expect(BarInterval("1h")!.micros == 3_600_000_000)
+        #expect(BarInterval("2s") == nil)
+        let second = BarInterval("1s")!
+        #expect(second.barStart(1_723_161_256_999_999) == 1_723_161_256_000_000)
+        #expect(second.barStart(-1) == -1_000_000)
+    }
+
+    @Test func configValidationNamesTheFlag() {
+        let interval = BarInterval("1s")!
+        #expect(throws: FeatureConfigError.self) { try FeatureConfig(interval: interval, windows: [0], hasQuotes: false).validate() }
+        #expect(throws: FeatureConfigError.self) { try FeatureConfig(interval: interval, windows: [5, 5], hasQuotes: false).validate() }
+        #expect(throws: FeatureConfigError.self) { try FeatureConfig(interval: interval, horizons: [], hasQuotes: false).validate() }
+        #expect(throws: FeatureConfigError.self) { try FeatureConfig(interval: interval, ewmLambda: 1, hasQuotes: false).validate() }
+        #expect(throws: Never.self) { try FeatureConfig(interval: interval, hasQuotes: true).validate() }
+    }
+
+    @Test func orderFlowEventMatchesTheDefinition() {
+        let p = QuoteState(bidPrice: 100, bidQuantity: 5, askPrice: 101, askQuantity: 7)
+        // Bid up, ask unchanged: +B_n, and −A_n + A_{n−1} for the equal ask.
+        #expect(QuoteBarBuilder.orderFlowEvent(previous: p, next: QuoteState(bidPrice: 101, bidQuantity: 2, askPrice: 101, askQuantity: 3)) == 2 - 3 + 7)
+        // Both sides unchanged: B_n − B_{n−1} − A_n + A_{n−1}.
+        #expect(QuoteBarBuilder.orderFlowEvent(previous: p, next: QuoteState(bidPrice: 100, bidQuantity: 8, askPrice: 101, askQuantity: 4)) == 8 - 5 - 4 + 7)
+        // Bid down, ask up: −B_{n−1} + A_{n−1}.
+        #expect(QuoteBarBuilder.orderFlowEvent(previous: p, next: QuoteState(bidPrice: 99, bidQuantity: 1, askPrice: 102, askQuantity: 1)) == -5 + 7)
+    }
+}
