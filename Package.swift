@@ -22,18 +22,21 @@ let package = Package(
         .target(name: "TickCore"),
         // Byte sources (plain, gzip, zstd), zstd frames, atomic files, syscalls that retry EINTR.
         .target(name: "TickIO", dependencies: ["TickCore", "CZstd", "CZlib"]),
+        // Columnar partition files: per-type encodings, zstd frames, header, footer, checksums.
+        .target(name: "TickStore", dependencies: ["TickCore", "TickIO"]),
         // Streaming tokenizer, number/time parsers, layout detection.
         .target(name: "TickCSV", dependencies: ["TickCore"]),
         // Bars, rolling windows, quote state, targets: pure transforms.
         .target(name: "TickFeatures", dependencies: ["TickCore"]),
         // Work pool, stages, writers, the commands' library side.
-        .target(name: "TickPipeline", dependencies: ["TickCore", "TickIO", "TickCSV", "TickFeatures"]),
+        .target(name: "TickPipeline", dependencies: ["TickCore", "TickIO", "TickCSV", "TickFeatures", "TickStore"]),
         .executableTarget(
             name: "tickforge",
             dependencies: ["TickPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "TickCSVTests", dependencies: ["TickCSV", "TickCore"]),
+        .testTarget(name: "TickStoreTests", dependencies: ["TickStore", "TickCore", "TickIO"]),
         .testTarget(name: "TickFeaturesTests", dependencies: ["TickFeatures", "TickCore"]),
         .testTarget(name: "TickPipelineTests", dependencies: ["TickPipeline", "TickIO", "TickCSV", "TickFeatures", "tickforge"]),
 

@@ -61,8 +61,13 @@ public struct ParsedChunk: Sendable {
 /// calls `parse` on its own chunk.
 public struct ChunkParser: Sendable {
     public let layout: Layout
+    /// Longer lines are bad rows, whatever the chunk size.
+    public let maxRecordSize: Int
 
-    public init(layout: Layout) { self.layout = layout }
+    public init(layout: Layout, maxRecordSize: Int = .max) {
+        self.layout = layout
+        self.maxRecordSize = maxRecordSize
+    }
 
     /// Parses `bytes`, a run of whole lines. `skipFirstLine` drops the header of a file's first
     /// chunk; a UTF-8 byte-order mark at the start of the first chunk is skipped by the caller.
@@ -102,6 +107,12 @@ public struct ChunkParser: Sendable {
             if lineIndex == 0 && skipFirstLine { continue }
             if contentEnd == lineStart { continue }  // blank line
 
+            if contentEnd - lineStart > maxRecordSize {
+                out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, column: nil,
+                                               reason: "line of \(contentEnd - lineStart) bytes is longer than the maximum record size of \(maxRecordSize) bytes",
+                                               text: Array(buffer[lineStart..<min(contentEnd, lineStart + 200)])))
+                continue
+            }
             if let problem = parseRow(fields, roles: roles, start: lineStart, end: contentEnd, into: &out) {
                 // Undo any columns the bad row had already appended.
                 truncate(&out, to: out.rowStart.count)
@@ -128,7 +139,6 @@ public struct ChunkParser: Sendable {
     @inline(__always)
     private func parseRow(_ fields: FieldParsers, roles: [ColumnRole], start: Int, end: Int,
                           into out: inout ParsedChunk) -> (column: Int?, reason: String)? {
-        var highBits: UInt8 = 0
         var i = start
         var column = 0
         while true {
@@ -143,7 +153,13 @@ public struct ChunkParser: Sendable {
                 if i > fieldStart && fields.bytes[fieldStart] == UInt8(ascii: "\"") {
                     return (column + 1, FieldProblem.quoted.rawValue)
                 }
+                // Only ignored text columns can hold non-ASCII bytes; they must still be UTF-8.
+                var highBits: UInt8 = 0
                 for k in fieldStart..<i { highBits |= fields.bytes[k] }
+                if highBits >= 0x80,
+                   String(validating: UnsafeBufferPointer(rebasing: fields.bytes[fieldStart..<i]), as: UTF8.self) == nil {
+                    return (column + 1, "invalid UTF-8")
+                }
             case .time:
                 let r = fields.time(from: i, end: end, unit: layout.timeUnit)
                 if let p = r.problem { return (column + 1, "time: " + p.rawValue) }
@@ -193,13 +209,6 @@ public struct ChunkParser: Sendable {
         }
         if column != roles.count {
             return (column + 1, "expected \(roles.count) columns, found \(column)")
-        }
-        if highBits >= 0x80 {
-            // Only ignored text columns can hold non-ASCII bytes; they must still be UTF-8.
-            let line = UnsafeBufferPointer(rebasing: fields.bytes[start..<end])
-            if String(validating: line, as: UTF8.self) == nil {
-                return (nil, "invalid UTF-8")
-            }
         }
         return nil
     }

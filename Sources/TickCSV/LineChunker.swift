@@ -38,9 +38,11 @@ public final class LineChunker {
 
     /// - Parameters:
     ///   - read: fills the buffer and returns the byte count, 0 at the end of input.
-    public init(path: String, chunkSize: Int, maxRecordSize: Int,
+    ///   - startOffset: byte offset in the input of the first byte `read` returns (when resuming).
+    public init(path: String, chunkSize: Int, maxRecordSize: Int, startOffset: Int64 = 0,
                 read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
         precondition(chunkSize > 0)
+        offset = startOffset
         self.path = path
         self.chunkSize = chunkSize
         self.maxRecordSize = max(maxRecordSize, 1)

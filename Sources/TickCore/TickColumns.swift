@@ -69,3 +69,19 @@ public struct QuoteColumns: Sendable, Equatable {
         compact(&askQuantity); compact(&id)
     }
 }
+
+extension TradeColumns {
+    /// Appends the rows of `other` (both with ids, or both without).
+    public mutating func append(_ other: TradeColumns) {
+        time += other.time; price += other.price; quantity += other.quantity
+        buyerAggressor += other.buyerAggressor; id += other.id
+    }
+}
+
+extension QuoteColumns {
+    /// Appends the rows of `other` (both with ids, or both without).
+    public mutating func append(_ other: QuoteColumns) {
+        time += other.time; bidPrice += other.bidPrice; bidQuantity += other.bidQuantity
+        askPrice += other.askPrice; askQuantity += other.askQuantity; id += other.id
+    }
+}

@@ -44,18 +44,25 @@ public struct FeatureCalculator: Sendable {
         catalog = ColumnCatalog(config: config)
     }
 
-    public func compute(_ input: PartitionInput) -> PartitionOutput {
+    /// Computes every feature and target value of the partition's rows.
+    public func columns(_ input: PartitionInput) -> FeatureColumns {
         let table = PartitionTable(input: input, config: config)
-        let featureColumns = catalog.features.map { table.column($0.key) }
-        let targetColumns = catalog.targets.map { table.column($0.key) }
-        let rowCount = input.rows.count
+        return FeatureColumns(timestamps: (0..<input.rows.count).map { Time.floorDiv(table.start($0), 1000) },
+                              features: catalog.features.map { table.column($0.key) },
+                              targets: catalog.targets.map { table.column($0.key) })
+    }
 
-        var keep = [Bool](repeating: true, count: rowCount)
-        if config.completeRowsOnly {
-            for r in 0..<rowCount {
-                keep[r] = featureColumns.allSatisfy { $0.isDefined(r) } && targetColumns.allSatisfy { $0.isDefined(r) }
-            }
-        }
+    /// Computes and formats in one step (what a run without stored feature partitions does).
+    public func compute(_ input: PartitionInput) -> PartitionOutput {
+        format(columns(input))
+    }
+
+    /// The CSV rows of computed columns; with `completeRowsOnly`, only rows where every cell of
+    /// both files is defined.
+    public func format(_ columns: FeatureColumns) -> PartitionOutput {
+        let featureColumns = columns.features
+        let targetColumns = columns.targets
+        let rowCount = columns.rowCount
         var features: [UInt8] = []
         var targets: [UInt8] = []
         features.reserveCapacity(rowCount * (featureColumns.count * 12 + 16))
@@ -63,10 +70,12 @@ public struct FeatureCalculator: Sendable {
         var firstFeature = [Int?](repeating: nil, count: featureColumns.count)
         var firstTarget = [Int?](repeating: nil, count: targetColumns.count)
         var written = 0
-        for r in 0..<rowCount where keep[r] {
-            let timestampMillis = Time.floorDiv(table.start(r), 1000)
-            FixedPoint.appendInteger(timestampMillis, to: &features)
-            FixedPoint.appendInteger(timestampMillis, to: &targets)
+        for r in 0..<rowCount {
+            if config.completeRowsOnly {
+                guard featureColumns.allSatisfy({ $0.isDefined(r) }) && targetColumns.allSatisfy({ $0.isDefined(r) }) else { continue }
+            }
+            FixedPoint.appendInteger(columns.timestamps[r], to: &features)
+            FixedPoint.appendInteger(columns.timestamps[r], to: &targets)
             for (c, column) in featureColumns.enumerated() {
                 features.append(UInt8(ascii: ","))
                 column.appendCell(r, to: &features)
@@ -84,6 +93,23 @@ public struct FeatureCalculator: Sendable {
         return PartitionOutput(features: features, targets: targets, rowCount: written,
                                firstDefinedFeature: firstFeature, firstDefinedTarget: firstTarget)
     }
+}
+
+/// The computed values of one partition's rows, before formatting: what a feature partition
+/// file stores.
+public struct FeatureColumns: Sendable {
+    /// Bar starts, epoch milliseconds.
+    public var timestamps: [Int64]
+    /// In `ColumnCatalog.features` order.
+    public var features: [ColumnValues]
+    /// In `ColumnCatalog.targets` order.
+    public var targets: [ColumnValues]
+
+    public init(timestamps: [Int64], features: [ColumnValues], targets: [ColumnValues]) {
+        self.timestamps = timestamps; self.features = features; self.targets = targets
+    }
+
+    public var rowCount: Int { timestamps.count }
 }
 
 /// The per-bar series of one partition and the column computations over them. Row r is the

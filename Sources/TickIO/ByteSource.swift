@@ -42,6 +42,27 @@ public final class ByteSource {
         }
     }
 
+    /// Moves to decompressed byte `offset` from the start (a resume point): a seek for plain
+    /// files, a decompress-and-discard for compressed ones.
+    public func skip(to offset: Int64) throws {
+        guard offset > 0 else { return }
+        if decoder == nil {
+            guard lseek(file.fd, off_t(offset), SEEK_SET) == offset else {
+                throw TickError.io(path: path, operation: "seek to \(offset)", errno: errno, message: Syscall.errorText(errno))
+            }
+            plainRead = offset
+            return
+        }
+        var left = offset
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { scratch.deallocate() }
+        while left > 0 {
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<Int(min(left, Int64(scratch.count)))]))
+            if n == 0 { throw TickError.unreadable(path: path, reason: "ends before the resume point at byte \(offset); the file changed") }
+            left -= Int64(n)
+        }
+    }
+
     /// Fills `buffer` with the next decompressed bytes; returns 0 at the end.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if let decoder { return try decoder.read(into: buffer) }
@@ -68,6 +89,8 @@ final class GzipDecoder: Decoder {
     private var inputEnd = false
     private(set) var consumed: Int64 = 0
     private var finished = false
+    /// True between two gzip members: the end of input there is a clean end of file.
+    private var betweenMembers = false
 
     init(file: OwnedFile) throws {
         self.file = file
@@ -97,13 +120,17 @@ final class GzipDecoder: Decoder {
                 stream.next_in = input
                 stream.avail_in = UInt32(n)
             }
+            if betweenMembers && stream.avail_in == 0 && inputEnd {
+                finished = true
+                break
+            }
+            betweenMembers = false
             let status = inflate(&stream, Z_NO_FLUSH)
             if status == Z_STREAM_END {
-                // Another gzip member may follow (as `cat a.gz b.gz` makes).
-                if stream.avail_in == 0 && inputEnd { finished = true; break }
-                let produced = capacity - Int(stream.avail_out)
+                // Another gzip member may follow (as `cat a.gz b.gz` makes), or the file ends.
                 inflateReset(&stream)
-                if produced > 0 { break }
+                betweenMembers = true
+                if capacity - Int(stream.avail_out) > 0 { break }
                 continue
             }
             if status == Z_BUF_ERROR && inputEnd && stream.avail_in == 0 {

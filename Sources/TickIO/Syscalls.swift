@@ -25,6 +25,7 @@ public enum Syscall {
     /// Reads up to `buffer.count` bytes; 0 means end of file.
     public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        try FaultInjection.check(.read, path: path)
         while true {
             let n = Glibc.read(fd, base, buffer.count)
             if n >= 0 { return n }
@@ -45,6 +46,7 @@ public enum Syscall {
     /// Writes all of `buffer`, looping over short writes.
     public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
         guard var base = buffer.baseAddress else { return }
+        try FaultInjection.check(.write, path: path)
         var left = buffer.count
         while left > 0 {
             let n = Glibc.write(fd, base, left)
@@ -60,6 +62,7 @@ public enum Syscall {
     /// Flushes file data to stable storage. An error here means the data may be lost: it is
     /// never treated as success.
     public static func fsync(_ fd: Int32, path: String) throws {
+        try FaultInjection.check(.fsync, path: path)
         while Glibc.fsync(fd) != 0 {
             if errno != EINTR { throw fail(path, "fsync") }
         }
@@ -68,6 +71,7 @@ public enum Syscall {
     public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     public static func rename(_ from: String, _ to: String) throws {
+        try FaultInjection.check(.rename, path: to)
         if Glibc.rename(from, to) != 0 { throw fail(to, "rename from \(from)") }
     }
 

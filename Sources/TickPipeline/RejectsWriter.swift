@@ -1,30 +1,28 @@
 import TickCore
 import TickIO
 
-/// Writes quarantined rows to `rejects.csv`: `file,line,byte_offset,column,reason,text`, each
-/// text field quoted the CSV way so any raw bytes survive.
-public final class RejectsWriter {
-    private let writer: AtomicFileWriter
-    public private(set) var count: Int64 = 0
+/// One quarantined row.
+public struct RejectRecord: Sendable, Equatable {
+    public var location: InputLocation
+    public var reason: String
+    public var text: [UInt8]
+}
 
-    public init(path: String) throws {
-        writer = try AtomicFileWriter(path: path)
-        try writer.write("file,line,byte_offset,column,reason,text\n")
-    }
+/// The text of `rejects.csv`: `file,line,byte_offset,column,reason,text`, with the text fields
+/// quoted the CSV way so any raw bytes survive.
+public enum RejectsFormat {
+    public static let header: [UInt8] = Array("file,line,byte_offset,column,reason,text\n".utf8)
 
-    func write(location: InputLocation, reason: String, text: [UInt8]) throws {
-        count += 1
+    public static func line(_ record: RejectRecord) -> [UInt8] {
         var line: [UInt8] = []
-        Self.appendQuoted(Array(location.file.utf8), to: &line)
-        line += Array(",\(location.line),\(location.byteOffset),\(location.column.map(String.init) ?? ""),".utf8)
-        Self.appendQuoted(Array(reason.utf8), to: &line)
+        appendQuoted(Array(record.location.file.utf8), to: &line)
+        line += Array(",\(record.location.line),\(record.location.byteOffset),\(record.location.column.map(String.init) ?? ""),".utf8)
+        appendQuoted(Array(record.reason.utf8), to: &line)
         line.append(UInt8(ascii: ","))
-        Self.appendQuoted(text, to: &line)
+        appendQuoted(record.text, to: &line)
         line.append(UInt8(ascii: "\n"))
-        try writer.write(line)
+        return line
     }
-
-    public func commit() throws { try writer.commit() }
 
     static func appendQuoted(_ field: [UInt8], to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

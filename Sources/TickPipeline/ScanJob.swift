@@ -33,8 +33,9 @@ public enum ScanJob {
     public static func run(path: String, options: ReadOptions, rejectsPath: String? = nil, showProgress: Bool = false) throws -> ScanReport {
         let started = DispatchTime.now()
         let pool = WorkPool(workers: options.workers)
-        let rejects = options.badRows == .quarantine ? try RejectsWriter(path: rejectsPath ?? "rejects.csv") : nil
-        let stream = try TickStream(path: path, options: options, pool: pool, rejects: rejects)
+        let rejects = options.badRows == .quarantine ? try AtomicFileWriter(path: rejectsPath ?? "rejects.csv") : nil
+        try rejects?.write(RejectsFormat.header)
+        let stream = try TickStream(path: path, options: options, pool: pool)
         let progress = ProgressLine(label: "scan", totalBytes: stream.fileSize, enabled: showProgress)
         var first: Int64?
         var last: Int64?
@@ -44,11 +45,13 @@ public enum ScanJob {
             case .trades(let t): times = t.time
             case .quotes(let q): times = q.time
             }
+            for record in stream.drainRejects() { try rejects?.write(RejectsFormat.line(record)) }
             if first == nil { first = times.first }
             last = times.last ?? last
             progress.update(doneBytes: stream.fileBytesRead)
         }
         progress.finish()
+        for record in stream.drainRejects() { try rejects?.write(RejectsFormat.line(record)) }
         try rejects?.commit()
         let seconds = StageClock.seconds(since: started)
         let counts = stream.counts

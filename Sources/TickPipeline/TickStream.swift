@@ -45,6 +45,32 @@ public enum TickBatch: Sendable {
         case .quotes(let q): q.count
         }
     }
+
+    public var times: [Int64] {
+        switch self {
+        case .trades(let t): t.time
+        case .quotes(let q): q.time
+        }
+    }
+}
+
+/// Where reading can pick up again after the last row of a finished tick partition: the
+/// input position after that row and the validation state at that moment.
+public struct ResumePoint: Sendable, Codable, Equatable {
+    /// Decompressed byte offset of the first unread line.
+    public var byteOffset: Int64
+    /// Lines before `byteOffset` (the header included).
+    public var line: Int64
+    public var lastTime: Int64
+    public var lastId: Int64
+    public var counts: RowCounts
+}
+
+/// What the stream yields: rows, and a boundary after every `partitionRows` kept rows.
+public enum TickEvent: Sendable {
+    case rows(TickBatch)
+    /// `partitionRows` more rows were kept since the previous boundary; reading can resume here.
+    case boundary(ResumePoint)
 }
 
 /// Reads a tick file as a stream of validated column batches: chunks are cut on this thread,
@@ -59,37 +85,75 @@ public final class TickStream {
     public var fileSize: Int64 { source.fileSize }
     /// Compressed bytes consumed (for progress).
     public var fileBytesRead: Int64 { source.fileBytesRead }
-    /// Decompressed bytes cut into chunks so far.
+    /// Decompressed bytes cut into chunks so far (from the resume point on).
     public private(set) var bytesChunked: Int64 = 0
 
     private let source: ByteSource
-    private var chunker: LineChunker
+    private let chunker: LineChunker
     private let options: ReadOptions
     private let tasks: OrderedTasks<ParsedChunk>
+    private let partitionRows: Int64
     private var firstChunk: Chunk?
     private var inputDone = false
-    private var maxInFlight: Int
-    /// Lines before the chunk being validated (1-based numbering starts after them).
+    private let maxInFlight: Int
+    /// Lines before the chunk being validated.
     private var linesBefore: Int64 = 0
+    /// Decompressed offset just past the last chunk validated.
+    private var validatedEnd: Int64 = 0
     private var lastTime: Int64 = .min
     private var lastId: Int64 = .min
-    private let rejects: RejectsWriter?
+    private var pending: [TickEvent] = []
+    /// Quarantined rows not yet taken by `drainRejects()`.
+    private var rejected: [RejectRecord] = []
 
-    public init(path: String, options: ReadOptions, pool: WorkPool, rejects: RejectsWriter? = nil) throws {
+    /// - Parameters:
+    ///   - partitionRows: emit a `.boundary` after every this many kept rows (counted from the
+    ///     start of the file, so boundaries do not move when a run resumes).
+    ///   - resume: continue after a boundary of an earlier run instead of from the start.
+    public init(path: String, options: ReadOptions, pool: WorkPool,
+                partitionRows: Int = .max, resume: ResumePoint? = nil) throws {
         self.path = path
         self.options = options
-        self.rejects = rejects
-        let source = try ByteSource(path: path)
-        self.source = source
-        chunker = LineChunker(path: path, chunkSize: options.chunkSize, maxRecordSize: options.maxRecordSize) { buffer throws in
-            try source.read(into: buffer)
-        }
+        self.partitionRows = Int64(partitionRows)
         tasks = OrderedTasks(pool: pool)
         maxInFlight = pool.workers + 2
 
-        // Detection needs the first two lines; gather chunks until they are there.
+        if let resume {
+            layout = try Self.detectLayout(path: path, options: options).layout
+            let source = try ByteSource(path: path)
+            try source.skip(to: resume.byteOffset)
+            self.source = source
+            chunker = LineChunker(path: path, chunkSize: options.chunkSize, maxRecordSize: options.maxRecordSize,
+                                  startOffset: resume.byteOffset) { try source.read(into: $0) }
+            linesBefore = resume.line
+            validatedEnd = resume.byteOffset
+            lastTime = resume.lastTime
+            lastId = resume.lastId
+            counts = resume.counts
+            firstChunk = nil
+        } else {
+            let source = try ByteSource(path: path)
+            self.source = source
+            chunker = LineChunker(path: path, chunkSize: options.chunkSize, maxRecordSize: options.maxRecordSize) {
+                try source.read(into: $0)
+            }
+            let detected = try Self.firstChunkAndLayout(path: path, chunker: chunker, options: options)
+            layout = detected.layout
+            firstChunk = detected.first
+        }
+    }
+
+    /// The layout of a file, from its first lines.
+    public static func detectLayout(path: String, options: ReadOptions) throws -> (layout: Layout?, compression: ByteSource.Compression) {
+        let source = try ByteSource(path: path)
+        let chunker = LineChunker(path: path, chunkSize: 64 << 10, maxRecordSize: options.maxRecordSize) { try source.read(into: $0) }
+        return (try firstChunkAndLayout(path: path, chunker: chunker, options: options).layout, source.compression)
+    }
+
+    /// Reads until the first two lines are in hand, strips a UTF-8 byte-order mark, detects.
+    private static func firstChunkAndLayout(path: String, chunker: LineChunker, options: ReadOptions) throws -> (first: Chunk?, layout: Layout?) {
         var first = try chunker.next()
-        while var chunk = first, Self.lineCount(chunk.bytes, atMost: 2) < 2, let more = try chunker.next() {
+        while var chunk = first, lineCount(chunk.bytes, atMost: 2) < 2, let more = try chunker.next() {
             chunk.bytes += more.bytes
             first = chunk
         }
@@ -98,33 +162,52 @@ public final class TickStream {
             chunk.byteOffset = 3
             first = chunk
         }
-        if let chunk = first {
-            let lines = Self.firstLines(chunk.bytes, count: 2)
-            layout = try LayoutDetector.detect(path: path, firstLine: lines[0], secondLine: lines.count > 1 ? lines[1] : nil,
+        guard let chunk = first else { return (nil, nil) }
+        let lines = firstLines(chunk.bytes, count: 2)
+        guard let firstLine = lines.first else { return (nil, nil) }
+        let layout = try LayoutDetector.detect(path: path, firstLine: firstLine, secondLine: lines.count > 1 ? lines[1] : nil,
                                                mapping: options.mapping, timeUnit: options.timeUnit)
-        } else {
-            layout = nil
-        }
-        firstChunk = first
+        return (chunk, layout)
     }
 
-    /// The next validated batch, or nil at the end.
+    /// The rows quarantined since the last call, in file order. With `--bad-rows quarantine`,
+    /// call after every event so they never pile up.
+    public func drainRejects() -> [RejectRecord] {
+        defer { rejected.removeAll() }
+        return rejected
+    }
+
+    /// Where reading stands now: at the end of the input once `next()` returned nil.
+    public var currentPoint: ResumePoint {
+        ResumePoint(byteOffset: validatedEnd, line: linesBefore, lastTime: lastTime, lastId: lastId, counts: counts)
+    }
+
+    /// The next validated batch, skipping boundaries (for readers that do not partition).
     public func next() throws -> TickBatch? {
+        while let event = try nextEvent() {
+            if case .rows(let batch) = event { return batch }
+        }
+        return nil
+    }
+
+    /// The next rows or boundary, or nil at the end.
+    public func nextEvent() throws -> TickEvent? {
         guard let layout else { return nil }
-        while true {
+        while pending.isEmpty {
             fill(layout)
             guard tasks.pending > 0 else { return nil }
             let parsed = try tasks.takeNext()
             fill(layout)
-            let batch = try validate(parsed, layout: layout)
+            try validate(parsed, layout: layout)
             linesBefore += Int64(parsed.lineCount)
-            if let batch { return batch }
+            validatedEnd = parsed.byteOffset + Int64(parsed.bytes.count)
         }
+        return pending.removeFirst()
     }
 
     /// Submits chunks until `maxInFlight` are pending or the input ends.
     private func fill(_ layout: Layout) {
-        let parser = ChunkParser(layout: layout)
+        let parser = ChunkParser(layout: layout, maxRecordSize: options.maxRecordSize)
         while !inputDone && tasks.pending < maxInFlight {
             let chunk: Chunk?
             if let first = firstChunk {
@@ -140,7 +223,7 @@ public final class TickStream {
             }
             guard let chunk else { inputDone = true; return }
             bytesChunked += Int64(chunk.bytes.count)
-            let skipHeader = chunk.index == 0 && layout.hasHeader
+            let skipHeader = chunk.byteOffset <= 3 && layout.hasHeader
             let offset = chunk.byteOffset
             tasks.submit {
                 var parsed = parser.parse(chunk.bytes, skipFirstLine: skipHeader)
@@ -150,14 +233,13 @@ public final class TickStream {
         }
     }
 
-    /// Checks time order and ids in file order; reports or quarantines bad rows. Returns nil when
-    /// no row of the chunk survives.
-    private func validate(_ parsed: ParsedChunk, layout: Layout) throws -> TickBatch? {
+    /// Checks time order and ids in file order; reports or quarantines bad rows; queues the
+    /// kept rows and the partition boundaries that fall in this chunk.
+    private func validate(_ parsed: ParsedChunk, layout: Layout) throws {
         let rows = parsed.rowCount
-        counts.read += Int64(rows + parsed.problems.count)
         var problemIndex = 0
-        var keep = [Bool](repeating: true, count: rows)
-        var dropped = 0
+        var kept: [Int] = []
+        kept.reserveCapacity(rows)
         let times: [Int64]
         let ids: [Int64]
         switch layout.kind {
@@ -167,13 +249,20 @@ public final class TickStream {
         let hasIds = !ids.isEmpty
 
         func report(_ problem: RowProblem) throws {
+            counts.read += 1
             let location = InputLocation(file: path, line: linesBefore + Int64(problem.lineInChunk) + 1,
                                          byteOffset: parsed.byteOffset + Int64(problem.lineStart), column: problem.column)
-            guard options.badRows == .quarantine, let rejects else {
+            guard options.badRows == .quarantine else {
                 throw TickError.badRow(location: location, reason: problem.reason, text: printableText(problem.text))
             }
             counts.rejected += 1
-            try rejects.write(location: location, reason: problem.reason, text: problem.text)
+            rejected.append(RejectRecord(location: location, reason: problem.reason, text: problem.text))
+        }
+
+        func flush() {
+            guard !kept.isEmpty else { return }
+            pending.append(.rows(Self.gather(parsed, rows: kept, kind: layout.kind)))
+            kept.removeAll(keepingCapacity: true)
         }
 
         for r in 0..<rows {
@@ -182,6 +271,7 @@ public final class TickStream {
             while problemIndex < parsed.problems.count && parsed.problems[problemIndex].lineStart < start {
                 try report(parsed.problems[problemIndex]); problemIndex += 1
             }
+            counts.read += 1
             let time = times[r]
             var reason: String?
             var column: Int?
@@ -189,7 +279,6 @@ public final class TickStream {
                 let id = ids[r]
                 if id == lastId {
                     counts.duplicates += 1
-                    keep[r] = false; dropped += 1
                     continue
                 }
                 if id < lastId {
@@ -202,28 +291,53 @@ public final class TickStream {
                 column = layout.column(of: .time).map { $0 + 1 }
             }
             if let reason {
+                counts.read -= 1  // report() counts it
                 try report(RowProblem(lineInChunk: parsed.lineIndex(at: start), lineStart: start, column: column,
                                       reason: reason, text: Array(parsed.line(at: start))))
-                keep[r] = false; dropped += 1
                 continue
             }
             lastTime = time
             if hasIds { lastId = ids[r] }
+            kept.append(r)
+            counts.used += 1
+            if counts.used % partitionRows == 0 {
+                flush()
+                pending.append(.boundary(resumePoint(after: start, in: parsed)))
+            }
         }
         while problemIndex < parsed.problems.count {
             try report(parsed.problems[problemIndex]); problemIndex += 1
         }
-        counts.used += Int64(rows - dropped)
-        if rows - dropped == 0 { return nil }
-        switch layout.kind {
+        flush()
+    }
+
+    /// The resume point just after the row whose line starts at `start`.
+    private func resumePoint(after start: Int, in parsed: ParsedChunk) -> ResumePoint {
+        var end = start
+        while end < parsed.bytes.count && parsed.bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        let next = min(end + 1, parsed.bytes.count)
+        return ResumePoint(byteOffset: parsed.byteOffset + Int64(next),
+                           line: linesBefore + Int64(parsed.lineIndex(at: start)) + 1,
+                           lastTime: lastTime, lastId: lastId, counts: counts)
+    }
+
+    /// The columns of the given rows (all of them without copying when nothing was dropped).
+    static func gather(_ parsed: ParsedChunk, rows: [Int], kind: RecordKind) -> TickBatch {
+        let all = rows.count == parsed.rowCount
+        func pick<T>(_ a: [T]) -> [T] { a.isEmpty || all ? a : rows.map { a[$0] } }
+        switch kind {
         case .trades:
-            var trades = parsed.trades
-            if dropped > 0 { trades.filter(keep: keep) }
-            return .trades(trades)
+            var t = TradeColumns()
+            t.time = pick(parsed.trades.time); t.price = pick(parsed.trades.price)
+            t.quantity = pick(parsed.trades.quantity); t.buyerAggressor = pick(parsed.trades.buyerAggressor)
+            t.id = pick(parsed.trades.id)
+            return .trades(t)
         case .quotes:
-            var quotes = parsed.quotes
-            if dropped > 0 { quotes.filter(keep: keep) }
-            return .quotes(quotes)
+            var q = QuoteColumns()
+            q.time = pick(parsed.quotes.time); q.bidPrice = pick(parsed.quotes.bidPrice)
+            q.bidQuantity = pick(parsed.quotes.bidQuantity); q.askPrice = pick(parsed.quotes.askPrice)
+            q.askQuantity = pick(parsed.quotes.askQuantity); q.id = pick(parsed.quotes.id)
+            return .quotes(q)
         }
     }
 
@@ -236,7 +350,7 @@ public final class TickStream {
         return n
     }
 
-    /// The first `count` lines, without line ends.
+    /// The first `count` non-empty lines, without line ends.
     static func firstLines(_ bytes: [UInt8], count: Int) -> [[UInt8]] {
         var lines: [[UInt8]] = []
         var start = 0

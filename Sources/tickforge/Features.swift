@@ -36,8 +36,17 @@ struct Features: ParsableCommand {
     @Flag(help: "Keep only rows where every feature and target is defined (in both files alike).")
     var completeRowsOnly = false
 
+    @Option(help: "Peak memory to plan for (e.g. 256MiB, 1GiB); chunk, queue and partition sizes derive from it.", transform: ByteSize.parse)
+    var memoryLimit: Int = MemoryBudget.defaultLimit
+
+    @Flag(help: "Discard partitions and manifest of earlier runs in --out and start over.")
+    var fresh = false
+
     @Option(help: .hidden)
-    var partitionBars: Int = 65_536
+    var partitionBars: Int?
+
+    @Option(help: .hidden)
+    var tickPartitionRows: Int?
 
     @OptionGroup var read: ReadFlags
 
@@ -48,7 +57,7 @@ struct Features: ParsableCommand {
         _ = try Self.bars(windows, "--windows")
         _ = try Self.bars(horizons, "--horizons")
         do { try config().validate() } catch { throw ValidationError("\(error)") }
-        guard partitionBars >= 1 else { throw ValidationError("--partition-bars must be at least 1") }
+        if let partitionBars, partitionBars < 1 { throw ValidationError("--partition-bars must be at least 1") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw ValidationError("--out \(out) is a file, not a directory")
@@ -77,16 +86,24 @@ struct Features: ParsableCommand {
     func run() throws {
         var options = FeaturesOptions(tradesPath: trades, quotesPath: quotes, outputDirectory: out, config: try config())
         options.read = try read.options()
+        options.chunkSize = read.chunkSize
+        options.maxRecordSize = read.maxRecordSize
+        options.memoryLimit = memoryLimit
         options.partitionBars = partitionBars
+        options.tickPartitionRows = tickPartitionRows
+        options.fresh = fresh
         let summary = try reportingErrors { try FeaturesJob(options: options).run() }
         let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
+        let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)
+        let resumed = reused > 0 || summary.featurePartitionsReused > 0
+            ? "\nresumed: reused \(reused) tick and \(summary.featurePartitionsReused) feature partitions of an earlier run" : ""
         print("""
             wrote \(summary.rowsWritten) rows (\(summary.bars) bars of \(interval)) to:
               \(out)/features.csv  \(out)/features.json
               \(out)/targets.csv   \(out)/targets.json
               \(out)/summary.json
             trades: \(summary.trades.rows.read) read, \(summary.trades.rows.rejected) rejected, \(summary.trades.rows.duplicates) duplicates\(summary.quotes.map { "\nquotes: \($0.rows.read) read, \($0.rows.rejected) rejected, \($0.rows.duplicates) duplicates" } ?? "")
-            \(String(format: "%.1f MB in %.2f s (%.1f MB/s), peak RSS %.1f MiB", mb, summary.wallSeconds, summary.inputMegabytesPerSecond, Double(summary.peakResidentBytes) / 1_048_576))
+            \(String(format: "%.1f MB in %.2f s (%.1f MB/s), peak RSS %.1f MiB of a %d MiB limit", mb, summary.wallSeconds, summary.inputMegabytesPerSecond, Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)
     }
 }

@@ -11,13 +11,13 @@ struct Tickforge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickforge",
         abstract: "Turn huge tick files into aligned feature and target CSVs, out of core.",
-        subcommands: [Features.self, Scan.self, Generate.self])
+        subcommands: [Features.self, Scan.self, Inspect.self, Generate.self])
 }
 
 /// Flags shared by every command that reads tick files.
 struct ReadFlags: ParsableArguments {
-    @Option(help: "Bytes per chunk handed to a worker (e.g. 64KiB, 8MiB).", transform: ByteSize.parse)
-    var chunkSize: Int = 8 << 20
+    @Option(help: "Bytes per chunk handed to a worker (e.g. 64KiB, 8MiB); derived from --memory-limit when omitted.", transform: ByteSize.parse)
+    var chunkSize: Int?
 
     @Option(help: "Parallel workers (default: the number of cores).")
     var workers: Int = WorkPool.coreCount
@@ -28,25 +28,24 @@ struct ReadFlags: ParsableArguments {
     @Option(help: "Time unit of the input (s, ms, us, ns); detected from the first value when omitted.")
     var timeUnit: String?
 
-    @Option(help: "Longest line accepted (e.g. 1MiB).", transform: ByteSize.parse)
-    var maxRecordSize: Int = 1 << 20
+    @Option(help: "Longest line accepted (e.g. 1MiB; default 1MiB, less under a small --memory-limit).", transform: ByteSize.parse)
+    var maxRecordSize: Int?
 
     @Option(help: "Column mapping for other CSVs, e.g. time=timestamp,price=price,qty=amount,side=side,id=id (names or 0-based indices). Sides: true/false = is_buyer_maker, buy/sell = aggressor.")
     var columns: String?
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be positive") }
         if let timeUnit, TimeUnit(flag: timeUnit) == nil { throw ValidationError("--time-unit must be s, ms, us or ns") }
         if let columns { do { _ = try ColumnMapping(parsing: columns) } catch { throw ValidationError("\(error)") } }
     }
 
     func options() throws -> ReadOptions {
         var options = ReadOptions()
-        options.chunkSize = chunkSize
+        options.chunkSize = chunkSize ?? options.chunkSize
         options.workers = workers
         options.badRows = badRows
-        options.maxRecordSize = max(maxRecordSize, 1)
+        options.maxRecordSize = maxRecordSize ?? options.maxRecordSize
         options.timeUnit = timeUnit.flatMap(TimeUnit.init(flag:))
         options.mapping = try columns.map { try ColumnMapping(parsing: $0) }
         return options

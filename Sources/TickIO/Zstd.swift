@@ -1,0 +1,89 @@
+import CZlib
+import CZstd
+import TickCore
+
+/// One-shot zstd compression and decompression of whole buffers (stable API only), and the
+/// checksums partition files carry. The only door to libzstd and zlib for other modules.
+public enum Zstd {
+    /// A reusable compression context; one per thread (not shareable).
+    public final class Compressor {
+        private let context: OpaquePointer
+        public let level: Int32
+
+        public init(level: Int32 = 3) {
+            context = ZSTD_createCCtx()!
+            self.level = level
+            ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
+            // A content checksum in every frame: zstd verifies it when decompressing.
+            ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
+        }
+
+        deinit { ZSTD_freeCCtx(context) }
+
+        /// Compresses `input` into one frame (content size recorded in the frame header).
+        public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+            let bound = ZSTD_compressBound(input.count)
+            var output = [UInt8](repeating: 0, count: bound)
+            let written = output.withUnsafeMutableBytes { out in
+                ZSTD_compress2(context, out.baseAddress, bound, input.baseAddress, input.count)
+            }
+            if ZSTD_isError(written) != 0 {
+                throw TickError.limitExceeded("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
+            }
+            output.removeLast(bound - written)
+            return output
+        }
+
+        public func compress(_ input: [UInt8]) throws -> [UInt8] {
+            try input.withUnsafeBytes { try compress($0) }
+        }
+    }
+
+    /// Decompresses one frame whose decompressed size must be `expectedSize`; any mismatch,
+    /// corruption or checksum failure is an error naming `path`.
+    public static func decompress(_ frame: UnsafeRawBufferPointer, expectedSize: Int, path: String) throws -> [UInt8] {
+        let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+        // ZSTD_CONTENTSIZE_ERROR / _UNKNOWN are the two largest UInt64 values.
+        guard declared < UInt64.max - 1, declared == UInt64(expectedSize) else {
+            throw TickError.unreadable(path: path, reason: "corrupt zstd frame: declared size \(declared == UInt64.max - 1 ? "error" : declared == UInt64.max ? "unknown" : String(declared)), expected \(expectedSize)")
+        }
+        var output = [UInt8](repeating: 0, count: expectedSize)
+        let got = output.withUnsafeMutableBytes { out in
+            ZSTD_decompress(out.baseAddress, expectedSize, frame.baseAddress, frame.count)
+        }
+        if ZSTD_isError(got) != 0 {
+            throw TickError.unreadable(path: path, reason: "corrupt zstd frame: \(String(cString: ZSTD_getErrorName(got)))")
+        }
+        guard got == expectedSize else {
+            throw TickError.unreadable(path: path, reason: "corrupt zstd frame: \(got) bytes instead of \(expectedSize)")
+        }
+        return output
+    }
+
+    public static func decompress(_ frame: [UInt8], expectedSize: Int, path: String) throws -> [UInt8] {
+        try frame.withUnsafeBytes { try decompress($0, expectedSize: expectedSize, path: path) }
+    }
+
+    /// The version of the linked libzstd, e.g. `1.5.4`.
+    public static var libraryVersion: String { String(cString: ZSTD_versionString()) }
+}
+
+/// CRC-32 (the zlib/gzip polynomial), for footers and manifests.
+public enum Checksum {
+    public static func crc32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return seed }
+        var crc = UInt(seed)
+        var offset = 0
+        // zlib takes a UInt32 length: feed huge buffers in pieces.
+        while offset < bytes.count {
+            let n = min(bytes.count - offset, 1 << 30)
+            crc = CZlib.crc32(crc, base.assumingMemoryBound(to: Bytef.self) + offset, uInt(n))
+            offset += n
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+
+    public static func crc32(_ bytes: [UInt8], seed: UInt32 = 0) -> UInt32 {
+        bytes.withUnsafeBytes { crc32($0, seed: seed) }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import TickCore
+import TickCSV
+import TickIO
+import TickStore
+
+/// Stage 1: one input file → validated tick partitions on disk, recorded in the manifest as
+/// they finish. A rerun keeps the intact prefix of partitions of an unchanged input and reads
+/// on from the resume point of the last one.
+final class IngestStage {
+    let role: String
+    let path: String
+    let options: ReadOptions
+    let partitionRows: Int
+    let pool: WorkPool
+    let directory: RunDirectory
+    let progress: (Int64) -> Void
+
+    private(set) var reused = 0
+    private(set) var written = 0
+    private(set) var bytesParsed: Int64 = 0
+
+    init(role: String, path: String, options: ReadOptions, partitionRows: Int, pool: WorkPool,
+         directory: RunDirectory, progress: @escaping (Int64) -> Void) {
+        self.role = role; self.path = path; self.options = options; self.partitionRows = partitionRows
+        self.pool = pool; self.directory = directory; self.progress = progress
+    }
+
+    /// What decides whether old partitions of this input can be reused.
+    var readKey: String {
+        "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "")"
+    }
+
+    func partitionPath(_ name: String) -> String { directory.ticks + "/" + name }
+
+    /// Brings this input's partitions up to date; `save` is called with the state after every
+    /// partition written (the caller persists the manifest).
+    func run(previous: InputState?, save: (InputState) throws -> Void) throws -> InputState {
+        let fingerprint = try InputFingerprint.of(path: path)
+        let detected = try TickStream.detectLayout(path: path, options: options)
+        var state = InputState(fingerprint: fingerprint, readKey: readKey, layout: detected.layout?.name ?? "empty",
+                               timeUnit: detected.layout?.timeUnit.rawValue ?? "", compression: detected.compression.rawValue,
+                               partitions: [], end: nil)
+        if let previous, previous.fingerprint == fingerprint, previous.readKey == readKey {
+            for entry in previous.partitions {
+                guard RunDirectory.isIntact(partitionPath(entry.name), bytes: entry.bytes, checksum: entry.checksum),
+                      entry.rejects.map({ Syscall.exists(partitionPath($0)) }) ?? true else { break }
+                state.partitions.append(entry)
+            }
+            if state.partitions.count == previous.partitions.count, let end = previous.end {
+                state.end = end
+                reused = state.partitions.count
+                return state
+            }
+        }
+        reused = state.partitions.count
+        try removeStaleFiles(keeping: state.partitions)
+        try save(state)
+
+        let resume = state.partitions.last?.resume
+        let stream = try TickStream(path: path, options: options, pool: pool, partitionRows: partitionRows, resume: resume)
+        let writes = OrderedTasks<EncodedPartition>(pool: pool)
+        // Rows of the partition being filled (appended in place: no copy per batch).
+        var tradeRows = TradeColumns()
+        var quoteRows = QuoteColumns()
+        var rejects: [UInt8] = []
+        var firstRow = resume?.counts.used ?? 0
+
+        func takeRows() -> TickBatch {
+            defer { tradeRows = TradeColumns(); quoteRows = QuoteColumns() }
+            return role == "quotes" ? .quotes(quoteRows) : .trades(tradeRows)
+        }
+
+        func submit(_ batch: TickBatch, resume point: ResumePoint) throws {
+            let index = state.partitions.count + writes.pending
+            let number = String(format: "%06d", index)
+            let name = "\(role)-\(number).\(PartitionFormat.fileExtension)"
+            let rejectsName = rejects.isEmpty ? nil : "\(role)-\(number).rejects.csv"
+            let rejectBytes = rejects
+            let start = firstRow
+            rejects = []
+            firstRow += Int64(batch.count)
+            writes.submit {
+                let contents = PartitionCodec.contents(batch)
+                let bytes = try PartitionFormat.encode(contents, compressor: Zstd.Compressor(level: 1))
+                return EncodedPartition(name: name, bytes: bytes, firstRow: start, rows: contents.rowCount,
+                                        firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,
+                                        rejectsName: rejectsName, rejects: rejectBytes)
+            }
+            // Two partitions in flight at most: each holds up to `partitionRows` rows.
+            while writes.pending >= 2 { try write(writes.takeNext(), into: &state, save: save) }
+        }
+
+        while let event = try stream.nextEvent() {
+            for record in stream.drainRejects() { rejects += RejectsFormat.line(record) }
+            switch event {
+            case .rows(.trades(let more)): tradeRows.append(more)
+            case .rows(.quotes(let more)): quoteRows.append(more)
+            case .boundary(let point): try submit(takeRows(), resume: point)
+            }
+            progress(stream.fileBytesRead)
+        }
+        for record in stream.drainRejects() { rejects += RejectsFormat.line(record) }
+        let end = stream.currentPoint
+        if tradeRows.count + quoteRows.count > 0 || !rejects.isEmpty { try submit(takeRows(), resume: end) }
+        while writes.pending > 0 { try write(writes.takeNext(), into: &state, save: save) }
+        bytesParsed = stream.bytesChunked
+        state.end = end
+        try save(state)
+        return state
+    }
+
+    private func write(_ part: EncodedPartition, into state: inout InputState, save: (InputState) throws -> Void) throws {
+        if let rejectsName = part.rejectsName {
+            try AtomicFileWriter.write(part.rejects, to: partitionPath(rejectsName))
+        }
+        try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
+        state.partitions.append(TickPartitionEntry(name: part.name, firstRow: part.firstRow, rows: part.rows,
+                                                   bytes: part.bytes.count, checksum: Checksum.crc32(part.bytes),
+                                                   firstTime: part.firstTime, lastTime: part.lastTime,
+                                                   resume: part.resume, rejects: part.rejectsName))
+        written += 1
+        try save(state)
+    }
+
+    /// Removes this input's partition files that the kept entries do not name.
+    private func removeStaleFiles(keeping entries: [TickPartitionEntry]) throws {
+        let keep = Set(entries.flatMap { [$0.name] + ($0.rejects.map { [$0] } ?? []) })
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.ticks)) ?? []
+        for name in names where name.hasPrefix(role + "-") && !keep.contains(name) {
+            Syscall.unlinkIfPresent(partitionPath(name))
+        }
+    }
+
+}
+
+/// A partition encoded on the pool, waiting to be written in order.
+struct EncodedPartition: Sendable {
+    var name: String
+    var bytes: [UInt8]
+    var firstRow: Int64
+    var rows: Int
+    var firstTime: Int64
+    var lastTime: Int64
+    var resume: ResumePoint
+    var rejectsName: String?
+    var rejects: [UInt8]
+}
+
+/// Reads an input's tick partitions back in order, decoding ahead on the pool.
+final class TickPartitionReader {
+    private let paths: [String]
+    private var nextIndex = 0
+    private let tasks: OrderedTasks<TickBatch>
+
+    init(directory: RunDirectory, entries: [TickPartitionEntry], pool: WorkPool) {
+        paths = entries.map { directory.ticks + "/" + $0.name }
+        tasks = OrderedTasks(pool: pool)
+    }
+
+    func next() throws -> TickBatch? {
+        while nextIndex < paths.count && tasks.pending < 2 {
+            let path = paths[nextIndex]
+            nextIndex += 1
+            tasks.submit { try PartitionCodec.batch(try PartitionFormat.read(path: path), path: path) }
+        }
+        guard tasks.pending > 0 else { return nil }
+        return try tasks.takeNext()
+    }
+}

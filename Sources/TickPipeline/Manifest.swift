@@ -1,0 +1,86 @@
+import Foundation
+import TickCore
+import TickIO
+
+/// Identifies an input file's content cheaply: a changed size, modification time, head or tail
+/// means the old partitions of it must not be reused.
+public struct InputFingerprint: Sendable, Codable, Equatable {
+    public var path: String
+    public var bytes: Int64
+    public var mtimeNs: Int64
+    /// CRC-32 of the first and last 64 KiB.
+    public var headTailCrc: UInt32
+
+    public static func of(path: String) throws -> InputFingerprint {
+        let info = try Syscall.stat(path)
+        let file = try OwnedFile(path: path, flags: O_RDONLY)
+        let window = Int(min(info.size, 64 << 10))
+        var head = [UInt8](repeating: 0, count: window)
+        var tail = [UInt8](repeating: 0, count: window)
+        _ = try head.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: 0, path: path) }
+        _ = try tail.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: info.size - Int64(window), path: path) }
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return InputFingerprint(path: absolute, bytes: info.size, mtimeNs: info.mtimeNanos,
+                                headTailCrc: Checksum.crc32(tail, seed: Checksum.crc32(head)))
+    }
+}
+
+/// A finished tick partition: rows `[firstRow, firstRow + rows)` of the kept rows of one input.
+public struct TickPartitionEntry: Sendable, Codable, Equatable {
+    public var name: String
+    public var firstRow: Int64
+    public var rows: Int
+    public var bytes: Int
+    public var checksum: UInt32
+    public var firstTime: Int64
+    public var lastTime: Int64
+    /// Reading resumes here to make the next partition.
+    public var resume: ResumePoint
+    /// Quarantined rows read while making this partition, if any.
+    public var rejects: String?
+}
+
+/// The ingest state of one input.
+public struct InputState: Sendable, Codable, Equatable {
+    public var fingerprint: InputFingerprint
+    /// The flags that change which rows are kept and how they parse.
+    public var readKey: String
+    public var layout: String
+    public var timeUnit: String
+    public var compression: String
+    public var partitions: [TickPartitionEntry]
+    /// Set when the whole input is in partitions: the state at the end of the file.
+    public var end: ResumePoint?
+}
+
+/// A finished feature partition: bar rows `[index·partitionBars, …)`.
+public struct FeaturePartitionEntry: Sendable, Codable, Equatable {
+    public var index: Int
+    public var name: String
+    public var rows: Int
+    public var bytes: Int
+    public var checksum: UInt32
+}
+
+public struct FeatureState: Sendable, Codable, Equatable {
+    /// Everything the feature values depend on: the inputs' read keys and fingerprints, the
+    /// feature flags and the partition size.
+    public var key: String
+    public var partitionBars: Int
+    public var partitions: [FeaturePartitionEntry]
+    /// Set when every partition is done: the bar count and the first and last bar starts (µs).
+    public var bars: Int?
+    public var firstBarStart: Int64?
+    public var lastBarStart: Int64?
+}
+
+/// `DIR/manifest.json`: what a run has finished, so that a rerun can skip it.
+public struct Manifest: Sendable, Codable, Equatable {
+    public static let formatVersion = 1
+    public var formatVersion = Manifest.formatVersion
+    public var trades: InputState?
+    public var quotes: InputState?
+    public var features: FeatureState?
+
+    public init() {}
+}

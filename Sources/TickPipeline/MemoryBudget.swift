@@ -1,0 +1,53 @@
+import TickCore
+
+/// How a `--memory-limit` is shared between the stages. Every size that decides how much is in
+/// memory at once derives from it, so peak memory follows the limit, not the input size.
+///
+/// Measured costs it is based on (debug of a 1 GB run, see the README): a chunk in flight holds
+/// its bytes plus about 0.8× in parsed columns; a tick partition about 100 bytes a row while it
+/// is filled and encoded; a feature partition about 1.2 KB a bar with its columns and text.
+public struct MemoryBudget: Sendable, Equatable {
+    public let limit: Int
+    public let chunkSize: Int
+    public let maxRecordSize: Int
+    public let tickPartitionRows: Int
+    public let featurePartitionBars: Int
+
+    /// Below this nothing useful fits beside the runtime itself.
+    public static let minimum = 64 << 20
+    /// Resident memory of the process before any data: code, Swift runtime, Foundation, thread
+    /// stacks, allocator slack (measured about 25 MiB; rounded up).
+    public static let runtimeOverhead = 32 << 20
+    public static let defaultLimit = 1 << 30
+
+    /// - Parameters:
+    ///   - chunkSize, maxRecordSize: explicit flags, checked against the limit.
+    ///   - workers: chunks in flight are `workers + 2` per input.
+    public init(limit: Int, workers: Int, chunkSize: Int?, maxRecordSize: Int?, partitionBars: Int?, tickPartitionRows: Int? = nil) throws {
+        guard limit >= Self.minimum else {
+            throw TickError.invalidArgument("--memory-limit \(limit >> 20) MiB is below the minimum of \(Self.minimum >> 20) MiB")
+        }
+        self.limit = limit
+        let usable = limit - Self.runtimeOverhead
+        let inFlight = workers + 2
+        // A quarter for chunks in flight (bytes + parsed columns ≈ 2× the chunk).
+        let chunkShare = usable / 4
+        let derivedChunk = min(8 << 20, max(64 << 10, chunkShare / (2 * inFlight)))
+        let chunk = chunkSize ?? derivedChunk
+        if 2 * inFlight * chunk > chunkShare + chunkShare / 2 {
+            throw TickError.invalidArgument("--chunk-size \(chunk) with \(workers) workers needs about \(2 * inFlight * chunk >> 20) MiB in flight, more than --memory-limit \(limit >> 20) MiB allows; use a smaller chunk size or fewer workers")
+        }
+        self.chunkSize = chunk
+        // One record must fit in a chunk buffer beside the others.
+        let recordCap = chunkShare / 4
+        let record = maxRecordSize ?? min(1 << 20, recordCap)
+        if record > recordCap {
+            throw TickError.invalidArgument("--max-record-size \(record >> 20) MiB does not fit in --memory-limit \(limit >> 20) MiB (at most \(recordCap >> 20) MiB)")
+        }
+        self.maxRecordSize = record
+        // A quarter for the tick partition being filled and encoded.
+        self.tickPartitionRows = tickPartitionRows ?? min(1 << 20, max(16 << 10, (usable / 4) / 100))
+        // A quarter for feature partitions in flight (workers + 1 of them).
+        featurePartitionBars = partitionBars ?? min(65_536, max(1_024, (usable / 4) / (1_200 * (workers + 1))))
+    }
+}

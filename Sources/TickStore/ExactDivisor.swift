@@ -1,0 +1,41 @@
+/// Division by a fixed divisor `d` of values known to be multiples of it, and fast multiple
+/// tests, without a hardware divide per value: `d = 2^shift × odd`, and for a multiple `v` of
+/// `d`, `v / d = (v >> shift) × odd⁻¹ (mod 2⁶⁴)` (exact division, Granlund & Montgomery 1994).
+struct ExactDivisor {
+    let divisor: UInt64
+    private let shift: UInt64
+    private let inverse: UInt64
+    /// The largest `x` with `x × odd` below 2⁶⁴: `x × inverse ≤ limit` iff `odd` divides `x`.
+    private let limit: UInt64
+
+    init(_ divisor: UInt64) {
+        precondition(divisor != 0)
+        self.divisor = divisor
+        shift = UInt64(divisor.trailingZeroBitCount)
+        let odd = divisor >> shift
+        // Newton's iteration doubles the correct low bits each step: 3 → 6 → 12 → 24 → 48 → 96.
+        var x = odd
+        for _ in 0..<5 { x = x &* (2 &- odd &* x) }
+        inverse = x
+        limit = UInt64.max / odd
+    }
+
+    /// Whether `divisor` divides `value` (the magnitude of a signed value, or a bit pattern).
+    @inline(__always)
+    func divides(_ value: UInt64) -> Bool {
+        value & ((1 << shift) &- 1) == 0 && (value >> shift) &* inverse <= limit
+    }
+
+    /// `value / divisor` for a multiple of `divisor`, as signed integers.
+    @inline(__always)
+    func quotient(_ value: Int64) -> Int64 {
+        (value >> Int64(shift)) &* Int64(bitPattern: inverse)
+    }
+}
+
+/// Greatest common divisor of magnitudes (`gcd(0, b) = b`).
+func greatestCommonDivisor(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    var (x, y) = (a, b)
+    while y != 0 { (x, y) = (y, x % y) }
+    return x
+}

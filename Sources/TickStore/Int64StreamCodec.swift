@@ -1,0 +1,211 @@
+/// Encodes and decodes one stream of Int64 values (`plain`, `varint`, `delta-varint`).
+///
+/// Tick columns are mostly integers on a grid that change slowly or not at all: times that grow
+/// by a few µs (or whole milliseconds), ids that grow by 1, prices that move by whole ticks,
+/// quantities in whole lots. The varint encodings divide by the values' (or differences')
+/// greatest common divisor, zigzag the quotients and write them as LEB128, turning 8 bytes into
+/// 1–2 before zstd sees them. Random or extreme values would grow to 10 bytes: those stay plain.
+enum Int64StreamCodec {
+    /// Bytes of the divisor that starts every varint stream.
+    static let divisorBytes = 8
+
+    /// What the encoder decided for one stream.
+    struct Plan: Equatable {
+        var encoding: Int64StreamEncoding
+        /// 1 for plain.
+        var divisor: UInt64
+        /// Bytes the stream takes, divisor included.
+        var size: Int
+    }
+
+    // MARK: Choosing
+
+    /// Values whose encoded bytes are histogrammed to choose between varint and delta-varint:
+    /// enough to see a column's character, few enough to keep choosing cheap.
+    static let sampleCount = 1 << 16
+
+    /// Measures the candidates and picks one (deterministically).
+    ///
+    /// Between varint and delta-varint the stream with the lower order-0 entropy (over the first
+    /// `sampleCount` values) wins, because that is roughly what zstd's entropy stage will pay:
+    /// trending columns (times, ids, prices) go delta, uncorrelated small values (quantities)
+    /// stay varint, where their differences would be smaller numbers but more varied ones.
+    /// Ties go to varint. Plain wins when the chosen varint stream would not be smaller.
+    static func plan(_ values: UnsafeBufferPointer<Int64>) -> Plan {
+        let n = values.count
+        let plain = Plan(encoding: .plain, divisor: 1, size: 8 * n)
+
+        // Pass 1: the common divisors of the values and of the differences.
+        var valueGCD: UInt64 = 0, deltaGCD: UInt64 = 0
+        var valueTest = ExactDivisor(1), deltaTest = ExactDivisor(1)
+        var previous: Int64 = 0
+        for value in values {
+            let delta = value &- previous
+            previous = value
+            // Re-divide only when a value is not a multiple: the GCD falls at most 64 times.
+            if valueGCD != 1, valueGCD == 0 || !valueTest.divides(value.magnitude) {
+                valueGCD = greatestCommonDivisor(valueGCD, value.magnitude)
+                valueTest = ExactDivisor(max(valueGCD, 1))
+            }
+            if deltaGCD != 1, deltaGCD == 0 || !deltaTest.divides(delta.magnitude) {
+                deltaGCD = greatestCommonDivisor(deltaGCD, delta.magnitude)
+                deltaTest = ExactDivisor(max(deltaGCD, 1))
+            }
+            if valueGCD == 1 && deltaGCD == 1 { break }
+        }
+        let valueDivisor = ExactDivisor(max(valueGCD, 1))  // all zeros: divisor 1
+        let deltaDivisor = ExactDivisor(max(deltaGCD, 1))
+
+        // Pass 2: exact sizes of both candidates, byte histograms of a sample.
+        var valueBytes = 0, deltaBytes = 0
+        var valueHistogram = ByteHistogram(), deltaHistogram = ByteHistogram()
+        previous = 0
+        for (i, value) in values.enumerated() {
+            let q = zigzag(valueDivisor.quotient(value))
+            let d = zigzag(deltaDivisor.quotient(value &- previous))
+            previous = value
+            valueBytes &+= varintLength(q)
+            deltaBytes &+= varintLength(d)
+            if i < sampleCount {
+                valueHistogram.addVarint(q)
+                deltaHistogram.addVarint(d)
+            }
+        }
+        let best = deltaHistogram.entropyBits < valueHistogram.entropyBits
+            ? Plan(encoding: .deltaVarint, divisor: deltaDivisor.divisor, size: divisorBytes + deltaBytes)
+            : Plan(encoding: .varint, divisor: valueDivisor.divisor, size: divisorBytes + valueBytes)
+        return best.size < plain.size ? best : plain
+    }
+
+    // MARK: Encoding
+
+    /// Writes `values` as `plan` says at the start of `out`, which must hold `plan.size` bytes;
+    /// returns the bytes written.
+    static func encode(_ values: UnsafeBufferPointer<Int64>, plan: Plan, into out: UnsafeMutableRawBufferPointer) -> Int {
+        guard plan.size > 0, let base = out.baseAddress else { return 0 }
+        precondition(out.count >= plan.size, "Int64 stream buffer too small")
+        var p = 0
+        if plan.encoding == .plain {
+            for value in values {
+                base.storeBytes(of: value.littleEndian, toByteOffset: p, as: Int64.self)
+                p += 8
+            }
+            return p
+        }
+        base.storeBytes(of: plan.divisor.littleEndian, as: UInt64.self)
+        p = divisorBytes
+        let dst = base.assumingMemoryBound(to: UInt8.self)
+        let divisor = ExactDivisor(plan.divisor)
+        switch (plan.encoding, plan.divisor) {
+        case (.varint, 1):
+            for value in values { writeVarint(zigzag(value), to: dst, at: &p) }
+        case (.varint, _):
+            for value in values { writeVarint(zigzag(divisor.quotient(value)), to: dst, at: &p) }
+        default:  // delta-varint
+            var previous: Int64 = 0
+            for value in values {
+                writeVarint(zigzag(divisor.quotient(value &- previous)), to: dst, at: &p)
+                previous = value
+            }
+        }
+        return p
+    }
+
+    // MARK: Decoding
+
+    /// Reads exactly `output.count` values in `encoding` from the start of `input`; returns the
+    /// bytes consumed. Throws on a stream that ends early, a bad divisor or a varint longer than
+    /// 64 bits; never reads outside `input`.
+    static func decode(_ input: UnsafeRawBufferPointer, as encoding: Int64StreamEncoding,
+                       into output: UnsafeMutableBufferPointer<Int64>) throws(FormatError) -> Int {
+        let count = output.count
+        let minimum = encoding.sizeRange(count: count).lowerBound
+        guard input.count >= minimum else {
+            throw FormatError("\(encoding.name) stream of \(input.count) bytes is too short for \(count) values")
+        }
+        guard minimum > 0, let base = input.baseAddress else { return 0 }
+
+        if encoding == .plain {
+            for i in 0..<count {
+                output[i] = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
+            }
+            return 8 * count
+        }
+
+        let divisor = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+        guard divisor >= 1, divisor <= 1 << 63 else {
+            throw FormatError("\(encoding.name) stream has divisor \(divisor), outside 1...2^63")
+        }
+        // Quotient × divisor wraps exactly like the encoder's exact division.
+        let multiplier = Int64(bitPattern: divisor)
+        let src = base.assumingMemoryBound(to: UInt8.self)
+        let end = input.count
+        var p = divisorBytes
+        if encoding == .varint {
+            for i in 0..<count {
+                output[i] = unzigzag(try readVarint(src, end: end, at: &p, index: i)) &* multiplier
+            }
+        } else {
+            var previous: Int64 = 0
+            for i in 0..<count {
+                previous = previous &+ unzigzag(try readVarint(src, end: end, at: &p, index: i)) &* multiplier
+                output[i] = previous
+            }
+        }
+        return p
+    }
+
+    // MARK: Primitives
+
+    /// Maps signed to unsigned so small magnitudes of either sign become small numbers:
+    /// 0 → 0, −1 → 1, 1 → 2, −2 → 3, …
+    @inline(__always)
+    static func zigzag(_ v: Int64) -> UInt64 {
+        UInt64(bitPattern: (v << 1) ^ (v >> 63))
+    }
+
+    @inline(__always)
+    static func unzigzag(_ u: UInt64) -> Int64 {
+        Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    /// LEB128 length: 7 bits per byte, 1 to 10 bytes.
+    @inline(__always)
+    static func varintLength(_ u: UInt64) -> Int {
+        (70 - (u | 1).leadingZeroBitCount) / 7
+    }
+
+    @inline(__always)
+    static func writeVarint(_ value: UInt64, to dst: UnsafeMutablePointer<UInt8>, at p: inout Int) {
+        var x = value
+        while x >= 0x80 {
+            dst[p] = UInt8(truncatingIfNeeded: x) | 0x80
+            x >>= 7
+            p += 1
+        }
+        dst[p] = UInt8(truncatingIfNeeded: x)
+        p += 1
+    }
+
+    /// Reads one LEB128 value at `p` without reading at or past `end`.
+    @inline(__always)
+    static func readVarint(_ src: UnsafePointer<UInt8>, end: Int, at p: inout Int,
+                           index: Int) throws(FormatError) -> UInt64 {
+        guard p < end else { throw FormatError("varint stream ends after \(index) values") }
+        let first = src[p]
+        p += 1
+        if first < 0x80 { return UInt64(first) }  // the common case in tick data: one byte
+        var result = UInt64(first & 0x7F)
+        var shift: UInt64 = 7
+        while true {
+            guard p < end else { throw FormatError("varint stream ends inside value \(index)") }
+            let byte = src[p]
+            p += 1
+            // The tenth byte holds only bit 63: anything more does not fit in 64 bits.
+            if shift == 63 && byte > 1 { throw FormatError("varint value \(index) overflows 64 bits") }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return result }
+            shift += 7
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// Helpers for tests that run `tickforge features` end to end.
+enum FeatureRun {
+    static let btcTrades = TestPaths.real("binance-um-BTCUSDT-trades-2024-08-08T2354Z-2400Z.from-ws.csv")
+    static let btcQuotes = TestPaths.real("binance-um-BTCUSDT-bookTicker-2024-08-08T2354Z-2400Z.from-ws.csv")
+    static let ethTrades = TestPaths.real("binance-um-ETHUSDT-trades-2024-08-08T2354Z-2400Z.from-ws.csv")
+    static let ethQuotes = TestPaths.real("binance-um-ETHUSDT-bookTicker-2024-08-08T2354Z-2400Z.from-ws.csv")
+    static let tardisTrades = TestPaths.real("tardis-binance-futures-BTCUSDT-trades-2020-02-22.sample.csv")
+    static let tardisQuotes = TestPaths.real("tardis-binance-futures-BTCUSDT-quotes-2020-02-22.sample.csv")
+
+    static let outputFiles = ["features.csv", "targets.csv", "features.json", "targets.json"]
+
+    /// Runs `tickforge features`; records an issue when it fails unless `expectFailure`.
+    @discardableResult
+    static func run(trades: String, quotes: String?, out: String, _ flags: [String] = [], environment: [String: String] = [:],
+                    sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+        var arguments = ["features", "--trades", trades, "--out", out]
+        if let quotes { arguments += ["--quotes", quotes] }
+        let result = try runWithEnvironment(TestPaths.binary, arguments + flags, environment: environment)
+        return result
+    }
+
+    /// The bytes of the four output files of a run directory (nil for a missing file).
+    static func outputs(_ dir: String) -> [String: Data?] {
+        Dictionary(uniqueKeysWithValues: outputFiles.map { ($0, FileManager.default.contents(atPath: dir + "/" + $0)) })
+    }
+
+    static func summary(_ dir: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    /// Rows of a CSV file as arrays of cells (header first).
+    static func table(_ path: String) throws -> [[String]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+}
+
+/// Runs a process with extra environment variables, output to files, and waits for it.
+func runWithEnvironment(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> ProcessResult {
+    let scratch = try TemporaryDirectory("tickforge-env-proc")
+    defer { scratch.remove() }
+    FileManager.default.createFile(atPath: scratch.path("out"), contents: nil)
+    FileManager.default.createFile(atPath: scratch.path("err"), contents: nil)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path("out")))
+    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path("err")))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    process.currentDirectoryURL = scratch.url
+    try process.run()
+    process.waitUntilExit()
+    try out.close()
+    try err.close()
+    return ProcessResult(status: process.terminationStatus, exited: process.terminationReason == .exit,
+                         stdout: try readBytes(scratch.path("out")), stderr: try readBytes(scratch.path("err")))
+}
+
+/// Runs the independent Python reference and compares a tickforge output directory with it.
+enum Reference {
+    static let script = TestPaths.repository.appendingPathComponent("Scripts/reference_features.py").path
+    static let compare = TestPaths.repository.appendingPathComponent("Scripts/compare_outputs.py").path
+
+    static func run(trades: String, quotes: String?, out: String, _ flags: [String]) throws -> ProcessResult {
+        var arguments = [script, "--quiet", "--trades", trades, "--out", out]
+        if let quotes { arguments += ["--quotes", quotes] }
+        return try runProcess("/usr/bin/env", ["python3"] + arguments + flags)
+    }
+
+    static func compare(expected: String, actual: String) throws -> ProcessResult {
+        try runProcess("/usr/bin/env", ["python3", compare, expected, actual])
+    }
+}
