@@ -38,7 +38,16 @@ let package = Package(
         .testTarget(name: "TickCSVTests", dependencies: ["TickCSV", "TickCore"]),
         .testTarget(name: "TickStoreTests", dependencies: ["TickStore", "TickCore", "TickIO"]),
         .testTarget(name: "TickFeaturesTests", dependencies: ["TickFeatures", "TickCore"]),
-        .testTarget(name: "TickPipelineTests", dependencies: ["TickPipeline", "TickIO", "TickCSV", "TickFeatures", "tickforge"]),
+        .testTarget(name: "TickPipelineTests", dependencies: ["TickPipeline", "TickIO", "TickCSV", "TickFeatures", "tickforge",
+                                                             "TickStore", "FuzzSupport"]),
+
+        // Fuzzing (docs/FUZZING.md, Scripts/fuzz.sh). FuzzSupport holds the checks and the reference
+        // CSV reader, shared with Tests/TickPipelineTests/FuzzRegressionTests.swift. Built normally, the
+        // two executables replay files given as arguments; built with `-D FUZZING` and
+        // `-sanitize=fuzzer` they are libFuzzer targets.
+        .target(name: "FuzzSupport", dependencies: ["TickCore", "TickIO", "TickCSV", "TickStore"], path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzTokenizer", dependencies: ["FuzzSupport"], path: "Fuzz/FuzzTokenizer"),
+        .executableTarget(name: "FuzzPartitionReader", dependencies: ["FuzzSupport"], path: "Fuzz/FuzzPartitionReader"),
 
         .executableTarget(
             name: "TickBenchmarks",

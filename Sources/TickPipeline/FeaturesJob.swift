@@ -92,10 +92,7 @@ public final class FeaturesJob {
 
     @discardableResult
     public func run() throws -> RunSummary {
-        // glibc gives each thread that allocates its own arena and keeps freed memory there;
-        // with the pool's threads that slack alone can be tens of MiB. Two arenas keep the
-        // peak close to what the budget plans (measured: −6 MiB at a 64 MiB limit).
-        _ = glibcMallopt(glibcArenaMax, 2)
+        MemoryBudget.limitAllocatorArenas()
         let clock = StageClock()
         try checkInputsBeforeWork()
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh)
@@ -217,9 +214,3 @@ public final class FeaturesJob {
         }
     }
 }
-
-/// glibc's `mallopt` (not exported by the Glibc module, whose headers omit malloc.h).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-/// `M_ARENA_MAX` from glibc's malloc.h.
-private let glibcArenaMax: Int32 = -8

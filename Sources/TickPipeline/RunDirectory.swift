@@ -43,7 +43,13 @@ public final class RunDirectory {
         try Syscall.makeDirectories(ticks)
         try Syscall.makeDirectories(featureParts)
         for folder in [path, ticks, featureParts] { removeTemporaryFiles(in: folder) }
+        // Outputs of an earlier run go now, so that a run that fails late never leaves new and
+        // old files side by side (features.csv of one run beside targets.csv of another).
+        for name in Self.finalOutputs { Syscall.unlinkIfPresent(path + "/" + name) }
     }
+
+    /// The files a finished run leaves in the directory.
+    public static let finalOutputs = ["features.csv", "targets.csv", "features.json", "targets.json", "summary.json", "rejects.csv"]
 
     deinit {
         flock(lockFD, LOCK_UN)

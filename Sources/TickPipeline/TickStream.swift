@@ -12,7 +12,7 @@ public enum BadRowPolicy: String, Sendable, Codable, CaseIterable {
 
 /// Settings for reading one tick file.
 public struct ReadOptions: Sendable {
-    public var chunkSize: Int = 8 << 20
+    public var chunkSize: Int = 2 << 20
     public var maxRecordSize: Int = 1 << 20
     public var workers: Int = WorkPool.coreCount
     public var badRows: BadRowPolicy = .error

@@ -16,7 +16,7 @@ struct Tickforge: ParsableCommand {
 
 /// Flags shared by every command that reads tick files.
 struct ReadFlags: ParsableArguments {
-    @Option(help: "Bytes per chunk handed to a worker (e.g. 64KiB, 8MiB); derived from --memory-limit when omitted.", transform: ByteSize.parse)
+    @Option(help: "Bytes per chunk handed to a worker (e.g. 64KiB, 2MiB). Default: 2MiB for scan; derived from --memory-limit for features.", transform: ByteSize.parse)
     var chunkSize: Int?
 
     @Option(help: "Parallel workers (default: the number of cores).")

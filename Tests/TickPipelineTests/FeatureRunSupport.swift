@@ -19,7 +19,28 @@ enum FeatureRun {
         var arguments = ["features", "--trades", trades, "--out", out]
         if let quotes { arguments += ["--quotes", quotes] }
         let result = try runWithEnvironment(TestPaths.binary, arguments + flags, environment: environment)
+        if result.exited && result.status == 0 { try expectCountsAddUp(out, sourceLocation: sourceLocation) }
         return result
+    }
+
+    /// Nothing is lost: for every input, rows read = used + rejected + deduplicated, and the
+    /// metadata says the same as the summary.
+    static func expectCountsAddUp(_ dir: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let summary = try self.summary(dir)
+        for role in ["trades", "quotes"] {
+            guard let input = summary[role] as? [String: Any], let rows = input["rows"] as? [String: Int] else { continue }
+            #expect(rows["read"]! == rows["used"]! + rows["rejected"]! + rows["duplicates"]!,
+                    "\(role): read \(rows["read"]!) ≠ used \(rows["used"]!) + rejected \(rows["rejected"]!) + duplicates \(rows["duplicates"]!)",
+                    sourceLocation: sourceLocation)
+        }
+        let metadata = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/features.json"))) as! [String: Any]
+        for input in metadata["inputs"] as! [[String: Any]] {
+            let role = input["role"] as! String
+            let rows = (summary[role] as! [String: Any])["rows"] as! [String: Int]
+            #expect(input["rows_read"] as? Int == rows["read"] && input["rows_rejected"] as? Int == rows["rejected"]
+                    && input["rows_deduplicated"] as? Int == rows["duplicates"], "\(role): metadata and summary disagree",
+                    sourceLocation: sourceLocation)
+        }
     }
 
     /// The bytes of the four output files of a run directory (nil for a missing file).
