@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "TickBenchmarks",
             dependencies: [
-                "TickCSV", "TickCore", "TickFeatures", "TickPipeline",
+                "TickCSV", "TickCore", "TickFeatures", "TickIO", "TickPipeline", "TickStore",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/TickBenchmarks",

@@ -3,7 +3,9 @@ import Foundation
 import TickCore
 import TickCSV
 import TickFeatures
+import TickIO
 import TickPipeline
+import TickStore
 
 /// Synthetic inputs made once per process, in memory, with the same generator as `tickforge gen`.
 enum BenchmarkInput {
@@ -27,6 +29,16 @@ enum BenchmarkInput {
     static let trades: TradeColumns = ChunkParser(layout: layout).parse(tradeChunk, skipFirstLine: false).trades
 
     static let config = FeatureConfig(interval: BarInterval("100ms")!, hasQuotes: false)
+
+    /// The trades as a tick partition's contents, and encoded.
+    static let tradeContents = PartitionContents(
+        kind: "trades", rowCount: trades.count, minTime: trades.time.first ?? 0, maxTime: trades.time.last ?? 0,
+        columns: [StoredColumn(name: "time", payload: .int64(trades.time)),
+                  StoredColumn(name: "price", payload: .int64(trades.price)),
+                  StoredColumn(name: "quantity", payload: .int64(trades.quantity)),
+                  StoredColumn(name: "buyer_aggressor", payload: .uint8(trades.buyerAggressor)),
+                  StoredColumn(name: "id", payload: .int64(trades.id))])
+    static let encodedTrades = try! PartitionFormat.encode(tradeContents, compressor: Zstd.Compressor(level: 1))
 
     /// Bars of `trades` at 100 ms with the sequential part done.
     static let bars: [BarRecord] = {
@@ -76,6 +88,45 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(calculator.compute(input))
+        }
+    }
+
+    // Tick partition files: what stage 1 writes and stage 2 reads.
+    Benchmark("zstd columnar encode of 1 MB of trades (level 1)") { benchmark in
+        let contents = BenchmarkInput.tradeContents
+        let compressor = Zstd.Compressor(level: 1)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try PartitionFormat.encode(contents, compressor: compressor))
+        }
+    }
+
+    Benchmark("zstd columnar decode of 1 MB of trades") { benchmark in
+        let bytes = BenchmarkInput.encodedTrades
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try PartitionFormat.decode(bytes, path: "benchmark"))
+        }
+    }
+
+    // The merge pass: computed columns to CSV text.
+    Benchmark("merge: format one feature partition as CSV") { benchmark in
+        let calculator = FeatureCalculator(config: BenchmarkInput.config)
+        let bars = BenchmarkInput.bars
+        let columns = calculator.columns(PartitionInput(bars: bars, base: 0, rows: 0..<bars.count, reachesEnd: true))
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(calculator.format(columns))
+        }
+    }
+
+    Benchmark("rolling features of one partition (no formatting)") { benchmark in
+        let calculator = FeatureCalculator(config: BenchmarkInput.config)
+        let bars = BenchmarkInput.bars
+        let input = PartitionInput(bars: bars, base: 0, rows: 0..<bars.count, reachesEnd: true)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(calculator.columns(input))
         }
     }
 

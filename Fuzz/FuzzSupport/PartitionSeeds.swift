@@ -17,6 +17,32 @@ public enum PartitionSeeds {
         return seeds
     }
 
+    /// The command line of the `FuzzPartitionReader` replay build: `--make-seeds DIR` writes the
+    /// seeds, anything else is replayed. Returns the exit status.
+    public static func commandLine(_ arguments: [String]) -> Int32 {
+        guard arguments.first == "--make-seeds" else {
+            return Replay.run(arguments, tool: "FuzzPartitionReader", check: PartitionReaderFuzz.violations)
+        }
+        guard arguments.count == 2 else {
+            print("usage: FuzzPartitionReader --make-seeds DIR")
+            return 2
+        }
+        do {
+            for seed in try all() {
+                let path = arguments[1] + "/" + seed.name
+                guard Replay.writeFile(path, seed.bytes) else {
+                    print("\(path): cannot write")
+                    return 2
+                }
+                print("wrote \(path) (\(seed.bytes.count) bytes): \(PartitionReaderFuzz.outcome(seed.bytes))")
+            }
+            return 0
+        } catch {
+            print("error: \(error)")
+            return 1
+        }
+    }
+
     /// `bytes` with each zstd frame replaced by an uncompressed one holding the same data.
     public static func withRawFrames(_ bytes: [UInt8]) throws -> [UInt8]? {
         guard let parts = PartitionBytes.parts(bytes) else { return nil }

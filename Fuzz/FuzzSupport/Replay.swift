@@ -38,6 +38,16 @@ public enum Replay {
         return status
     }
 
+    /// Exits the process with `status` (for the executables' top-level code).
+    public static func exit(_ status: Int32) -> Never {
+        fflush(nil)
+        #if canImport(Glibc)
+        Glibc.exit(status)
+        #else
+        Darwin.exit(status)
+        #endif
+    }
+
     /// A directory's regular files (sorted), or the path itself.
     public static func expand(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [path] }

@@ -21,12 +21,24 @@ public enum FixedPoint {
     /// The nearest `Double` to `raw / 10⁸` for wide sums.
     @inlinable
     public static func double(_ raw: Int128) -> Double {
-        Double(raw) / doubleScale
+        exactDouble(raw) / doubleScale
+    }
+
+    /// `Double(value)`, correctly rounded, through the fast 64-bit conversion when the value
+    /// fits (the generic 128-bit conversion is many times slower, and sums rarely need it).
+    @inlinable
+    public static func exactDouble(_ value: Int128) -> Double {
+        if let small = Int64(exactly: value) { return Double(small) }
+        return Double(value)
     }
 
     /// Appends the exact decimal text of `raw / 10^fractionDigits` with no trailing zeros
     /// (`61800.3`, `0.205`, `9682`, `-1.5`) to `out`.
     public static func appendDecimal(_ raw: Int128, fractionDigits: Int = digits, to out: inout [UInt8]) {
+        if fractionDigits == digits, let small = Int64(exactly: raw), small != .min {
+            appendDecimal64(small, to: &out)
+            return
+        }
         let magnitude = raw.magnitude
         if raw < 0 { out.append(UInt8(ascii: "-")) }
         var divisor: UInt128 = 1
@@ -48,6 +60,37 @@ public enum FixedPoint {
         out.append(contentsOf: digitsBuffer)
     }
 
+    /// `appendDecimal` for values that fit in 64 bits: digits into a stack buffer, no division
+    /// of 128-bit numbers, no allocation (the merge stage writes tens of millions of these).
+    @inlinable
+    static func appendDecimal64(_ raw: Int64, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            var magnitude = raw.magnitude
+            var end = 32
+            // Fraction digits, least significant first, dropping trailing zeros.
+            var fraction = magnitude % UInt64(scale)
+            magnitude /= UInt64(scale)
+            if fraction != 0 {
+                var width = digits
+                while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+                for _ in 0..<width {
+                    end -= 1
+                    buffer[end] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                    fraction /= 10
+                }
+                end -= 1
+                buffer[end] = UInt8(ascii: ".")
+            }
+            repeat {
+                end -= 1
+                buffer[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            if raw < 0 { end -= 1; buffer[end] = UInt8(ascii: "-") }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[end..<32]))
+        }
+    }
+
     /// Appends the decimal text of an unsigned integer.
     public static func appendUnsigned(_ value: UInt128, to out: inout [UInt8]) {
         if value < 10 { out.append(UInt8(ascii: "0") + UInt8(value)); return }
@@ -63,8 +106,17 @@ public enum FixedPoint {
 
     /// Appends the decimal text of a signed 64-bit integer.
     public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        appendUnsigned(UInt128(value.magnitude), to: &out)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var magnitude = value.magnitude
+            var end = 24
+            repeat {
+                end -= 1
+                buffer[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            if value < 0 { end -= 1; buffer[end] = UInt8(ascii: "-") }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[end..<24]))
+        }
     }
 
     /// The exact decimal text of `raw / 10⁸`.

@@ -176,12 +176,12 @@ struct PartitionTable {
             return real {
                 let t = bar($0).trade
                 // notional is in 10⁻¹⁶, volume in 10⁻⁸: the ratio is in 10⁻⁸.
-                return t.volume == 0 ? FixedPoint.double(t.close) : Double(t.notional) / Double(t.volume) / FixedPoint.doubleScale
+                return t.volume == 0 ? FixedPoint.double(t.close) : FixedPoint.exactDouble(t.notional) / FixedPoint.exactDouble(t.volume) / FixedPoint.doubleScale
             }
         case .tfi:
             return real {
                 let t = bar($0).trade
-                return t.volume == 0 ? 0 : Double(2 * t.buyVolume - t.volume) / Double(t.volume)
+                return t.volume == 0 ? 0 : FixedPoint.exactDouble(2 * t.buyVolume - t.volume) / FixedPoint.exactDouble(t.volume)
             }
         case .logReturn: return real { logReturn[offset + $0] }
         case .ret(let w):
@@ -195,7 +195,7 @@ struct PartitionTable {
             return real { r in
                 guard defined(r, window: w) else { return .nan }
                 let volume = prefixWindow(volumePrefix, r, w)
-                return volume == 0 ? 0 : Double(prefixWindow(netBuyPrefix, r, w)) / Double(volume)
+                return volume == 0 ? 0 : FixedPoint.exactDouble(prefixWindow(netBuyPrefix, r, w)) / FixedPoint.exactDouble(volume)
             }
         case .volumeWindow(let w):
             return decimal { r in defined(r, window: w) ? prefixWindow(volumePrefix, r, w) : ColumnValues.undefinedDecimal }
@@ -214,13 +214,13 @@ struct PartitionTable {
         case .ask: return quoteDecimal { Int128($0.askPrice) }
         case .bidQty: return quoteDecimal { Int128($0.bidQuantity) }
         case .askQty: return quoteDecimal { Int128($0.askQuantity) }
-        case .mid: return quoteReal { Double(Int128($0.bidPrice) + Int128($0.askPrice)) / (2 * FixedPoint.doubleScale) }
+        case .mid: return quoteReal { FixedPoint.exactDouble(Int128($0.bidPrice) + Int128($0.askPrice)) / (2 * FixedPoint.doubleScale) }
         case .spreadBps:
             return quoteReal { q in
                 let sum = Int128(q.bidPrice) + Int128(q.askPrice)
                 guard sum != 0 else { return .nan }
                 // (a − b)/mid·10⁴ = 2(a − b)/(a + b)·10⁴, from exact integers.
-                return Double(2 * (Int128(q.askPrice) - Int128(q.bidPrice))) / Double(sum) * 10_000
+                return FixedPoint.exactDouble(2 * (Int128(q.askPrice) - Int128(q.bidPrice))) / FixedPoint.exactDouble(sum) * 10_000
             }
         case .obi: return quoteReal { $0.imbalance ?? .nan }
         case .obiTwa: return real { bar($0).quotes?.imbalanceTimeWeighted ?? .nan }
@@ -231,7 +231,7 @@ struct PartitionTable {
                 guard depth != 0, sum != 0 else { return .nan }
                 // microprice − mid = (a − b)(B − A) / (2(B + A)); divided by mid = (a + b)/2.
                 let numerator = (Int128(q.askPrice) - Int128(q.bidPrice)) * (Int128(q.bidQuantity) - Int128(q.askQuantity))
-                return Double(numerator) / Double(depth) / Double(sum) * 10_000
+                return FixedPoint.exactDouble(numerator) / FixedPoint.exactDouble(depth) / FixedPoint.exactDouble(sum) * 10_000
             }
         case .quoteCount: return integer { bar($0).quotes?.updateCount ?? 0 }
         case .ofi: return decimal { bar($0).quotes?.orderFlow ?? 0 }

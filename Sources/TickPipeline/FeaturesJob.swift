@@ -53,6 +53,7 @@ public struct RunSummary: Sendable, Codable {
     public var featurePartitionsReused: Int
     public var featurePartitionsComputed: Int
     public var stageSeconds: [String: Double]
+    public var stageCpuSeconds: [String: Double]
     public var wallSeconds: Double
     public var cpuSeconds: Double
     public var inputMegabytesPerSecond: Double
@@ -175,7 +176,7 @@ public final class FeaturesJob {
         let summary = RunSummary(
             trades: inputs.trades, quotes: inputs.quotes, bars: barCount, rowsWritten: merged.rows,
             featurePartitionsReused: featureStage.reused, featurePartitionsComputed: featureStage.computed,
-            stageSeconds: clock.stages, wallSeconds: wall, cpuSeconds: StageClock.processCPUSeconds(),
+            stageSeconds: clock.stages, stageCpuSeconds: clock.stageCPU, wallSeconds: wall, cpuSeconds: StageClock.processCPUSeconds(),
             inputMegabytesPerSecond: Double(parsed) / 1e6 / max(wall, 1e-9),
             tradesPerSecond: Double(tradeRows.read) / max(wall, 1e-9),
             peakResidentBytes: Syscall.peakResidentBytes(), memoryLimit: budget.limit, workers: pool.workers,

@@ -49,7 +49,8 @@ public struct MemoryBudget: Sendable, Equatable {
         // A quarter for the tick partition being filled and encoded.
         self.tickPartitionRows = tickPartitionRows ?? min(1 << 20, max(16 << 10, (usable / 4) / 100))
         // A quarter for feature partitions in flight (workers + 1 of them).
-        featurePartitionBars = partitionBars ?? min(65_536, max(1_024, (usable / 4) / (1_200 * (workers + 1))))
+        // Small enough that every worker has partitions to compute and format in parallel.
+        featurePartitionBars = partitionBars ?? min(16_384, max(1_024, (usable / 4) / (1_200 * (workers + 1))))
     }
 }
 

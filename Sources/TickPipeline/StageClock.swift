@@ -1,19 +1,22 @@
 import Foundation
 
-/// Wall time per named stage of a run, and the process CPU time.
+/// Wall and CPU time per named stage of a run.
 final class StageClock {
     private let started = DispatchTime.now()
-    private var current: (name: String, since: DispatchTime)?
+    private var current: (name: String, since: DispatchTime, cpu: Double)?
     private(set) var stages: [String: Double] = [:]
+    /// CPU seconds (user + system, all threads) per stage.
+    private(set) var stageCPU: [String: Double] = [:]
 
     func start(_ name: String) {
         stop()
-        current = (name, DispatchTime.now())
+        current = (name, DispatchTime.now(), Self.processCPUSeconds())
     }
 
     func stop() {
         guard let current else { return }
         stages[current.name, default: 0] += Self.seconds(since: current.since)
+        stageCPU[current.name, default: 0] += Self.processCPUSeconds() - current.cpu
         self.current = nil
     }
 

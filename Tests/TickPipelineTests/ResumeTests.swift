@@ -313,4 +313,40 @@ struct ResumeTests {
         #expect(try FeatureRun.run(trades: trades, quotes: quotes, out: dir.path("large"), ["--memory-limit", "4GiB"]).status == 0)
         #expect(FeatureRun.outputs(dir.path("small")) == FeatureRun.outputs(dir.path("large")))
     }
+
+    /// Quarantine across tick partitions and a kill: every bad row lands once in rejects.csv,
+    /// the counts add up, and the features equal those of the clean input.
+    @Test func quarantinedRowsSurviveAKillAndMatchTheCounts() throws {
+        let dir = try TemporaryDirectory("tf-resume-quarantine")
+        defer { dir.remove() }
+        var lines = try String(contentsOfFile: Self.input.trades, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Bad rows every ~3,000 lines: a non-number, a missing column, a duplicate id.
+        var injected = 0, duplicates = 0
+        var i = 1_500
+        while i < lines.count - 1 {
+            switch injected % 3 {
+            case 0: lines.insert("1,abc,1,1,1,true", at: i); injected += 1
+            case 1: lines.insert("1,2,3", at: i); injected += 1
+            default: lines.insert(lines[i - 1], at: i); duplicates += 1; injected += 1
+            }
+            i += 3_000
+        }
+        let trades = try dir.write("trades.csv", lines.joined(separator: "\n"))
+        let flags = Input.flags + ["--bad-rows", "quarantine"]
+        let out = dir.path("out")
+        let killed = try FeatureRun.run(trades: trades, quotes: Self.input.quotes, out: out, flags,
+                                        environment: ["TICKFORGE_KILL_AT": "12"])
+        #expect(!killed.exited)
+        let resumed = try FeatureRun.run(trades: trades, quotes: Self.input.quotes, out: out, flags)
+        #expect(resumed.status == 0, "\(resumed.stderrText)")
+        let rows = (try FeatureRun.summary(out)["trades"] as! [String: Any])["rows"] as! [String: Int]
+        #expect(rows["rejected"] == injected - duplicates)
+        #expect(rows["duplicates"] == duplicates)
+        let rejects = try String(contentsOfFile: out + "/rejects.csv", encoding: .utf8).split(separator: "\n")
+        #expect(rejects.count == 1 + injected - duplicates, "one line per rejected row after the header")
+        #expect(rejects.dropFirst().allSatisfy { $0.hasPrefix("\"\(trades)\",") })
+        // The features are those of the input without the bad rows.
+        #expect(FileManager.default.contents(atPath: out + "/features.csv") == Self.clean["features.csv"])
+        #expect(FileManager.default.contents(atPath: out + "/targets.csv") == Self.clean["targets.csv"])
+    }
 }
