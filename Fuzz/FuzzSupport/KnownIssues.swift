@@ -5,12 +5,39 @@ import TickCSV
 /// again; the regression tests (Fixtures/fuzz/) never do. Remove an entry when its fix lands.
 enum KnownIssues {
     /// Inputs that crash `ChunkParser.parse` with `layout`.
+    ///
+    /// 1. `FieldParsers.time` (FieldParsers.swift:146), fractional seconds: `integerPart *
+    ///    microsPerUnit + fractionMicros` overflows and traps for 13 to 15 integer digits from
+    ///    9223372036854.775808 up (e.g. `9999999999999.5` in a seconds layout), instead of
+    ///    returning `.outOfRange`. Fixtures/fuzz/FuzzTokenizer/time-seconds-fraction-overflow.csv.
     static func crashesParser(_ data: [UInt8], layout: Layout) -> Bool {
-        false
+        layout.timeUnit == .seconds && hasLongIntegerBeforePoint(data, digits: 13)
+    }
+
+    /// Whether `data` has a run of at least `digits` ASCII digits followed by `.`.
+    static func hasLongIntegerBeforePoint(_ data: [UInt8], digits: Int) -> Bool {
+        var run = 0
+        for b in data {
+            if b >= 48 && b <= 57 {
+                run += 1
+            } else {
+                if b == UInt8(ascii: ".") && run >= digits { return true }
+                run = 0
+            }
+        }
+        return false
     }
 
     /// `LineChunker` stopping at a line within the limit.
-    static func chunkerRejectsLineAtLimit(length: Int, lineEnd: Int, dataCount: Int, maxRecordSize: Int) -> Bool {
-        false
+    ///
+    /// 2. `LineChunker.next()` (LineChunker.swift:72) throws "longer than the maximum record
+    ///    size" when its buffer, grown to `maxRecordSize`, holds no newline: a line of exactly
+    ///    `maxRecordSize` bytes needs one more byte for its `\n` (two with `\r\n`), so lines of
+    ///    `maxRecordSize` bytes (`maxRecordSize - 1` before `\r\n`, or `maxRecordSize` at the end
+    ///    of the input without a line end) are refused although `ChunkParser` accepts them. Only
+    ///    when `chunkSize < maxRecordSize`. Fixtures/fuzz/FuzzTokenizer/chunker-line-at-limit.csv.
+    /// `rawLength`: the line's bytes before its `\n` (a `\r` included).
+    static func chunkerRejectsLineAtLimit(rawLength: Int, maxRecordSize: Int) -> Bool {
+        rawLength + 1 >= maxRecordSize
     }
 }

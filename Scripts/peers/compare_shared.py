@@ -82,9 +82,11 @@ def main():
                 bad = ~(ratio <= 1)
                 rel = np.where(scale > 0, d / np.where(scale > 0, scale, 1), 0.0)
             if ratio.size:
-                k = int(np.argmax(np.where(np.isnan(ratio), np.inf, ratio)))
-                if not ratio[k] <= worst[0]:
-                    worst = (float(ratio[k]), float(d[k]), float(rel[k]))
+                key = np.where(np.isnan(ratio), np.inf, ratio)
+                top = np.flatnonzero(key == key.max())
+                k = int(top[np.argmax(np.where(np.isnan(d[top]), np.inf, d[top]))])   # ties: the largest |a-b|
+                if (key[k], d[k]) > (worst[0], worst[1]):
+                    worst = (float(key[k]), float(d[k]), float(rel[k]))
             cm_abs = float(np.max(d)) if d.size else 0.0
             cm_rel = float(np.max(rel)) if rel.size else 0.0
             tot_cells += int(both.sum())

@@ -25,7 +25,7 @@ struct FieldParsers {
     @usableFromInline static let zero = UInt8(ascii: "0")
 
     /// The index of the next comma at or after `index`, or `end`.
-    @inlinable
+    @inlinable @inline(__always)
     func skipField(from index: Int, end: Int) -> Int {
         var i = index
         while i < end && bytes[i] != FieldParsers.comma { i += 1 }
@@ -34,7 +34,7 @@ struct FieldParsers {
 
     /// A non-negative or negative decimal as a `FixedPoint` raw value. At most 8 fraction digits
     /// unless the extra ones are zeros.
-    @inlinable
+    @inlinable @inline(__always)
     func fixed(from index: Int, end: Int) -> (value: Int64, next: Int, problem: FieldProblem?) {
         var i = index
         var negative = false
@@ -87,7 +87,7 @@ struct FieldParsers {
     }
 
     /// A non-negative integer (ids, integer timestamps).
-    @inlinable
+    @inlinable @inline(__always)
     func integer(from index: Int, end: Int) -> (value: Int64, next: Int, problem: FieldProblem?) {
         var i = index
         var value: UInt64 = 0
@@ -110,7 +110,7 @@ struct FieldParsers {
 
     /// An epoch timestamp in `unit`, as microseconds. Seconds and milliseconds may carry a
     /// decimal fraction (`1723161256.313`), which is truncated below the microsecond.
-    @inlinable
+    @inlinable @inline(__always)
     func time(from index: Int, end: Int, unit: TimeUnit) -> (value: Int64, next: Int, problem: FieldProblem?) {
         let whole = integer(from: index, end: end)
         if whole.problem == nil {
@@ -148,7 +148,7 @@ struct FieldParsers {
 
     /// A trade side. `buyerIsMaker` columns hold booleans (`true` means the seller aggressed);
     /// aggressor columns hold `buy`/`sell` (or `b`/`s`), any case.
-    @inlinable
+    @inlinable @inline(__always)
     func side(from index: Int, end: Int, encoding: SideEncoding) -> (value: UInt8, next: Int, problem: FieldProblem?) {
         let fieldEnd = skipField(from: index, end: end)
         let length = fieldEnd - index
@@ -175,7 +175,7 @@ struct FieldParsers {
     }
 
     /// Case-insensitive comparison of ASCII letters at `index` with `word`.
-    @inlinable
+    @inlinable @inline(__always)
     func matches(_ word: StaticString, at index: Int) -> Bool {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { return false }
@@ -184,7 +184,7 @@ struct FieldParsers {
         return true
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func problemFor(_ fieldStart: Int) -> FieldProblem {
         fieldStart < bytes.count && bytes[fieldStart] == UInt8(ascii: "\"") ? .quoted : .notANumber
     }

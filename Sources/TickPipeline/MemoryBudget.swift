@@ -3,9 +3,10 @@ import TickCore
 /// How a `--memory-limit` is shared between the stages. Every size that decides how much is in
 /// memory at once derives from it, so peak memory follows the limit, not the input size.
 ///
-/// Measured costs it is based on (debug of a 1 GB run, see the README): a chunk in flight holds
-/// its bytes plus about 0.8× in parsed columns; a tick partition about 100 bytes a row while it
-/// is filled and encoded; a feature partition about 1.2 KB a bar with its columns and text.
+/// The costs it is based on, from peak RSS measured from outside (Scripts/stress-memory.sh,
+/// Scripts/peak-rss.py): a chunk in flight holds its bytes plus about as much in parsed columns;
+/// tick partitions about 300 bytes a row at the peak (filling one, encoding up to two); a feature
+/// partition about 1.2 KB a bar with its columns and text; about 32 MiB for the runtime.
 public struct MemoryBudget: Sendable, Equatable {
     public let limit: Int
     public let chunkSize: Int
@@ -47,7 +48,9 @@ public struct MemoryBudget: Sendable, Equatable {
         }
         self.maxRecordSize = record
         // A quarter for the tick partition being filled and encoded.
-        self.tickPartitionRows = tickPartitionRows ?? min(1 << 20, max(16 << 10, (usable / 4) / 100))
+        // About 300 bytes a row at the peak: the columns being filled, plus up to two finished
+        // partitions and their encoding buffers waiting for the pool (measured on bookTicker rows).
+        self.tickPartitionRows = tickPartitionRows ?? min(1 << 20, max(16 << 10, (usable / 4) / 300))
         // A quarter for feature partitions in flight (workers + 1 of them).
         // Small enough that every worker has partitions to compute and format in parallel.
         featurePartitionBars = partitionBars ?? min(16_384, max(1_024, (usable / 4) / (1_200 * (workers + 1))))

@@ -73,8 +73,28 @@ struct OutputMetadata {
         var formula: String
         var windowBars: Int?
         var horizonBars: Int?
-        /// 0-based data row (after the header) of the first defined value; nil if never defined.
+        /// 0-based data row (after the header) of the first defined value; null if never defined.
         var firstDefinedRow: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case index, name, description, unit, group, type, formula, windowBars, horizonBars, firstDefinedRow
+        }
+
+        /// Writes `first_defined_row: null` for a column that is never defined, rather than
+        /// leaving the key out: a reader should not have to guess.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(index, forKey: .index)
+            try c.encode(name, forKey: .name)
+            try c.encode(description, forKey: .description)
+            try c.encode(unit, forKey: .unit)
+            try c.encode(group, forKey: .group)
+            try c.encode(type, forKey: .type)
+            try c.encode(formula, forKey: .formula)
+            try c.encodeIfPresent(windowBars, forKey: .windowBars)
+            try c.encodeIfPresent(horizonBars, forKey: .horizonBars)
+            try c.encode(firstDefinedRow, forKey: .firstDefinedRow)
+        }
     }
 
     func json(columns: [ColumnSpec], firstDefined: [Int?], file: String) throws -> [UInt8] {

@@ -97,13 +97,16 @@ struct Features: ParsableCommand {
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)
         let resumed = reused > 0 || summary.featurePartitionsReused > 0
             ? "\nresumed: reused \(reused) tick and \(summary.featurePartitionsReused) feature partitions of an earlier run" : ""
+        if summary.rowsWritten == 0 && completeRowsOnly {
+            FileHandle.standardError.write(Data("warning: --complete-rows-only kept no row: \(summary.bars) bars are fewer than the warm-up of the longest window plus one and the longest horizon need\n".utf8))
+        }
         print("""
             wrote \(summary.rowsWritten) rows (\(summary.bars) bars of \(interval)) to:
               \(out)/features.csv  \(out)/features.json
               \(out)/targets.csv   \(out)/targets.json
               \(out)/summary.json
             trades: \(summary.trades.rows.read) read, \(summary.trades.rows.rejected) rejected, \(summary.trades.rows.duplicates) duplicates\(summary.quotes.map { "\nquotes: \($0.rows.read) read, \($0.rows.rejected) rejected, \($0.rows.duplicates) duplicates" } ?? "")
-            \(String(format: "%.1f MB in %.2f s (%.1f MB/s), peak RSS %.1f MiB of a %d MiB limit", mb, summary.wallSeconds, summary.inputMegabytesPerSecond, Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
+            \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)
     }
 }
