@@ -4,7 +4,8 @@
 //
 // Fuzz build (Scripts/fuzz.sh; Fuzz/toolset.json adds -D FUZZING -sanitize=fuzzer,address):
 // `FuzzPartitionReader [libFuzzer flags] CORPUS...`. Normal build: `FuzzPartitionReader
-// FILE_OR_DIR...` replays inputs; `FuzzPartitionReader --make-seeds DIR` writes seed partitions.
+// FILE_OR_DIR...` replays inputs. Both: `FuzzPartitionReader --make-seeds DIR` writes seed
+// partitions.
 import FuzzSupport
 #if canImport(Glibc)
 import Glibc
@@ -24,10 +25,12 @@ public func fuzzPartitionReaderTestOneInput(_ data: UnsafePointer<UInt8>?, _ siz
 @main
 enum FuzzPartitionReaderMain {
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "--make-seeds" { Replay.exit(PartitionSeeds.commandLine(arguments)) }
         #if FUZZING
         Replay.exit(FuzzDriver.run(fuzzPartitionReaderTestOneInput))
         #else
-        Replay.exit(PartitionSeeds.commandLine(Array(CommandLine.arguments.dropFirst())))
+        Replay.exit(PartitionSeeds.commandLine(arguments))
         #endif
     }
 }

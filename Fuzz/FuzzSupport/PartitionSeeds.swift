@@ -12,7 +12,7 @@ public enum PartitionSeeds {
         for (name, contents) in contents() {
             let encoded = try PartitionFormat.encode(contents, compressor: compressor)
             seeds.append(("\(name).tfp", encoded))
-            if let raw = try withRawFrames(encoded) { seeds.append(("\(name)-raw-frames.tfp", raw)) }
+            if let raw = try withRawFrames(encoded), raw != encoded { seeds.append(("\(name)-raw-frames.tfp", raw)) }
         }
         return seeds
     }

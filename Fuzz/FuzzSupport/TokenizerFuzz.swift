@@ -45,16 +45,6 @@ public enum TokenizerFuzz {
     /// A mapping for headerless files, so detection also runs its mapped path.
     static let headerlessMapping = try? ColumnMapping(parsing: "time=0,price=1,qty=2,side=3")
 
-    /// Whether to step around the bugs listed in `KnownIssues`: only while fuzzing (`-D FUZZING`),
-    /// so a long run can look past them; the regression tests and the replay build always check.
-    public static var skipKnownIssues: Bool {
-        #if FUZZING
-        return true
-        #else
-        return false
-        #endif
-    }
-
     // MARK: Entry
 
     /// Every violated invariant for `data`; empty when all hold.
@@ -64,7 +54,7 @@ public enum TokenizerFuzz {
         // A few input-derived knobs; the whole input is always the CSV text.
         let smallLimit = data.isEmpty ? 0 : Int(data[data.count / 2] % 97)
         for layout in fixedLayouts {
-            if skipKnownIssues && KnownIssues.crashesParser(data, layout: layout) { continue }
+            if KnownIssues.stepAround && KnownIssues.crashesParser(data, layout: layout) { continue }
             checkParse(data, lines: lines, layout: layout, skipFirstLine: true, maxRecordSize: .max, into: &found)
         }
         // The header line as data, and a small record limit.
@@ -232,7 +222,7 @@ public enum TokenizerFuzz {
                 found.append("\(context): a role appears twice in \(layout.roles)")
                 continue
             }
-            if skipKnownIssues && KnownIssues.crashesParser(text, layout: layout) { continue }
+            if KnownIssues.stepAround && KnownIssues.crashesParser(text, layout: layout) { continue }
             checkParse(text, lines: lines, layout: layout, skipFirstLine: layout.hasHeader, maxRecordSize: .max, into: &found)
         }
     }
@@ -281,7 +271,7 @@ public enum TokenizerFuzz {
             var contentEnd = end
             if contentEnd > offset && data[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
             let length = contentEnd - offset
-            let tolerated = skipKnownIssues && KnownIssues.chunkerRejectsLineAtLimit(rawLength: end - offset,
+            let tolerated = KnownIssues.stepAround && KnownIssues.chunkerRejectsLineAtLimit(rawLength: end - offset,
                                                                                       maxRecordSize: maxRecordSize)
             if length <= maxRecordSize && !tolerated {
                 found.append("\(context): threw '\(error)' but the line at byte \(offset) has \(length) bytes (without its line end), within the limit")

@@ -58,7 +58,12 @@ struct HandComputedFeaturesTests {
         options.read.chunkSize = 64
         options.read.workers = 2
         options.showProgress = false
-        try FeaturesJob(options: options).run()
+        let summary = try FeaturesJob(options: options).run()
+        // Nothing is lost: rows read = used + rejected + deduplicated, for both inputs.
+        for rows in [summary.trades.rows, summary.quotes!.rows] {
+            #expect(rows.read == rows.used + rows.rejected + rows.duplicates)
+        }
+        #expect(summary.trades.rows.used == 7 && summary.quotes!.rows.used == 5)
         func table(_ name: String) throws -> [[String: String]] {
             let lines = try String(contentsOf: dir.appendingPathComponent("out/\(name)"), encoding: .utf8).split(separator: "\n")
             let header = lines[0].split(separator: ",").map(String.init)
