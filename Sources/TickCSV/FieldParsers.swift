@@ -143,7 +143,10 @@ struct FieldParsers {
             i += 1
         }
         guard fractionDigits > 0 else { return (0, fieldEnd, .notANumber) }
-        return (integerPart * microsPerUnit + fractionMicros, fieldEnd, nil)
+        let (scaled, overflow) = integerPart.multipliedReportingOverflow(by: microsPerUnit)
+        let (micros, carry) = scaled.addingReportingOverflow(fractionMicros)
+        guard !overflow && !carry else { return (0, fieldEnd, .outOfRange) }
+        return (micros, fieldEnd, nil)
     }
 
     /// A trade side. `buyerIsMaker` columns hold booleans (`true` means the seller aggressed);

@@ -119,6 +119,12 @@ public enum LayoutDetector {
             } else {
                 throw TickError.invalidArgument("column '\(column)' of the mapping is not in \(path) (columns: \(header?.joined(separator: ",") ?? "\(columnCount) unnamed"))")
             }
+            if roles[index] != .ignore {
+                throw TickError.invalidArgument("the column mapping puts \(roles[index]) and \(role) both on column \(index) ('\(header?[index] ?? String(index))') of \(path)")
+            }
+            if roles.contains(role) {
+                throw TickError.invalidArgument("the column mapping gives \(role) two columns in \(path)")
+            }
             roles[index] = role
         }
         return Layout(name: "mapped", kind: mapping.kind, roles: roles, header: header, timeUnit: .milliseconds)

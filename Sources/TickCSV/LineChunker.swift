@@ -65,11 +65,13 @@ public final class LineChunker {
                 finished = true
                 return filled == 0 ? nil : emit(count: filled)
             }
-            // No line end in a full buffer: one line is longer than a chunk. Grow, up to the limit.
-            if storage.count >= maxRecordSize {
+            // No line end in a full buffer: one line is longer than a chunk. Grow, up to the
+            // limit plus room for the line's own `\r\n` (a line of exactly maxRecordSize is fine).
+            let limit = maxRecordSize + 2
+            if storage.count >= limit {
                 throw TickError.limitExceeded("\(path): the line starting at byte \(offset) is longer than the maximum record size of \(maxRecordSize) bytes; raise --max-record-size if this is really one record")
             }
-            grow(to: min(maxRecordSize, storage.count * 2))
+            grow(to: min(limit, storage.count * 2))
         }
     }
 

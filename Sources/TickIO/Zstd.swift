@@ -47,6 +47,9 @@ public enum Zstd {
         guard declared < UInt64.max - 1, declared == UInt64(expectedSize) else {
             throw TickError.unreadable(path: path, reason: "corrupt zstd frame: declared size \(declared == UInt64.max - 1 ? "error" : declared == UInt64.max ? "unknown" : String(declared)), expected \(expectedSize)")
         }
+        if expectedSize > streamingThreshold {
+            return try decompressGrowing(frame, expectedSize: expectedSize, path: path)
+        }
         var output = [UInt8](repeating: 0, count: expectedSize)
         let got = output.withUnsafeMutableBytes { out in
             ZSTD_decompress(out.baseAddress, expectedSize, frame.baseAddress, frame.count)
@@ -56,6 +59,47 @@ public enum Zstd {
         }
         guard got == expectedSize else {
             throw TickError.unreadable(path: path, reason: "corrupt zstd frame: \(got) bytes instead of \(expectedSize)")
+        }
+        return output
+    }
+
+    /// Above this, output memory grows with what the frame really yields instead of being taken
+    /// up front at the size a (possibly damaged) header declares.
+    static let streamingThreshold = 8 << 20
+
+    /// Streaming decompression into a buffer that grows 1 MiB at a time: a garbage frame that
+    /// claims gigabytes fails after a few bytes without the gigabytes ever being allocated.
+    static func decompressGrowing(_ frame: UnsafeRawBufferPointer, expectedSize: Int, path: String) throws -> [UInt8] {
+        guard let context = ZSTD_createDCtx() else { throw TickError.unreadable(path: path, reason: "cannot start zstd decoding") }
+        defer { ZSTD_freeDCtx(context) }
+        var output: [UInt8] = []
+        var input = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
+        let step = 1 << 20
+        while true {
+            let start = output.count
+            let room = min(step, expectedSize + 1 - start)
+            guard room > 0 else {
+                throw TickError.unreadable(path: path, reason: "corrupt zstd frame: more than the expected \(expectedSize) bytes")
+            }
+            output.append(contentsOf: repeatElement(0, count: room))
+            var produced = 0
+            let hint = output.withUnsafeMutableBytes { out -> Int in
+                var buffer = ZSTD_outBuffer(dst: out.baseAddress! + start, size: room, pos: 0)
+                let result = ZSTD_decompressStream(context, &buffer, &input)
+                produced = buffer.pos
+                return result
+            }
+            output.removeLast(room - produced)
+            if ZSTD_isError(hint) != 0 {
+                throw TickError.unreadable(path: path, reason: "corrupt zstd frame: \(String(cString: ZSTD_getErrorName(hint)))")
+            }
+            if hint == 0 { break }  // frame complete
+            if produced == 0 && input.pos == input.size {
+                throw TickError.unreadable(path: path, reason: "corrupt zstd frame: truncated")
+            }
+        }
+        guard output.count == expectedSize else {
+            throw TickError.unreadable(path: path, reason: "corrupt zstd frame: \(output.count) bytes instead of \(expectedSize)")
         }
         return output
     }

@@ -55,3 +55,4 @@ struct ValueFormattingTests {
         #expect(QuoteBarBuilder.orderFlowEvent(previous: p, next: QuoteState(bidPrice: 99, bidQuantity: 1, askPrice: 102, askQuantity: 1)) == -5 + 7)
     }
 }
+
