@@ -125,6 +125,7 @@ struct PartitionTable {
     /// correctly rounded division of the exact prices.
     let rawClose: [Double]
     let logReturn: [Double]
+    let absReturn: [Double]
     let squaredReturn: [Double]
     let parkinsonTerm: [Double]
     let volumePrefix: [Int128]
@@ -142,6 +143,7 @@ struct PartitionTable {
         rawClose = bars.map { Double($0.trade.close) }
         logReturn = bars.map(\.logReturn)
         squaredReturn = logReturn.map { $0 * $0 }
+        absReturn = logReturn.map { abs($0) }
         parkinsonTerm = bars.map {
             let ratio = log(Double($0.trade.high) / Double($0.trade.low))
             return ratio * ratio
@@ -298,10 +300,12 @@ struct PartitionTable {
 
     /// Σ values over the w bars ending at row r, added oldest first.
     @inline(__always) func windowSum(_ values: [Double], _ r: Int, _ w: Int) -> Double {
-        var sum = 0.0
-        let end = offset + r
-        for j in (end - w + 1)...end { sum += values[j] }
-        return sum
+        values.withUnsafeBufferPointer { v in
+            var sum = 0.0
+            let end = offset + r
+            for j in (end - w + 1)...end { sum += v[j] }
+            return sum
+        }
     }
 
     /// Σ over the w bars ending at row r from exact prefix sums.
@@ -309,29 +313,33 @@ struct PartitionTable {
         prefix[offset + r + 1] - prefix[offset + r + 1 - w]
     }
 
-    /// Pearson correlation of (|r_{i−1}|, |r_i|) for i = t−w_max+1 … t, two-pass.
+    /// Pearson correlation of (|r_{i−1}|, |r_i|) for i = t−w_max+1 … t, two-pass (a one-pass
+    /// formula loses the small correlations to cancellation).
     func absReturnAutocorrelation(_ r: Int) -> Double {
         let w = config.maxWindow
         guard firstRow + r >= w + 1 else { return .nan }
-        let end = offset + r
-        let first = end - w + 1
-        var sumX = 0.0, sumY = 0.0
-        var constantX = true, constantY = true
-        let x0 = abs(logReturn[first - 1]), y0 = abs(logReturn[first])
-        for i in first...end {
-            let x = abs(logReturn[i - 1]), y = abs(logReturn[i])
-            sumX += x; sumY += y
-            if x != x0 { constantX = false }
-            if y != y0 { constantY = false }
+        return absReturn.withUnsafeBufferPointer { a in
+            let end = offset + r
+            let first = end - w + 1
+            // x_i = a[i − 1], y_i = a[i]: both are runs of `a`, shifted by one.
+            var sumX = 0.0, sumY = 0.0
+            var constantX = true, constantY = true
+            let x0 = a[first - 1], y0 = a[first]
+            for i in first...end {
+                let x = a[i - 1], y = a[i]
+                sumX += x; sumY += y
+                constantX = constantX && x == x0
+                constantY = constantY && y == y0
+            }
+            if constantX || constantY { return .nan }
+            let meanX = sumX / Double(w), meanY = sumY / Double(w)
+            var covariance = 0.0, varianceX = 0.0, varianceY = 0.0
+            for i in first...end {
+                let dx = a[i - 1] - meanX, dy = a[i] - meanY
+                covariance += dx * dy; varianceX += dx * dx; varianceY += dy * dy
+            }
+            return covariance / sqrt(varianceX * varianceY)
         }
-        if constantX || constantY { return .nan }
-        let meanX = sumX / Double(w), meanY = sumY / Double(w)
-        var covariance = 0.0, varianceX = 0.0, varianceY = 0.0
-        for i in first...end {
-            let dx = abs(logReturn[i - 1]) - meanX, dy = abs(logReturn[i]) - meanY
-            covariance += dx * dy; varianceX += dx * dx; varianceY += dy * dy
-        }
-        return covariance / sqrt(varianceX * varianceY)
     }
 
     func real(_ f: (Int) -> Double) -> ColumnValues { .real((0..<rowCount).map(f)) }
