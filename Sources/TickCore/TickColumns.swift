@@ -24,17 +24,6 @@ public struct TradeColumns: Sendable, Equatable {
         buyerAggressor.reserveCapacity(n)
         if withIds { id.reserveCapacity(n) }
     }
-
-    /// Keeps only the rows whose `keep` flag is true.
-    public mutating func filter(keep: [Bool]) {
-        func compact<T>(_ a: inout [T]) {
-            guard !a.isEmpty else { return }
-            var w = 0
-            for r in 0..<a.count where keep[r] { a[w] = a[r]; w += 1 }
-            a.removeLast(a.count - w)
-        }
-        compact(&time); compact(&price); compact(&quantity); compact(&buyerAggressor); compact(&id)
-    }
 }
 
 /// Parsed top-of-book updates in columns, in file order.
@@ -55,18 +44,6 @@ public struct QuoteColumns: Sendable, Equatable {
         time.reserveCapacity(n); bidPrice.reserveCapacity(n); bidQuantity.reserveCapacity(n)
         askPrice.reserveCapacity(n); askQuantity.reserveCapacity(n)
         if withIds { id.reserveCapacity(n) }
-    }
-
-    /// Keeps only the rows whose `keep` flag is true.
-    public mutating func filter(keep: [Bool]) {
-        func compact<T>(_ a: inout [T]) {
-            guard !a.isEmpty else { return }
-            var w = 0
-            for r in 0..<a.count where keep[r] { a[w] = a[r]; w += 1 }
-            a.removeLast(a.count - w)
-        }
-        compact(&time); compact(&bidPrice); compact(&bidQuantity); compact(&askPrice)
-        compact(&askQuantity); compact(&id)
     }
 }
 

@@ -18,7 +18,7 @@ enum FeatureRun {
                     sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
         var arguments = ["features", "--trades", trades, "--out", out]
         if let quotes { arguments += ["--quotes", quotes] }
-        let result = try runWithEnvironment(TestPaths.binary, arguments + flags, environment: environment)
+        let result = try runTickforge(arguments + flags, environment: environment)
         if result.exited && result.status == 0 { try expectCountsAddUp(out, sourceLocation: sourceLocation) }
         return result
     }
@@ -58,30 +58,6 @@ enum FeatureRun {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     }
-}
-
-/// Runs a process with extra environment variables, output to files, and waits for it.
-func runWithEnvironment(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> ProcessResult {
-    let scratch = try TemporaryDirectory("tickforge-env-proc")
-    defer { scratch.remove() }
-    FileManager.default.createFile(atPath: scratch.path("out"), contents: nil)
-    FileManager.default.createFile(atPath: scratch.path("err"), contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path("out")))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path("err")))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    process.currentDirectoryURL = scratch.url
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return ProcessResult(status: process.terminationStatus, exited: process.terminationReason == .exit,
-                         stdout: try readBytes(scratch.path("out")), stderr: try readBytes(scratch.path("err")))
 }
 
 /// Runs the independent Python reference and compares a tickforge output directory with it.

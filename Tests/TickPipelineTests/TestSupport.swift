@@ -107,8 +107,9 @@ struct ProcessResult {
 
 /// Runs `executable` with `arguments`; stdout and stderr go to files (no pipe can fill up), or
 /// stdout to `stdoutPath` when given.
+/// `environment` adds to (or overrides) this process's variables.
 func runProcess(_ executable: String, _ arguments: [String], stdoutPath: String? = nil,
-                currentDirectory: URL? = nil) throws -> ProcessResult {
+                currentDirectory: URL? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
     let scratch = try TemporaryDirectory("tickforge-proc")
     defer { scratch.remove() }
     let outPath = stdoutPath ?? scratch.path("stdout")
@@ -124,6 +125,7 @@ func runProcess(_ executable: String, _ arguments: [String], stdoutPath: String?
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     try process.run()
     process.waitUntilExit()
     try out.close()
@@ -133,10 +135,10 @@ func runProcess(_ executable: String, _ arguments: [String], stdoutPath: String?
 }
 
 /// Runs the built `tickforge` in a scratch working directory (so a stray `rejects.csv` lands there).
-func runTickforge(_ arguments: [String]) throws -> ProcessResult {
+func runTickforge(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     let workingDirectory = try TemporaryDirectory("tickforge-cwd")
     defer { workingDirectory.remove() }
-    return try runProcess(TestPaths.binary, arguments, currentDirectory: workingDirectory.url)
+    return try runProcess(TestPaths.binary, arguments, currentDirectory: workingDirectory.url, environment: environment)
 }
 
 /// `tickforge scan --json FILE …` decoded, or nil (with an issue recorded) when it did not succeed.
