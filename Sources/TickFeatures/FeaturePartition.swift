@@ -128,6 +128,9 @@ struct PartitionTable {
     let absReturn: [Double]
     let squaredReturn: [Double]
     let parkinsonTerm: [Double]
+    /// Window sums of r² and of the Parkinson term, by absolute bar index.
+    let squaredReturnSums: BlockedSums
+    let parkinsonSums: BlockedSums
     let volumePrefix: [Int128]
     let netBuyPrefix: [Int128]
     let tradePrefix: [Int64]
@@ -148,6 +151,9 @@ struct PartitionTable {
             let ratio = log(Double($0.trade.high) / Double($0.trade.low))
             return ratio * ratio
         }
+        // r is undefined (NaN) at t = 0, which no window includes; the sums see 0 there.
+        squaredReturnSums = BlockedSums(squaredReturn.map { $0.isNaN ? 0 : $0 }, base: input.base)
+        parkinsonSums = BlockedSums(parkinsonTerm, base: input.base)
         func prefix<T: AdditiveArithmetic>(_ values: [T]) -> [T] {
             var sums = [T](repeating: .zero, count: values.count + 1)
             for i in 0..<values.count { sums[i + 1] = sums[i] + values[i] }
@@ -189,10 +195,10 @@ struct PartitionTable {
         case .ret(let w):
             return real { r in defined(r, window: w) ? log(rawClose[offset + r] / rawClose[offset + r - w]) : .nan }
         case .rv(let w):
-            return real { r in defined(r, window: w) ? sqrt(windowSum(squaredReturn, r, w)) : .nan }
+            return real { r in defined(r, window: w) ? sqrt(windowSum(squaredReturnSums, r, w)) : .nan }
         case .parkinson(let w):
             let denominator = 4 * log(2.0)
-            return real { r in defined(r, window: w) ? sqrt(windowSum(parkinsonTerm, r, w) / denominator) : .nan }
+            return real { r in defined(r, window: w) ? sqrt(windowSum(parkinsonSums, r, w) / denominator) : .nan }
         case .tfiWindow(let w):
             return real { r in
                 guard defined(r, window: w) else { return .nan }
@@ -208,8 +214,8 @@ struct PartitionTable {
             let short = config.minWindow, long = config.maxWindow
             return real { r in
                 guard defined(r, window: long) else { return .nan }
-                let longSum = windowSum(squaredReturn, r, long)
-                return longSum == 0 ? .nan : sqrt(windowSum(squaredReturn, r, short)) / sqrt(longSum)
+                let longSum = windowSum(squaredReturnSums, r, long)
+                return longSum == 0 ? .nan : sqrt(windowSum(squaredReturnSums, r, short)) / sqrt(longSum)
             }
         case .absretAutocorr: return real { absReturnAutocorrelation($0) }
         case .bid: return quoteDecimal { Int128($0.bidPrice) }
@@ -277,9 +283,8 @@ struct PartitionTable {
         case .fwdRv(let h):
             return real { r in
                 guard hasFuture(r, h) else { return .nan }
-                var sum = 0.0
-                for j in (offset + r + 1)...(offset + r + h) { sum += squaredReturn[j] }
-                return sqrt(sum)
+                let t = firstRow + r
+                return sqrt(squaredReturnSums.sum(from: t + 1, through: t + h))
             }
         }
     }
@@ -298,14 +303,10 @@ struct PartitionTable {
         log(rawClose[offset + r + h] / rawClose[offset + r])
     }
 
-    /// Σ values over the w bars ending at row r, added oldest first.
-    @inline(__always) func windowSum(_ values: [Double], _ r: Int, _ w: Int) -> Double {
-        values.withUnsafeBufferPointer { v in
-            var sum = 0.0
-            let end = offset + r
-            for j in (end - w + 1)...end { sum += v[j] }
-            return sum
-        }
+    /// Σ over the w bars ending at row r.
+    @inline(__always) func windowSum(_ sums: BlockedSums, _ r: Int, _ w: Int) -> Double {
+        let t = firstRow + r
+        return sums.sum(from: t - w + 1, through: t)
     }
 
     /// Σ over the w bars ending at row r from exact prefix sums.
