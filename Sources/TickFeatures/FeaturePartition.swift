@@ -60,38 +60,87 @@ public struct FeatureCalculator: Sendable {
     /// The CSV rows of computed columns; with `completeRowsOnly`, only rows where every cell of
     /// both files is defined.
     public func format(_ columns: FeatureColumns) -> PartitionOutput {
-        let featureColumns = columns.features
-        let targetColumns = columns.targets
+        let features = CellTable(columns.features)
+        let targets = CellTable(columns.targets)
         let rowCount = columns.rowCount
-        var features: [UInt8] = []
-        var targets: [UInt8] = []
-        features.reserveCapacity(rowCount * (featureColumns.count * 12 + 16))
-        targets.reserveCapacity(rowCount * (targetColumns.count * 12 + 16))
-        var firstFeature = [Int?](repeating: nil, count: featureColumns.count)
-        var firstTarget = [Int?](repeating: nil, count: targetColumns.count)
+        var featureText: [UInt8] = []
+        var targetText: [UInt8] = []
+        featureText.reserveCapacity(rowCount * (features.count * 12 + 16))
+        targetText.reserveCapacity(rowCount * (targets.count * 12 + 16))
+        var firstFeature = [Int?](repeating: nil, count: features.count)
+        var firstTarget = [Int?](repeating: nil, count: targets.count)
         var written = 0
         for r in 0..<rowCount {
             if config.completeRowsOnly {
-                guard featureColumns.allSatisfy({ $0.isDefined(r) }) && targetColumns.allSatisfy({ $0.isDefined(r) }) else { continue }
+                guard features.isComplete(r) && targets.isComplete(r) else { continue }
             }
-            FixedPoint.appendInteger(columns.timestamps[r], to: &features)
-            FixedPoint.appendInteger(columns.timestamps[r], to: &targets)
-            for (c, column) in featureColumns.enumerated() {
-                features.append(UInt8(ascii: ","))
-                column.appendCell(r, to: &features)
-                if firstFeature[c] == nil && column.isDefined(r) { firstFeature[c] = written }
-            }
-            for (c, column) in targetColumns.enumerated() {
-                targets.append(UInt8(ascii: ","))
-                column.appendCell(r, to: &targets)
-                if firstTarget[c] == nil && column.isDefined(r) { firstTarget[c] = written }
-            }
-            features.append(UInt8(ascii: "\n"))
-            targets.append(UInt8(ascii: "\n"))
+            FixedPoint.appendInteger(columns.timestamps[r], to: &featureText)
+            FixedPoint.appendInteger(columns.timestamps[r], to: &targetText)
+            features.appendRow(r, to: &featureText, firstDefined: &firstFeature, rowIndex: written)
+            targets.appendRow(r, to: &targetText, firstDefined: &firstTarget, rowIndex: written)
             written += 1
         }
-        return PartitionOutput(features: features, targets: targets, rowCount: written,
+        return PartitionOutput(features: featureText, targets: targetText, rowCount: written,
                                firstDefinedFeature: firstFeature, firstDefinedTarget: firstTarget)
+    }
+}
+
+/// The columns of one file laid out for writing row by row: each column's values in a typed
+/// array, reached through a slot without a payload, so writing a cell costs no reference
+/// counting (matching on `ColumnValues` per cell retains and releases its array every time).
+struct CellTable {
+    enum Slot { case integer(Int), decimal(Int), real(Int) }
+    private var slots: [Slot] = []
+    private var integers: [[Int64]] = []
+    private var decimals: [[Int128]] = []
+    private var reals: [[Double]] = []
+
+    init(_ columns: [ColumnValues]) {
+        for column in columns {
+            switch column {
+            case .integer(let v): slots.append(.integer(integers.count)); integers.append(v)
+            case .decimal(let v): slots.append(.decimal(decimals.count)); decimals.append(v)
+            case .real(let v): slots.append(.real(reals.count)); reals.append(v)
+            }
+        }
+    }
+
+    var count: Int { slots.count }
+
+    @inline(__always) func isDefined(_ c: Int, _ r: Int) -> Bool {
+        switch slots[c] {
+        case .integer(let k): integers[k][r] != ColumnValues.undefinedInteger
+        case .decimal(let k): decimals[k][r] != ColumnValues.undefinedDecimal
+        case .real(let k): !reals[k][r].isNaN
+        }
+    }
+
+    func isComplete(_ r: Int) -> Bool {
+        for c in 0..<slots.count where !isDefined(c, r) { return false }
+        return true
+    }
+
+    /// Appends `,cell` for every column of row r and a line end; notes first defined rows.
+    func appendRow(_ r: Int, to out: inout [UInt8], firstDefined: inout [Int?], rowIndex: Int) {
+        for c in 0..<slots.count {
+            out.append(UInt8(ascii: ","))
+            switch slots[c] {
+            case .integer(let k):
+                let v = integers[k][r]
+                guard v != ColumnValues.undefinedInteger else { continue }
+                FixedPoint.appendInteger(v, to: &out)
+            case .decimal(let k):
+                let v = decimals[k][r]
+                guard v != ColumnValues.undefinedDecimal else { continue }
+                FixedPoint.appendDecimal(v, to: &out)
+            case .real(let k):
+                let v = reals[k][r]
+                guard !v.isNaN else { continue }
+                CellFormat.appendReal(v, to: &out)
+            }
+            if firstDefined[c] == nil { firstDefined[c] = rowIndex }
+        }
+        out.append(UInt8(ascii: "\n"))
     }
 }
 
