@@ -24,14 +24,18 @@ public enum Replay {
                     continue
                 }
                 files += 1
+                // Named before it runs (and flushed), so a crash is attributable.
+                print("\(path) (\(bytes.count) bytes): ", terminator: "")
+                fflush(nil)
                 let violations = check(bytes)
                 if violations.isEmpty {
-                    print("ok   \(path) (\(bytes.count) bytes)")
+                    print("ok")
                 } else {
-                    print("FAIL \(path) (\(bytes.count) bytes)")
-                    for v in violations { print("     \(v)") }
+                    print("FAIL")
+                    for v in violations { print("    \(v)") }
                     status = max(status, 1)
                 }
+                fflush(nil)
             }
         }
         print("\(files) file(s) replayed")
