@@ -96,6 +96,7 @@ public final class FeaturesJob {
         MemoryBudget.limitAllocatorArenas()
         let clock = StageClock()
         try checkInputsBeforeWork()
+        try checkInputKinds()
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh)
         var manifest = directory.loadManifest()
         let totalBytes = try Syscall.stat(options.tradesPath).size + (try options.quotesPath.map { try Syscall.stat($0).size } ?? 0)
@@ -111,18 +112,9 @@ public final class FeaturesJob {
         }
         manifest.trades = trades
         try directory.save(manifest, force: true)
-        guard trades.layout != "empty" else {
-            throw TickError.unreadable(path: options.tradesPath, reason: "the file is empty: no trades to make bars from")
-        }
-        guard (try TickStream.detectLayout(path: options.tradesPath, options: read).layout?.kind) == .trades else {
-            throw TickError.invalidArgument("\(options.tradesPath) holds quotes (\(trades.layout)), not trades; pass it with --quotes")
-        }
         var quoteIngest: IngestStage?
         var quotes: InputState?
         if let quotesPath = options.quotesPath {
-            if let kind = try TickStream.detectLayout(path: quotesPath, options: read).layout?.kind, kind != .quotes {
-                throw TickError.invalidArgument("\(quotesPath) holds trades, not quotes")
-            }
             let tradeBytes = try Syscall.stat(options.tradesPath).size
             let stage = IngestStage(role: "quotes", path: quotesPath, options: read, partitionRows: budget.tickPartitionRows,
                                     pool: pool, directory: directory) { progress.update(doneBytes: tradeBytes + $0) }
@@ -201,6 +193,20 @@ public final class FeaturesJob {
                          bytes: state.fingerprint.bytes, rows: state.end?.counts ?? RowCounts(),
                          partitionsReused: stage.reused, partitionsWritten: stage.written,
                          partitionBytes: state.partitions.reduce(0) { $0 + $1.bytes })
+    }
+
+    /// Refuses, before any work, an empty trades file and files passed in each other's place.
+    private func checkInputKinds() throws {
+        guard let trades = try TickStream.detectLayout(path: options.tradesPath, options: read).layout else {
+            throw TickError.unreadable(path: options.tradesPath, reason: "the file is empty: no trades to make bars from")
+        }
+        guard trades.kind == .trades else {
+            throw TickError.invalidArgument("\(options.tradesPath) holds quotes (\(trades.name)), not trades; pass it with --quotes")
+        }
+        if let quotesPath = options.quotesPath,
+           let quotes = try TickStream.detectLayout(path: quotesPath, options: read).layout, quotes.kind != .quotes {
+            throw TickError.invalidArgument("\(quotesPath) holds trades (\(quotes.name)), not quotes; pass it with --trades")
+        }
     }
 
     /// Refuses, before any work, what cannot work: a horizon longer than the data (read from
