@@ -96,7 +96,7 @@ public final class FeaturesJob {
         MemoryBudget.limitAllocatorArenas()
         let clock = StageClock()
         try checkInputsBeforeWork()
-        try checkInputKinds()
+        let detected = try detectInputs()
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh)
         var manifest = directory.loadManifest()
         let totalBytes = try Syscall.stat(options.tradesPath).size + (try options.quotesPath.map { try Syscall.stat($0).size } ?? 0)
@@ -104,7 +104,7 @@ public final class FeaturesJob {
         defer { progress.finish() }
 
         clock.start("ingest")
-        let tradeIngest = IngestStage(role: "trades", path: options.tradesPath, options: read,
+        let tradeIngest = IngestStage(role: "trades", path: options.tradesPath, detected: detected.trades, options: read,
                                       partitionRows: budget.tickPartitionRows, pool: pool, directory: directory) { progress.update(doneBytes: $0) }
         let trades = try tradeIngest.run(previous: manifest.trades) { state in
             manifest.trades = state
@@ -116,7 +116,8 @@ public final class FeaturesJob {
         var quotes: InputState?
         if let quotesPath = options.quotesPath {
             let tradeBytes = try Syscall.stat(options.tradesPath).size
-            let stage = IngestStage(role: "quotes", path: quotesPath, options: read, partitionRows: budget.tickPartitionRows,
+            let stage = IngestStage(role: "quotes", path: quotesPath, detected: detected.quotes!, options: read,
+                                    partitionRows: budget.tickPartitionRows,
                                     pool: pool, directory: directory) { progress.update(doneBytes: tradeBytes + $0) }
             quotes = try stage.run(previous: manifest.quotes) { state in
                 manifest.quotes = state
@@ -195,18 +196,23 @@ public final class FeaturesJob {
                          partitionBytes: state.partitions.reduce(0) { $0 + $1.bytes })
     }
 
-    /// Refuses, before any work, an empty trades file and files passed in each other's place.
-    private func checkInputKinds() throws {
-        guard let trades = try TickStream.detectLayout(path: options.tradesPath, options: read).layout else {
+    typealias Detection = (layout: Layout?, compression: ByteSource.Compression)
+
+    /// Detects both inputs' layouts and refuses, before any work, an empty trades file and files
+    /// passed in each other's place.
+    private func detectInputs() throws -> (trades: Detection, quotes: Detection?) {
+        let trades = try TickStream.detectLayout(path: options.tradesPath, options: read)
+        guard let tradeLayout = trades.layout else {
             throw TickError.unreadable(path: options.tradesPath, reason: "the file is empty: no trades to make bars from")
         }
-        guard trades.kind == .trades else {
-            throw TickError.invalidArgument("\(options.tradesPath) holds quotes (\(trades.name)), not trades; pass it with --quotes")
+        guard tradeLayout.kind == .trades else {
+            throw TickError.invalidArgument("\(options.tradesPath) holds quotes (\(tradeLayout.name)), not trades; pass it with --quotes")
         }
-        if let quotesPath = options.quotesPath,
-           let quotes = try TickStream.detectLayout(path: quotesPath, options: read).layout, quotes.kind != .quotes {
-            throw TickError.invalidArgument("\(quotesPath) holds trades (\(quotes.name)), not quotes; pass it with --trades")
+        let quotes = try options.quotesPath.map { try TickStream.detectLayout(path: $0, options: read) }
+        if let quotesPath = options.quotesPath, let layout = quotes?.layout, layout.kind != .quotes {
+            throw TickError.invalidArgument("\(quotesPath) holds trades (\(layout.name)), not quotes; pass it with --trades")
         }
+        return (trades, quotes)
     }
 
     /// Refuses, before any work, what cannot work: a horizon longer than the data (read from

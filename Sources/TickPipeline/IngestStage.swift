@@ -15,15 +15,18 @@ final class IngestStage {
     let pool: WorkPool
     let directory: RunDirectory
     let progress: (Int64) -> Void
+    /// The input's layout and compression, detected by the caller before any work.
+    let detected: (layout: Layout?, compression: ByteSource.Compression)
 
     private(set) var reused = 0
     private(set) var written = 0
     private(set) var bytesParsed: Int64 = 0
 
-    init(role: String, path: String, options: ReadOptions, partitionRows: Int, pool: WorkPool,
-         directory: RunDirectory, progress: @escaping (Int64) -> Void) {
-        self.role = role; self.path = path; self.options = options; self.partitionRows = partitionRows
-        self.pool = pool; self.directory = directory; self.progress = progress
+    init(role: String, path: String, detected: (layout: Layout?, compression: ByteSource.Compression),
+         options: ReadOptions, partitionRows: Int, pool: WorkPool, directory: RunDirectory,
+         progress: @escaping (Int64) -> Void) {
+        self.role = role; self.path = path; self.detected = detected; self.options = options
+        self.partitionRows = partitionRows; self.pool = pool; self.directory = directory; self.progress = progress
     }
 
     /// What decides whether old partitions of this input can be reused.
@@ -37,7 +40,6 @@ final class IngestStage {
     /// partition written (the caller persists the manifest).
     func run(previous: InputState?, save: (InputState) throws -> Void) throws -> InputState {
         let fingerprint = try InputFingerprint.of(path: path)
-        let detected = try TickStream.detectLayout(path: path, options: options)
         var state = InputState(fingerprint: fingerprint, readKey: readKey, layout: detected.layout?.name ?? "empty",
                                timeUnit: detected.layout?.timeUnit.rawValue ?? "", compression: detected.compression.rawValue,
                                partitions: [], end: nil)
