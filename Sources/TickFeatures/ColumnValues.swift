@@ -9,28 +9,6 @@ public enum ColumnValues: Sendable {
 
     public static let undefinedInteger = Int64.min
     public static let undefinedDecimal = Int128.min
-
-    @inlinable
-    public func isDefined(_ row: Int) -> Bool {
-        switch self {
-        case .integer(let v): v[row] != Self.undefinedInteger
-        case .decimal(let v): v[row] != Self.undefinedDecimal
-        case .real(let v): !v[row].isNaN
-        }
-    }
-
-    /// Appends the text of one cell (nothing for an undefined one).
-    @inlinable
-    public func appendCell(_ row: Int, to out: inout [UInt8]) {
-        switch self {
-        case .integer(let v):
-            if v[row] != Self.undefinedInteger { FixedPoint.appendInteger(v[row], to: &out) }
-        case .decimal(let v):
-            if v[row] != Self.undefinedDecimal { FixedPoint.appendDecimal(v[row], to: &out) }
-        case .real(let v):
-            if !v[row].isNaN { CellFormat.appendReal(v[row], to: &out) }
-        }
-    }
 }
 
 /// Number formatting for CSV cells.

@@ -20,11 +20,15 @@ struct ValueFormattingTests {
     }
 
     @Test func undefinedCellsAreEmpty() {
+        // What the merge writes for a row whose every cell is undefined: separators only.
+        let table = CellTable([.real([.nan]), .integer([ColumnValues.undefinedInteger]),
+                               .decimal([ColumnValues.undefinedDecimal])])
         var out: [UInt8] = []
-        ColumnValues.real([.nan]).appendCell(0, to: &out)
-        ColumnValues.integer([ColumnValues.undefinedInteger]).appendCell(0, to: &out)
-        ColumnValues.decimal([ColumnValues.undefinedDecimal]).appendCell(0, to: &out)
-        #expect(out.isEmpty)
+        var firstDefined = [Int?](repeating: nil, count: 3)
+        table.appendRow(0, to: &out, firstDefined: &firstDefined, rowIndex: 0)
+        #expect(String(decoding: out, as: UTF8.self) == ",,,\n")
+        #expect(firstDefined.allSatisfy { $0 == nil })
+        #expect(!table.isComplete(0))
     }
 
     @Test func intervalsAndBarStarts() {
