@@ -60,35 +60,59 @@ public enum FixedPoint {
         out.append(contentsOf: digitsBuffer)
     }
 
-    /// `appendDecimal` for values that fit in 64 bits: digits into a stack buffer, no division
-    /// of 128-bit numbers, no allocation (the merge stage writes tens of millions of these).
+    /// `appendDecimal` for values that fit in 64 bits.
     @inlinable
     static func appendDecimal64(_ raw: Int64, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
-            var magnitude = raw.magnitude
-            var end = 32
-            // Fraction digits, least significant first, dropping trailing zeros.
-            var fraction = magnitude % UInt64(scale)
-            magnitude /= UInt64(scale)
-            if fraction != 0 {
-                var width = digits
-                while fraction % 10 == 0 { fraction /= 10; width -= 1 }
-                for _ in 0..<width {
-                    end -= 1
-                    buffer[end] = UInt8(ascii: "0") + UInt8(fraction % 10)
-                    fraction /= 10
-                }
-                end -= 1
-                buffer[end] = UInt8(ascii: ".")
-            }
-            repeat {
-                end -= 1
-                buffer[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude != 0
-            if raw < 0 { end -= 1; buffer[end] = UInt8(ascii: "-") }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[end..<32]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumDecimal64Length) { buffer in
+            let n = writeDecimal64(raw, to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
         }
+    }
+
+    /// Longest text of `writeDecimal64` (`-92233720368.54775807`) and of `writeInteger`.
+    public static let maximumDecimal64Length = 21
+    /// Longest text of `writeDecimal` (`-` and 39 digits of an `Int128` with a point).
+    public static let maximumDecimalLength = 41
+
+    /// Writes the exact decimal text of `raw / 10⁸` at `out` (room for `maximumDecimalLength`
+    /// bytes); returns the bytes written. No division of 128-bit numbers unless the value needs
+    /// more than 64 bits: the merge writes tens of millions of these.
+    public static func writeDecimal(_ raw: Int128, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        if let small = Int64(exactly: raw), small != .min { return writeDecimal64(small, to: out) }
+        var text: [UInt8] = []
+        appendDecimal(raw, to: &text)
+        text.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
+        return text.count
+    }
+
+    /// `writeDecimal` for values that fit in 64 bits (`raw != Int64.min`).
+    @usableFromInline
+    static func writeDecimal64(_ raw: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var p = 0
+        if raw < 0 { out[0] = UInt8(ascii: "-"); p = 1 }
+        let magnitude = raw.magnitude
+        let integerPart = magnitude / UInt64(scale)
+        var fraction = magnitude % UInt64(scale)
+        let integerCount = ShortestDouble.digitCount(integerPart)
+        ShortestDouble.writeDigits(integerPart, count: integerCount, endingAt: out + p + integerCount)
+        p += integerCount
+        guard fraction != 0 else { return p }
+        var width = digits
+        while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+        out[p] = UInt8(ascii: ".")
+        ShortestDouble.writeDigits(fraction, count: width, endingAt: out + p + 1 + width)
+        return p + 1 + width
+    }
+
+    /// Writes the decimal text of a signed 64-bit integer at `out` (room for
+    /// `maximumDecimal64Length` bytes); returns the bytes written.
+    public static func writeInteger(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var p = 0
+        if value < 0 { out[0] = UInt8(ascii: "-"); p = 1 }
+        let magnitude = value.magnitude
+        let count = ShortestDouble.digitCount(magnitude)
+        ShortestDouble.writeDigits(magnitude, count: count, endingAt: out + p + count)
+        return p + count
     }
 
     /// Appends the decimal text of an unsigned integer.
@@ -106,16 +130,9 @@ public enum FixedPoint {
 
     /// Appends the decimal text of a signed 64-bit integer.
     public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
-            var magnitude = value.magnitude
-            var end = 24
-            repeat {
-                end -= 1
-                buffer[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude != 0
-            if value < 0 { end -= 1; buffer[end] = UInt8(ascii: "-") }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[end..<24]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumDecimal64Length) { buffer in
+            let n = writeInteger(value, to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
         }
     }
 

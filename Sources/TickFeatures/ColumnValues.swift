@@ -13,10 +13,9 @@ public enum ColumnValues: Sendable {
 
 /// Number formatting for CSV cells.
 public enum CellFormat {
-    /// The shortest decimal text that reads back to the same double (Swift's `description`,
-    /// which is exactly that), e.g. `0.1`, `-2.5e-05`.
-    @inlinable
+    /// The shortest decimal text that reads back to the same double, in the form of Swift's
+    /// `description`, e.g. `0.1`, `-2.5e-05` (see `ShortestDouble`).
     public static func appendReal(_ value: Double, to out: inout [UInt8]) {
-        out.append(contentsOf: value.description.utf8)
+        ShortestDouble.append(value, to: &out)
     }
 }

@@ -62,25 +62,13 @@ public struct FeatureCalculator: Sendable {
     public func format(_ columns: FeatureColumns) -> PartitionOutput {
         let features = CellTable(columns.features)
         let targets = CellTable(columns.targets)
-        let rowCount = columns.rowCount
-        var featureText: [UInt8] = []
-        var targetText: [UInt8] = []
-        featureText.reserveCapacity(rowCount * (features.count * 12 + 16))
-        targetText.reserveCapacity(rowCount * (targets.count * 12 + 16))
-        var firstFeature = [Int?](repeating: nil, count: features.count)
-        var firstTarget = [Int?](repeating: nil, count: targets.count)
-        var written = 0
-        for r in 0..<rowCount {
-            if config.completeRowsOnly {
-                guard features.isComplete(r) && targets.isComplete(r) else { continue }
-            }
-            FixedPoint.appendInteger(columns.timestamps[r], to: &featureText)
-            FixedPoint.appendInteger(columns.timestamps[r], to: &targetText)
-            features.appendRow(r, to: &featureText, firstDefined: &firstFeature, rowIndex: written)
-            targets.appendRow(r, to: &targetText, firstDefined: &firstTarget, rowIndex: written)
-            written += 1
+        var kept = Array(0..<columns.rowCount)
+        if config.completeRowsOnly {
+            kept = kept.filter { features.isComplete($0) && targets.isComplete($0) }
         }
-        return PartitionOutput(features: featureText, targets: targetText, rowCount: written,
+        let (featureText, firstFeature) = features.text(rows: kept, timestamps: columns.timestamps)
+        let (targetText, firstTarget) = targets.text(rows: kept, timestamps: columns.timestamps)
+        return PartitionOutput(features: featureText, targets: targetText, rowCount: kept.count,
                                firstDefinedFeature: firstFeature, firstDefinedTarget: firstTarget)
     }
 }
@@ -94,13 +82,22 @@ struct CellTable {
     private var integers: [[Int64]] = []
     private var decimals: [[Int128]] = []
     private var reals: [[Double]] = []
+    /// The most bytes one row can take: the timestamp, every cell at its longest, separators
+    /// and the line end.
+    private(set) var maximumRowLength = FixedPoint.maximumDecimal64Length + 1
 
     init(_ columns: [ColumnValues]) {
         for column in columns {
             switch column {
-            case .integer(let v): slots.append(.integer(integers.count)); integers.append(v)
-            case .decimal(let v): slots.append(.decimal(decimals.count)); decimals.append(v)
-            case .real(let v): slots.append(.real(reals.count)); reals.append(v)
+            case .integer(let v):
+                slots.append(.integer(integers.count)); integers.append(v)
+                maximumRowLength += 1 + FixedPoint.maximumDecimal64Length
+            case .decimal(let v):
+                slots.append(.decimal(decimals.count)); decimals.append(v)
+                maximumRowLength += 1 + FixedPoint.maximumDecimalLength
+            case .real(let v):
+                slots.append(.real(reals.count)); reals.append(v)
+                maximumRowLength += 1 + ShortestDouble.maximumLength
             }
         }
     }
@@ -120,27 +117,56 @@ struct CellTable {
         return true
     }
 
-    /// Appends `,cell` for every column of row r and a line end; notes first defined rows.
-    func appendRow(_ r: Int, to out: inout [UInt8], firstDefined: inout [Int?], rowIndex: Int) {
+    /// The CSV text of `rows` (each line `timestamp,cell,…`), and per column the first written
+    /// line where it is defined. Written in place into one buffer sized for the longest rows,
+    /// so no cell is checked for room or copied twice.
+    func text(rows: [Int], timestamps: [Int64]) -> (text: [UInt8], firstDefined: [Int?]) {
+        var firstDefined = [Int?](repeating: nil, count: slots.count)
+        let text = [UInt8](unsafeUninitializedCapacity: rows.count * maximumRowLength) { buffer, initialized in
+            guard let base = buffer.baseAddress else { initialized = 0; return }
+            var p = base
+            for (line, r) in rows.enumerated() {
+                p += FixedPoint.writeInteger(timestamps[r], to: p)
+                p += writeRow(r, to: p, firstDefined: &firstDefined, rowIndex: line)
+            }
+            initialized = p - base
+        }
+        return (text, firstDefined)
+    }
+
+    /// Writes `,cell` for every column of row r and a line end at `out` (room for
+    /// `maximumRowLength` bytes); notes first defined rows; returns the bytes written.
+    func writeRow(_ r: Int, to out: UnsafeMutablePointer<UInt8>, firstDefined: inout [Int?], rowIndex: Int) -> Int {
+        var p = out
         for c in 0..<slots.count {
-            out.append(UInt8(ascii: ","))
+            p.pointee = UInt8(ascii: ",")
+            p += 1
             switch slots[c] {
             case .integer(let k):
                 let v = integers[k][r]
                 guard v != ColumnValues.undefinedInteger else { continue }
-                FixedPoint.appendInteger(v, to: &out)
+                p += FixedPoint.writeInteger(v, to: p)
             case .decimal(let k):
                 let v = decimals[k][r]
                 guard v != ColumnValues.undefinedDecimal else { continue }
-                FixedPoint.appendDecimal(v, to: &out)
+                p += FixedPoint.writeDecimal(v, to: p)
             case .real(let k):
                 let v = reals[k][r]
                 guard !v.isNaN else { continue }
-                CellFormat.appendReal(v, to: &out)
+                p += ShortestDouble.write(v, to: p)
             }
             if firstDefined[c] == nil { firstDefined[c] = rowIndex }
         }
-        out.append(UInt8(ascii: "\n"))
+        p.pointee = UInt8(ascii: "\n")
+        return p + 1 - out
+    }
+
+    /// Appends one row (as `writeRow` writes it) to `out`.
+    func appendRow(_ r: Int, to out: inout [UInt8], firstDefined: inout [Int?], rowIndex: Int) {
+        let row = [UInt8](unsafeUninitializedCapacity: maximumRowLength) { buffer, initialized in
+            initialized = writeRow(r, to: buffer.baseAddress!, firstDefined: &firstDefined, rowIndex: rowIndex)
+        }
+        out += row
     }
 }
 
