@@ -14,9 +14,13 @@ enum ColumnCodec {
         switch payload {
         case .int64(let values):
             return values.withUnsafeBufferPointer { v in
-                let plan = Int64StreamCodec.plan(v)
-                let bytes = filledBytes(count: plan.size) { Int64StreamCodec.encode(v, plan: plan, into: $0) }
-                return EncodedColumn(type: .int64, encoding: .int64(plan.encoding), bytes: bytes)
+                var encoding = Int64StreamEncoding.plain
+                let bytes = writtenBytes(capacity: Int64StreamCodec.maximumSize(count: v.count)) { out in
+                    let stream = Int64StreamCodec.encode(v, into: out)
+                    encoding = stream.encoding
+                    return stream.size
+                }
+                return EncodedColumn(type: .int64, encoding: .int64(encoding), bytes: bytes)
             }
 
         case .int128(let values):
@@ -26,14 +30,14 @@ enum ColumnCodec {
             let low = values.map { Int64(truncatingIfNeeded: $0) }
             return high.withUnsafeBufferPointer { h in
                 low.withUnsafeBufferPointer { l in
-                    let highPlan = Int64StreamCodec.plan(h)
-                    let lowPlan = Int64StreamCodec.plan(l)
-                    let bytes = filledBytes(count: highPlan.size + lowPlan.size) { out in
-                        let written = Int64StreamCodec.encode(h, plan: highPlan, into: out)
-                        return written + Int64StreamCodec.encode(
-                            l, plan: lowPlan, into: UnsafeMutableRawBufferPointer(rebasing: out[written...]))
+                    var encodings = (high: Int64StreamEncoding.plain, low: Int64StreamEncoding.plain)
+                    let bytes = writtenBytes(capacity: 2 * Int64StreamCodec.maximumSize(count: values.count)) { out in
+                        let highStream = Int64StreamCodec.encode(h, into: out)
+                        let lowStream = Int64StreamCodec.encode(l, into: UnsafeMutableRawBufferPointer(rebasing: out[highStream.size...]))
+                        encodings = (highStream.encoding, lowStream.encoding)
+                        return highStream.size + lowStream.size
                     }
-                    return EncodedColumn(type: .int128, encoding: .int128Split(high: highPlan.encoding, low: lowPlan.encoding),
+                    return EncodedColumn(type: .int128, encoding: .int128Split(high: encodings.high, low: encodings.low),
                                          bytes: bytes)
                 }
             }
@@ -53,6 +57,14 @@ enum ColumnCodec {
                 let bytes = filledBytes(count: size) { BitPacking.encode(v, into: $0); return size }
                 return EncodedColumn(type: .uint8, encoding: .bitPacked, bytes: bytes)
             }
+        }
+    }
+
+    /// The bytes `fill` writes into room for `capacity` and says it wrote (pages it does not
+    /// touch are never made resident).
+    private static func writtenBytes(capacity: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            initialized = fill(UnsafeMutableRawBufferPointer(buffer))
         }
     }
 

@@ -9,13 +9,10 @@ enum Int64StreamCodec {
     /// Bytes of the divisor that starts every varint stream.
     static let divisorBytes = 8
 
-    /// What the encoder decided for one stream.
-    struct Plan: Equatable {
+    /// The varint candidate the encoder chose for one stream.
+    struct Choice: Equatable {
         var encoding: Int64StreamEncoding
-        /// 1 for plain.
         var divisor: UInt64
-        /// Bytes the stream takes, divisor included.
-        var size: Int
     }
 
     // MARK: Choosing
@@ -24,18 +21,18 @@ enum Int64StreamCodec {
     /// enough to see a column's character, few enough to keep choosing cheap.
     static let sampleCount = 1 << 16
 
-    /// Measures the candidates and picks one (deterministically).
-    ///
-    /// Between varint and delta-varint the stream with the lower order-0 entropy (over the first
-    /// `sampleCount` values) wins, because that is roughly what zstd's entropy stage will pay:
-    /// trending columns (times, ids, prices) go delta, uncorrelated small values (quantities)
-    /// stay varint, where their differences would be smaller numbers but more varied ones.
-    /// Ties go to varint. Plain wins when the chosen varint stream would not be smaller.
-    static func plan(_ values: UnsafeBufferPointer<Int64>) -> Plan {
-        let n = values.count
-        let plain = Plan(encoding: .plain, divisor: 1, size: 8 * n)
+    /// The most bytes `encode` writes for `count` values (every varint at its 10-byte worst).
+    static func maximumSize(count: Int) -> Int { divisorBytes + 10 * count }
 
-        // Pass 1: the common divisors of the values and of the differences.
+    /// Picks between varint and delta-varint (deterministically).
+    ///
+    /// The stream with the lower order-0 entropy over the first `sampleCount` values wins,
+    /// because that is roughly what zstd's entropy stage will pay: trending columns (times,
+    /// ids, prices) go delta, uncorrelated small values (quantities) stay varint, where their
+    /// differences would be smaller numbers but more varied ones. Ties go to varint. Whether
+    /// plain is smaller still is seen when encoding.
+    static func choose(_ values: UnsafeBufferPointer<Int64>) -> Choice {
+        // The common divisors of the values and of the differences.
         var valueGCD: UInt64 = 0, deltaGCD: UInt64 = 0
         var valueTest = ExactDivisor(1), deltaTest = ExactDivisor(1)
         var previous: Int64 = 0
@@ -56,47 +53,43 @@ enum Int64StreamCodec {
         let valueDivisor = ExactDivisor(max(valueGCD, 1))  // all zeros: divisor 1
         let deltaDivisor = ExactDivisor(max(deltaGCD, 1))
 
-        // Pass 2: exact sizes of both candidates, byte histograms of a sample.
-        var valueBytes = 0, deltaBytes = 0
         var valueHistogram = ByteHistogram(), deltaHistogram = ByteHistogram()
         previous = 0
-        for (i, value) in values.enumerated() {
-            let q = zigzag(valueDivisor.quotient(value))
-            let d = zigzag(deltaDivisor.quotient(value &- previous))
+        for value in values.prefix(sampleCount) {
+            valueHistogram.addVarint(zigzag(valueDivisor.quotient(value)))
+            deltaHistogram.addVarint(zigzag(deltaDivisor.quotient(value &- previous)))
             previous = value
-            valueBytes &+= varintLength(q)
-            deltaBytes &+= varintLength(d)
-            if i < sampleCount {
-                valueHistogram.addVarint(q)
-                deltaHistogram.addVarint(d)
-            }
         }
-        let best = deltaHistogram.entropyBits < valueHistogram.entropyBits
-            ? Plan(encoding: .deltaVarint, divisor: deltaDivisor.divisor, size: divisorBytes + deltaBytes)
-            : Plan(encoding: .varint, divisor: valueDivisor.divisor, size: divisorBytes + valueBytes)
-        return best.size < plain.size ? best : plain
+        return deltaHistogram.entropyBits < valueHistogram.entropyBits
+            ? Choice(encoding: .deltaVarint, divisor: deltaDivisor.divisor)
+            : Choice(encoding: .varint, divisor: valueDivisor.divisor)
     }
 
     // MARK: Encoding
 
-    /// Writes `values` as `plan` says at the start of `out`, which must hold `plan.size` bytes;
-    /// returns the bytes written.
-    static func encode(_ values: UnsafeBufferPointer<Int64>, plan: Plan, into out: UnsafeMutableRawBufferPointer) -> Int {
-        guard plan.size > 0, let base = out.baseAddress else { return 0 }
-        precondition(out.count >= plan.size, "Int64 stream buffer too small")
-        var p = 0
-        if plan.encoding == .plain {
-            for value in values {
-                base.storeBytes(of: value.littleEndian, toByteOffset: p, as: Int64.self)
-                p += 8
-            }
-            return p
+    /// Writes `values` at the start of `out`, which must hold `maximumSize(count:)` bytes, in
+    /// the chosen varint encoding, or plain when that would not be smaller; returns the
+    /// encoding and the bytes written. Sizing the stream by writing it saves a pass over the
+    /// values; the unused end of `out` is never touched.
+    static func encode(_ values: UnsafeBufferPointer<Int64>, into out: UnsafeMutableRawBufferPointer) -> (encoding: Int64StreamEncoding, size: Int) {
+        let plainSize = 8 * values.count
+        guard !values.isEmpty, let base = out.baseAddress else { return (.plain, 0) }
+        precondition(out.count >= maximumSize(count: values.count), "Int64 stream buffer too small")
+        let choice = choose(values)
+        let size = encodeVarints(values, choice: choice, to: base)
+        if size < plainSize { return (choice.encoding, size) }
+        for (i, value) in values.enumerated() {
+            base.storeBytes(of: value.littleEndian, toByteOffset: 8 * i, as: Int64.self)
         }
-        base.storeBytes(of: plan.divisor.littleEndian, as: UInt64.self)
-        p = divisorBytes
+        return (.plain, plainSize)
+    }
+
+    private static func encodeVarints(_ values: UnsafeBufferPointer<Int64>, choice: Choice, to base: UnsafeMutableRawPointer) -> Int {
+        base.storeBytes(of: choice.divisor.littleEndian, as: UInt64.self)
+        var p = divisorBytes
         let dst = base.assumingMemoryBound(to: UInt8.self)
-        let divisor = ExactDivisor(plan.divisor)
-        switch (plan.encoding, plan.divisor) {
+        let divisor = ExactDivisor(choice.divisor)
+        switch (choice.encoding, choice.divisor) {
         case (.varint, 1):
             for value in values { writeVarint(zigzag(value), to: dst, at: &p) }
         case (.varint, _):
@@ -167,12 +160,6 @@ enum Int64StreamCodec {
     @inline(__always)
     static func unzigzag(_ u: UInt64) -> Int64 {
         Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
-    }
-
-    /// LEB128 length: 7 bits per byte, 1 to 10 bytes.
-    @inline(__always)
-    static func varintLength(_ u: UInt64) -> Int {
-        (70 - (u | 1).leadingZeroBitCount) / 7
     }
 
     @inline(__always)
