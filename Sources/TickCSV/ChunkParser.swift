@@ -64,42 +64,78 @@ public struct ChunkParser: Sendable {
     /// Longer lines are bad rows, whatever the chunk size.
     public let maxRecordSize: Int
 
+    /// Whether well-formed rows take `FastRowParser` (tests turn it off to compare the two).
+    let usesFastPath: Bool
+
     public init(layout: Layout, maxRecordSize: Int = .max) {
+        self.init(layout: layout, maxRecordSize: maxRecordSize, usesFastPath: true)
+    }
+
+    init(layout: Layout, maxRecordSize: Int, usesFastPath: Bool) {
         self.layout = layout
         self.maxRecordSize = maxRecordSize
+        self.usesFastPath = usesFastPath
     }
 
     /// Parses `bytes`, a run of whole lines. `skipFirstLine` drops the header of a file's first
     /// chunk; a UTF-8 byte-order mark at the start of the first chunk is skipped by the caller.
     public func parse(_ bytes: [UInt8], skipFirstLine: Bool) -> ParsedChunk {
         var out = ParsedChunk()
-        let estimatedRows = bytes.count / 48 + 16
-        switch layout.kind {
-        case .trades: out.trades.reserve(estimatedRows, withIds: layout.hasIds)
-        case .quotes: out.quotes.reserve(estimatedRows, withIds: layout.hasIds)
+        // Every row kept has all its columns, so at least one byte per column (commas and the
+        // line end): that bounds the rows the sink must hold.
+        let sink = ColumnSink(capacity: bytes.count / max(layout.roles.count, 1) + 1)
+        defer { sink.deallocate() }
+        let rowStarts = UnsafeMutablePointer<UInt32>.allocate(capacity: sink.capacity)
+        defer { rowStarts.deallocate() }
+        let rows = bytes.withUnsafeBufferPointer { input in
+            parseLines(input, skipFirstLine: skipFirstLine, into: &out, sink: sink, rowStarts: rowStarts)
         }
-        out.rowStart.reserveCapacity(estimatedRows)
-        bytes.withUnsafeBufferPointer { buffer in
-            parseLines(buffer, skipFirstLine: skipFirstLine, into: &out)
+        out.rowStart = Array(UnsafeBufferPointer(start: rowStarts, count: rows))
+        switch layout.kind {
+        case .trades:
+            out.trades.time = sink.column(ColumnSink.tradeTime, rows: rows)
+            out.trades.price = sink.column(ColumnSink.tradePrice, rows: rows)
+            out.trades.quantity = sink.column(ColumnSink.tradeQuantity, rows: rows)
+            out.trades.buyerAggressor = Array(UnsafeBufferPointer(start: sink.sides, count: rows))
+            if layout.hasIds { out.trades.id = sink.column(ColumnSink.tradeId, rows: rows) }
+        case .quotes:
+            out.quotes.time = sink.column(ColumnSink.quoteTime, rows: rows)
+            out.quotes.bidPrice = sink.column(ColumnSink.quoteBidPrice, rows: rows)
+            out.quotes.bidQuantity = sink.column(ColumnSink.quoteBidQuantity, rows: rows)
+            out.quotes.askPrice = sink.column(ColumnSink.quoteAskPrice, rows: rows)
+            out.quotes.askQuantity = sink.column(ColumnSink.quoteAskQuantity, rows: rows)
+            if layout.hasIds { out.quotes.id = sink.column(ColumnSink.quoteId, rows: rows) }
         }
         out.bytes = bytes
         return out
     }
 
-    private func parseLines(_ buffer: UnsafeBufferPointer<UInt8>, skipFirstLine: Bool, into out: inout ParsedChunk) {
+    /// Reads every line into `sink` and `rowStarts`; returns the number of rows. Well-formed
+    /// rows take the fast path; any other line is read by `parseRow`, which accepts it or says
+    /// exactly what is wrong.
+    private func parseLines(_ buffer: UnsafeBufferPointer<UInt8>, skipFirstLine: Bool, into out: inout ParsedChunk,
+                            sink: ColumnSink, rowStarts: UnsafeMutablePointer<UInt32>) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        let fast = FastRowParser(layout: layout, maxRecordSize: maxRecordSize)
         let fields = FieldParsers(buffer)
         let newline = UInt8(ascii: "\n")
         let roles = layout.roles
+        let count = buffer.count
+        var general = ParsedChunk()
+        var rows = 0
         var lineStart = 0
         var lineIndex = 0
-        while lineStart < buffer.count {
-            var lineEnd = lineStart
-            // memchr is vectorised; a per-byte loop here would dominate the parse.
-            if let found = memchrIndex(buffer, newline, from: lineStart) {
-                lineEnd = found
-            } else {
-                lineEnd = buffer.count
+        while lineStart < count {
+            if usesFastPath, lineIndex > 0 || !skipFirstLine,
+               let next = fast.parse(base, start: lineStart, count: count, row: rows, into: sink) {
+                rowStarts[rows] = UInt32(truncatingIfNeeded: lineStart)
+                rows += 1
+                lineStart = next
+                lineIndex += 1
+                continue
             }
+            // memchr is vectorised; a per-byte loop here would dominate the parse.
+            let lineEnd = memchrIndex(buffer, newline, from: lineStart) ?? count
             let nextLine = lineEnd + 1
             var contentEnd = lineEnd
             if contentEnd > lineStart && buffer[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
@@ -113,20 +149,43 @@ public struct ChunkParser: Sendable {
                                                text: Array(buffer[lineStart..<min(contentEnd, lineStart + 200)])))
                 continue
             }
-            if let problem = parseRow(fields, roles: roles, start: lineStart, end: contentEnd, into: &out) {
-                // Undo any columns the bad row had already appended.
-                truncate(&out, to: out.rowStart.count)
+            if let problem = parseRow(fields, roles: roles, start: lineStart, end: contentEnd, into: &general) {
                 out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, column: problem.column,
                                                reason: problem.reason,
                                                text: Array(buffer[lineStart..<contentEnd])))
             } else {
-                out.rowStart.append(UInt32(truncatingIfNeeded: lineStart))
+                store(general, row: rows, into: sink)
+                rowStarts[rows] = UInt32(truncatingIfNeeded: lineStart)
+                rows += 1
             }
+            truncate(&general, to: 0)
         }
         out.lineCount = lineIndex
+        return rows
     }
 
-    /// Brings every column back to `rows` entries after a row failed half-way.
+    /// Copies the one row `parseRow` read into row `row` of the sink.
+    private func store(_ row: ParsedChunk, row index: Int, into sink: ColumnSink) {
+        switch layout.kind {
+        case .trades:
+            let t = row.trades
+            sink.slot(ColumnSink.tradeTime)[index] = t.time[0]
+            sink.slot(ColumnSink.tradePrice)[index] = t.price[0]
+            sink.slot(ColumnSink.tradeQuantity)[index] = t.quantity[0]
+            sink.sides[index] = t.buyerAggressor[0]
+            if !t.id.isEmpty { sink.slot(ColumnSink.tradeId)[index] = t.id[0] }
+        case .quotes:
+            let q = row.quotes
+            sink.slot(ColumnSink.quoteTime)[index] = q.time[0]
+            sink.slot(ColumnSink.quoteBidPrice)[index] = q.bidPrice[0]
+            sink.slot(ColumnSink.quoteBidQuantity)[index] = q.bidQuantity[0]
+            sink.slot(ColumnSink.quoteAskPrice)[index] = q.askPrice[0]
+            sink.slot(ColumnSink.quoteAskQuantity)[index] = q.askQuantity[0]
+            if !q.id.isEmpty { sink.slot(ColumnSink.quoteId)[index] = q.id[0] }
+        }
+    }
+
+    /// Brings every column back to `rows` entries (after a row failed half-way, or to reuse it).
     private func truncate(_ out: inout ParsedChunk, to rows: Int) {
         func cut<T>(_ a: inout [T]) { if a.count > rows { a.removeLast(a.count - rows) } }
         cut(&out.trades.time); cut(&out.trades.price); cut(&out.trades.quantity)

@@ -292,7 +292,7 @@ struct PartitionTable {
                 let longSum = windowSum(squaredReturnSums, r, long)
                 return longSum == 0 ? .nan : sqrt(windowSum(squaredReturnSums, r, short)) / sqrt(longSum)
             }
-        case .absretAutocorr: return real { absReturnAutocorrelation($0) }
+        case .absretAutocorr: return .real(absReturnAutocorrelations())
         case .bid: return quoteDecimal { Int128($0.bidPrice) }
         case .ask: return quoteDecimal { Int128($0.askPrice) }
         case .bidQty: return quoteDecimal { Int128($0.bidQuantity) }
@@ -390,32 +390,84 @@ struct PartitionTable {
     }
 
     /// Pearson correlation of (|r_{i−1}|, |r_i|) for i = t−w_max+1 … t, two-pass (a one-pass
-    /// formula loses the small correlations to cancellation).
-    func absReturnAutocorrelation(_ r: Int) -> Double {
+    /// formula loses the small correlations to cancellation), for every row.
+    ///
+    /// Each row's sums run over w_max terms in a fixed order; that order is a chain of dependent
+    /// additions, so one row at a time leaves the adder waiting. Four consecutive rows are
+    /// computed together in the lanes of a SIMD vector: lane k does exactly the operations of
+    /// row r + k, in the same order, so every value has the same bits as the one-row code.
+    func absReturnAutocorrelations() -> [Double] {
         let w = config.maxWindow
-        guard firstRow + r >= w + 1 else { return .nan }
-        return absReturn.withUnsafeBufferPointer { a in
-            let end = offset + r
-            let first = end - w + 1
-            // x_i = a[i − 1], y_i = a[i]: both are runs of `a`, shifted by one.
-            var sumX = 0.0, sumY = 0.0
-            var constantX = true, constantY = true
-            let x0 = a[first - 1], y0 = a[first]
-            for i in first...end {
-                let x = a[i - 1], y = a[i]
-                sumX += x; sumY += y
-                constantX = constantX && x == x0
-                constantY = constantY && y == y0
+        var values = [Double](repeating: .nan, count: rowCount)
+        // Rows with t ≥ w + 1 have a full window of pairs.
+        let firstDefined = min(rowCount, max(0, w + 1 - firstRow))
+        absReturn.withUnsafeBufferPointer { a in
+            var r = firstDefined
+            while r + 4 <= rowCount {
+                let lanes = absReturnAutocorrelation4(a, firstRowOfLanes: r, window: w)
+                for k in 0..<4 { values[r + k] = lanes[k] }
+                r += 4
             }
-            if constantX || constantY { return .nan }
-            let meanX = sumX / Double(w), meanY = sumY / Double(w)
-            var covariance = 0.0, varianceX = 0.0, varianceY = 0.0
-            for i in first...end {
-                let dx = a[i - 1] - meanX, dy = a[i] - meanY
-                covariance += dx * dy; varianceX += dx * dx; varianceY += dy * dy
+            while r < rowCount {
+                values[r] = absReturnAutocorrelation(a, r, window: w)
+                r += 1
             }
-            return covariance / sqrt(varianceX * varianceY)
         }
+        return values
+    }
+
+    /// The correlation of row r (t ≥ w + 1).
+    func absReturnAutocorrelation(_ a: UnsafeBufferPointer<Double>, _ r: Int, window w: Int) -> Double {
+        let end = offset + r
+        let first = end - w + 1
+        // x_i = a[i − 1], y_i = a[i]: both are runs of `a`, shifted by one.
+        var sumX = 0.0, sumY = 0.0
+        var constantX = true, constantY = true
+        let x0 = a[first - 1], y0 = a[first]
+        for i in first...end {
+            let x = a[i - 1], y = a[i]
+            sumX += x; sumY += y
+            constantX = constantX && x == x0
+            constantY = constantY && y == y0
+        }
+        if constantX || constantY { return .nan }
+        let meanX = sumX / Double(w), meanY = sumY / Double(w)
+        var covariance = 0.0, varianceX = 0.0, varianceY = 0.0
+        for i in first...end {
+            let dx = a[i - 1] - meanX, dy = a[i] - meanY
+            covariance += dx * dy; varianceX += dx * dx; varianceY += dy * dy
+        }
+        return covariance / sqrt(varianceX * varianceY)
+    }
+
+    /// `absReturnAutocorrelation` of rows r … r + 3 at once, one row per lane.
+    func absReturnAutocorrelation4(_ a: UnsafeBufferPointer<Double>, firstRowOfLanes r: Int, window w: Int) -> SIMD4<Double> {
+        let base = UnsafeRawPointer(a.baseAddress!)
+        // At step j, lane k reads x = a[first_k − 1 + j] and y = a[first_k + j], where
+        // first_k = offset + r + k − w + 1: four neighbouring values, one load each.
+        let start = offset + r - w
+        precondition(start >= 0 && start + w + 4 <= a.count, "autocorrelation window outside the partition's bars")
+        @inline(__always) func load(_ i: Int) -> SIMD4<Double> {
+            base.loadUnaligned(fromByteOffset: i * MemoryLayout<Double>.stride, as: SIMD4<Double>.self)
+        }
+        let x0 = load(start), y0 = load(start + 1)
+        var sumX = SIMD4<Double>(), sumY = SIMD4<Double>()
+        var constantX = SIMDMask<SIMD4<Int64>>(repeating: true), constantY = SIMDMask<SIMD4<Int64>>(repeating: true)
+        for j in 0..<w {
+            let x = load(start + j), y = load(start + j + 1)
+            sumX += x; sumY += y
+            constantX = constantX .& (x .== x0)
+            constantY = constantY .& (y .== y0)
+        }
+        let meanX = sumX / SIMD4(repeating: Double(w)), meanY = sumY / SIMD4(repeating: Double(w))
+        var covariance = SIMD4<Double>(), varianceX = SIMD4<Double>(), varianceY = SIMD4<Double>()
+        for j in 0..<w {
+            let dx = load(start + j) - meanX, dy = load(start + j + 1) - meanY
+            covariance += dx * dy; varianceX += dx * dx; varianceY += dy * dy
+        }
+        var result = covariance / (varianceX * varianceY).squareRoot()
+        result.replace(with: .nan, where: constantX .| constantY)
+        return result
     }
 
     func real(_ f: (Int) -> Double) -> ColumnValues { .real((0..<rowCount).map(f)) }

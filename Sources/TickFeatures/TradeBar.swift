@@ -34,39 +34,66 @@ public struct BarBuilder {
 
     /// Adds trades (already validated, in time order) and calls `emit` for every bar that is
     /// complete, in order.
+    ///
+    /// The trades of one bar are summed in a tight loop over the columns with the bar's fields
+    /// in locals, and a trade's bar is found by comparing with the current bar's end: the
+    /// division that maps a time to its bar runs once per bar, not once per trade. (This loop
+    /// runs on one thread over every trade of the input.)
     public mutating func add(_ trades: TradeColumns, emit: (TradeBar) throws -> Void) rethrows {
         let step = interval.micros
-        for r in 0..<trades.count {
-            let time = trades.time[r]
-            let price = trades.price[r]
-            let quantity = Int128(trades.quantity[r])
-            let start = interval.barStart(time)
-            if var bar = current, bar.start == start {
-                if price > bar.high { bar.high = price }
-                if price < bar.low { bar.low = price }
-                bar.close = price
-                bar.volume += quantity
-                if trades.buyerAggressor[r] != 0 { bar.buyVolume += quantity }
-                bar.notional += Int128(price) * quantity
-                bar.tradeCount += 1
-                current = bar
-                continue
-            }
-            if let done = current {
-                try emit(done)
-                // Empty bars between the last bar and this trade's bar.
-                var gapStart = done.start + step
-                while gapStart < start {
-                    try emit(.empty(start: gapStart, previousClose: done.close))
-                    gapStart += step
+        let n = trades.count
+        try trades.time.withUnsafeBufferPointer { times in
+            try trades.price.withUnsafeBufferPointer { prices in
+                try trades.quantity.withUnsafeBufferPointer { quantities in
+                    try trades.buyerAggressor.withUnsafeBufferPointer { sides in
+                        var r = 0
+                        while r < n {
+                            if var bar = current, times[r] >= bar.start, times[r] - bar.start < step {
+                                let end = bar.start + step
+                                var high = bar.high, low = bar.low, close = bar.close
+                                var volume = bar.volume, buyVolume = bar.buyVolume, notional = bar.notional
+                                var count = bar.tradeCount
+                                while r < n, times[r] < end, times[r] >= bar.start {
+                                    let price = prices[r]
+                                    let quantity = Int128(quantities[r])
+                                    if price > high { high = price }
+                                    if price < low { low = price }
+                                    close = price
+                                    volume += quantity
+                                    if sides[r] != 0 { buyVolume += quantity }
+                                    notional += Int128(price) * quantity
+                                    count += 1
+                                    r += 1
+                                }
+                                bar.high = high; bar.low = low; bar.close = close
+                                bar.volume = volume; bar.buyVolume = buyVolume; bar.notional = notional
+                                bar.tradeCount = count
+                                current = bar
+                                continue
+                            }
+                            let price = prices[r]
+                            let quantity = Int128(quantities[r])
+                            let start = interval.barStart(times[r])
+                            if let done = current {
+                                try emit(done)
+                                // Empty bars between the last bar and this trade's bar.
+                                var gapStart = done.start + step
+                                while gapStart < start {
+                                    try emit(.empty(start: gapStart, previousClose: done.close))
+                                    gapStart += step
+                                }
+                            } else {
+                                origin = start
+                            }
+                            current = TradeBar(start: start, open: price, high: price, low: price, close: price,
+                                               volume: quantity,
+                                               buyVolume: sides[r] != 0 ? quantity : 0,
+                                               notional: Int128(price) * quantity, tradeCount: 1)
+                            r += 1
+                        }
+                    }
                 }
-            } else {
-                origin = start
             }
-            current = TradeBar(start: start, open: price, high: price, low: price, close: price,
-                               volume: quantity,
-                               buyVolume: trades.buyerAggressor[r] != 0 ? quantity : 0,
-                               notional: Int128(price) * quantity, tradeCount: 1)
         }
     }
 

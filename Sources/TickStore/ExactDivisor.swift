@@ -33,6 +33,36 @@ struct ExactDivisor {
     }
 }
 
+/// A branch-free test of whether values are multiples of a divisor (0 as the divisor: whether
+/// they are zero), for checking whole blocks of values at a time.
+struct MultipleTest {
+    private let lowMask: UInt64
+    private let shift: UInt64
+    private let inverse: UInt64
+    private let limit: UInt64
+
+    init(_ divisor: UInt64) {
+        if divisor == 0 {
+            // Every bit is "low": only 0 passes.
+            (lowMask, shift, inverse, limit) = (.max, 0, 1, .max)
+            return
+        }
+        let zeros = UInt64(divisor.trailingZeroBitCount)
+        let odd = divisor >> zeros
+        var x = odd
+        for _ in 0..<5 { x = x &* (2 &- odd &* x) }
+        (lowMask, shift, inverse, limit) = ((1 << zeros) &- 1, zeros, x, UInt64.max / odd)
+    }
+
+    /// Zero iff the magnitude of `value` is a multiple of the divisor.
+    @inline(__always)
+    func misses(_ value: Int64) -> UInt64 {
+        let sign = UInt64(bitPattern: value >> 63)
+        let magnitude = (UInt64(bitPattern: value) ^ sign) &- sign
+        return (magnitude & lowMask) | ((magnitude >> shift) &* inverse > limit ? 1 : 0)
+    }
+}
+
 /// Greatest common divisor of magnitudes (`gcd(0, b) = b`).
 func greatestCommonDivisor(_ a: UInt64, _ b: UInt64) -> UInt64 {
     var (x, y) = (a, b)

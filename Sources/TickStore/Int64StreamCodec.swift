@@ -32,29 +32,12 @@ enum Int64StreamCodec {
     /// differences would be smaller numbers but more varied ones. Ties go to varint. Whether
     /// plain is smaller still is seen when encoding.
     static func choose(_ values: UnsafeBufferPointer<Int64>) -> Choice {
-        // The common divisors of the values and of the differences.
-        var valueGCD: UInt64 = 0, deltaGCD: UInt64 = 0
-        var valueTest = ExactDivisor(1), deltaTest = ExactDivisor(1)
-        var previous: Int64 = 0
-        for value in values {
-            let delta = value &- previous
-            previous = value
-            // Re-divide only when a value is not a multiple: the GCD falls at most 64 times.
-            if valueGCD != 1, valueGCD == 0 || !valueTest.divides(value.magnitude) {
-                valueGCD = greatestCommonDivisor(valueGCD, value.magnitude)
-                valueTest = ExactDivisor(max(valueGCD, 1))
-            }
-            if deltaGCD != 1, deltaGCD == 0 || !deltaTest.divides(delta.magnitude) {
-                deltaGCD = greatestCommonDivisor(deltaGCD, delta.magnitude)
-                deltaTest = ExactDivisor(max(deltaGCD, 1))
-            }
-            if valueGCD == 1 && deltaGCD == 1 { break }
-        }
+        let (valueGCD, deltaGCD) = commonDivisors(values)
         let valueDivisor = ExactDivisor(max(valueGCD, 1))  // all zeros: divisor 1
         let deltaDivisor = ExactDivisor(max(deltaGCD, 1))
 
         var valueHistogram = ByteHistogram(), deltaHistogram = ByteHistogram()
-        previous = 0
+        var previous: Int64 = 0
         for value in values.prefix(sampleCount) {
             valueHistogram.addVarint(zigzag(valueDivisor.quotient(value)))
             deltaHistogram.addVarint(zigzag(deltaDivisor.quotient(value &- previous)))
@@ -63,6 +46,50 @@ enum Int64StreamCodec {
         return deltaHistogram.entropyBits < valueHistogram.entropyBits
             ? Choice(encoding: .deltaVarint, divisor: deltaDivisor.divisor)
             : Choice(encoding: .varint, divisor: valueDivisor.divisor)
+    }
+
+    /// The greatest common divisors of the values' and of the differences' magnitudes.
+    ///
+    /// Blocks whose values are all multiples of the divisors found so far (nearly all of them:
+    /// a column's divisor shows in its first values) are confirmed by a branch-free pass; only
+    /// a block that lowers a divisor is walked value by value.
+    static func commonDivisors(_ values: UnsafeBufferPointer<Int64>) -> (value: UInt64, delta: UInt64) {
+        var valueGCD: UInt64 = 0, deltaGCD: UInt64 = 0
+        var previous: Int64 = 0
+        var start = 0
+        let blockSize = 1024
+        while start < values.count && !(valueGCD == 1 && deltaGCD == 1) {
+            let end = min(values.count, start + blockSize)
+            let valueTest = MultipleTest(valueGCD), deltaTest = MultipleTest(deltaGCD)
+            var misses: UInt64 = 0
+            var last = previous
+            for i in start..<end {
+                let value = values[i]
+                misses |= valueTest.misses(value) | deltaTest.misses(value &- last)
+                last = value
+            }
+            if misses != 0 {
+                // Re-divide only when a value is not a multiple: the GCD falls at most 64 times.
+                var valueExact = ExactDivisor(max(valueGCD, 1)), deltaExact = ExactDivisor(max(deltaGCD, 1))
+                last = previous
+                for i in start..<end {
+                    let value = values[i]
+                    let delta = value &- last
+                    last = value
+                    if valueGCD != 1, valueGCD == 0 || !valueExact.divides(value.magnitude) {
+                        valueGCD = greatestCommonDivisor(valueGCD, value.magnitude)
+                        valueExact = ExactDivisor(max(valueGCD, 1))
+                    }
+                    if deltaGCD != 1, deltaGCD == 0 || !deltaExact.divides(delta.magnitude) {
+                        deltaGCD = greatestCommonDivisor(deltaGCD, delta.magnitude)
+                        deltaExact = ExactDivisor(max(deltaGCD, 1))
+                    }
+                }
+            }
+            previous = last
+            start = end
+        }
+        return (valueGCD, deltaGCD)
     }
 
     // MARK: Encoding

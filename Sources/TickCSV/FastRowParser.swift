@@ -1,0 +1,229 @@
+import TickCore
+
+/// Where the parser writes a chunk's rows: one block of `Int64` columns ("slots") and one
+/// column of sides, each with room for every row the chunk can hold, written by index with no
+/// per-value capacity or uniqueness check.
+struct ColumnSink {
+    /// Slots of a trades chunk.
+    static let tradeTime = 0, tradePrice = 1, tradeQuantity = 2, tradeId = 3
+    /// Slots of a quotes chunk.
+    static let quoteTime = 0, quoteBidPrice = 1, quoteBidQuantity = 2, quoteAskPrice = 3, quoteAskQuantity = 4, quoteId = 5
+    static let slotCount = 6
+
+    let capacity: Int
+    let values: UnsafeMutablePointer<Int64>
+    let sides: UnsafeMutablePointer<UInt8>
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        values = .allocate(capacity: ColumnSink.slotCount * self.capacity)
+        sides = .allocate(capacity: self.capacity)
+    }
+
+    func deallocate() { values.deallocate(); sides.deallocate() }
+
+    @inline(__always)
+    func slot(_ s: Int) -> UnsafeMutablePointer<Int64> { values + s &* capacity }
+
+    func column(_ s: Int, rows: Int) -> [Int64] { Array(UnsafeBufferPointer(start: slot(s), count: rows)) }
+
+    /// The slot a role writes to, or nil for sides and ignored columns.
+    static func slot(of role: ColumnRole, kind: RecordKind) -> Int? {
+        switch (role, kind) {
+        case (.time, .trades): tradeTime
+        case (.price, _): tradePrice
+        case (.quantity, _): tradeQuantity
+        case (.id, .trades): tradeId
+        case (.time, .quotes): quoteTime
+        case (.bidPrice, _): quoteBidPrice
+        case (.bidQuantity, _): quoteBidQuantity
+        case (.askPrice, _): quoteAskPrice
+        case (.askQuantity, _): quoteAskQuantity
+        case (.id, .quotes): quoteId
+        default: nil
+        }
+    }
+}
+
+/// The fast path of `ChunkParser`: reads one well-formed row with tight pointer loops and
+/// writes its values to a `ColumnSink`.
+///
+/// It accepts only the plain form of each field (digits, one point, `true`/`false`, `buy`/
+/// `sell`, ASCII ignored text) and gives up on anything else — a sign, a quote, a long or
+/// fractional timestamp, a `\r`, a bad byte — returning nil so that the general parser reads
+/// the line again and either accepts it or names exactly what is wrong. So it must never accept
+/// a row the general parser rejects, nor read one differently; a test and the fuzz target hold
+/// the two to that.
+struct FastRowParser {
+    enum Field: UInt8 {
+        case ignore, time, price, quantity, side, id
+    }
+
+    /// One step per column: what to read and which slot it goes to.
+    let fields: [(field: Field, slot: Int)]
+    let timeUnit: TimeUnit
+    let sideEncoding: SideEncoding
+    let maxRecordSize: Int
+
+    init(layout: Layout, maxRecordSize: Int) {
+        fields = layout.roles.map { role in
+            let field: Field = switch role {
+            case .ignore: .ignore
+            case .time: .time
+            case .price, .bidPrice, .askPrice: .price
+            case .quantity, .bidQuantity, .askQuantity: .quantity
+            case .side: .side
+            case .id: .id
+            }
+            return (field, ColumnSink.slot(of: role, kind: layout.kind) ?? 0)
+        }
+        timeUnit = layout.timeUnit
+        sideEncoding = layout.sideEncoding
+        self.maxRecordSize = maxRecordSize
+    }
+
+    /// Reads the line at `start` into row `row` of `sink`; returns the offset of the next line,
+    /// or nil when the general parser must look at this line.
+    @inline(__always)
+    func parse(_ base: UnsafePointer<UInt8>, start: Int, count: Int, row: Int, into sink: ColumnSink) -> Int? {
+        let end = base + count
+        var p = base + start
+        let fieldCount = fields.count
+        for (index, step) in fields.enumerated() {
+            switch step.field {
+            case .ignore:
+                var high: UInt8 = 0
+                if p < end && p.pointee == UInt8(ascii: "\"") { return nil }
+                while p < end {
+                    let b = p.pointee
+                    if b == UInt8(ascii: ",") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") { break }
+                    high |= b
+                    p += 1
+                }
+                if high >= 0x80 { return nil }
+            case .time:
+                guard let value = FastRowParser.digits(&p, end: end),
+                      let micros = timeUnit.microseconds(value) else { return nil }
+                sink.slot(step.slot)[row] = micros
+            case .id:
+                guard let value = FastRowParser.digits(&p, end: end) else { return nil }
+                sink.slot(step.slot)[row] = value
+            case .price, .quantity:
+                guard let value = FastRowParser.decimal(&p, end: end) else { return nil }
+                if step.field == .price && value == 0 { return nil }
+                sink.slot(step.slot)[row] = value
+            case .side:
+                guard let side = side(&p, end: end) else { return nil }
+                sink.sides[row] = side
+            }
+            // Each field ends at a comma, the last one at the line end.
+            if index + 1 < fieldCount {
+                guard p < end, p.pointee == UInt8(ascii: ",") else { return nil }
+                p += 1
+            }
+        }
+        let lineLength = p - (base + start)
+        guard lineLength <= maxRecordSize else { return nil }
+        if p == end { return count }
+        guard p.pointee == UInt8(ascii: "\n") else { return nil }
+        return p + 1 - base
+    }
+
+    /// 1 to 19 decimal digits as a non-negative `Int64`.
+    @inline(__always)
+    static func digits(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Int64? {
+        let run = digitRun(&p, end: end)
+        return run.count > 0 && run.count <= 19 && run.value <= UInt64(Int64.max) ? Int64(run.value) : nil
+    }
+
+    /// A non-negative decimal with at most 11 integer and 8 fraction digits, as a `FixedPoint`
+    /// raw value (a longer fraction, even of zeros, goes to the general parser).
+    @inline(__always)
+    static func decimal(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Int64? {
+        let integer = digitRun(&p, end: end)
+        guard integer.count <= 11, integer.value <= 92_233_720_368 else { return nil }
+        var fraction: (value: UInt64, count: Int) = (0, 0)
+        if p < end && p.pointee == UInt8(ascii: ".") {
+            p += 1
+            fraction = digitRun(&p, end: end)
+            guard fraction.count <= FixedPoint.digits else { return nil }
+        }
+        guard integer.count + fraction.count > 0 else { return nil }
+        let (value, overflow) = Int64(integer.value).multipliedReportingOverflow(by: FixedPoint.scale)
+        guard !overflow else { return nil }
+        let scaled = Int64(fraction.value) &* Int64(bitPattern: powersOfTen[FixedPoint.digits - fraction.count])
+        let (sum, carry) = value.addingReportingOverflow(scaled)
+        return carry ? nil : sum
+    }
+
+    /// The run of decimal digits at `p` (its value, wrapped beyond 19 digits, and length).
+    ///
+    /// Eight bytes at a time where eight can be read (SWAR): one load finds how many leading
+    /// bytes are digits and one multiply-shift sequence turns them into a number, instead of
+    /// a dependent multiply-add per digit. The last bytes of a chunk go one at a time.
+    @inline(__always)
+    static func digitRun(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> (value: UInt64, count: Int) {
+        var value: UInt64 = 0
+        var count = 0
+        while end - p >= 8 {
+            let chunk = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+            // A byte is a digit iff its high nibble is 3 and stays 3 after adding 6. Carries
+            // between bytes start only at non-digits, so they cannot hide the first one.
+            let highNibble = (chunk & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030
+            let afterSix = ((chunk &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030
+            let n = (highNibble | afterSix).trailingZeroBitCount / 8
+            if n == 0 { return (value, count) }
+            // The n digits, moved to the top bytes (zero bytes below act as leading zeros).
+            let digits = (chunk &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * n)
+            value = value &* powersOfTen[n] &+ eightDigits(digits)
+            count += n
+            p += n
+            if n < 8 || count > 19 { return (value, count) }
+        }
+        while p < end {
+            let d = p.pointee &- UInt8(ascii: "0")
+            if d > 9 { break }
+            value = value &* 10 &+ UInt64(d)
+            count += 1
+            p += 1
+        }
+        return (value, count)
+    }
+
+    /// The number whose eight decimal digits are the bytes of `digits` (values 0–9), most
+    /// significant in the lowest byte: three multiply-shift steps combine pairs, then quads.
+    @inline(__always)
+    static func eightDigits(_ digits: UInt64) -> UInt64 {
+        let pairs = digits &* 10 &+ (digits >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        let quads = ((pairs & mask) &* (100 + (1_000_000 << 32))) &+ (((pairs >> 16) & mask) &* (1 + (10_000 << 32)))
+        return quads >> 32 & 0xFFFF_FFFF
+    }
+
+    static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+    @inline(__always)
+    func side(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> UInt8? {
+        let start = p
+        while p < end, p.pointee != UInt8(ascii: ","), p.pointee != UInt8(ascii: "\n") { p += 1 }
+        let n = p - start
+        func lower(_ k: Int) -> UInt8 { start[k] | 0x20 }
+        switch sideEncoding {
+        case .buyerIsMaker:
+            if n == 4 && lower(0) == UInt8(ascii: "t") && lower(1) == UInt8(ascii: "r") && lower(2) == UInt8(ascii: "u") && lower(3) == UInt8(ascii: "e") {
+                return AggressorSide.seller.rawValue
+            }
+            if n == 5 && lower(0) == UInt8(ascii: "f") && lower(1) == UInt8(ascii: "a") && lower(2) == UInt8(ascii: "l") && lower(3) == UInt8(ascii: "s") && lower(4) == UInt8(ascii: "e") {
+                return AggressorSide.buyer.rawValue
+            }
+        case .aggressor:
+            if n == 3 && lower(0) == UInt8(ascii: "b") && lower(1) == UInt8(ascii: "u") && lower(2) == UInt8(ascii: "y") {
+                return AggressorSide.buyer.rawValue
+            }
+            if n == 4 && lower(0) == UInt8(ascii: "s") && lower(1) == UInt8(ascii: "e") && lower(2) == UInt8(ascii: "l") && lower(3) == UInt8(ascii: "l") {
+                return AggressorSide.seller.rawValue
+            }
+        }
+        return nil
+    }
+}
