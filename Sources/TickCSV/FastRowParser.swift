@@ -62,6 +62,9 @@ struct FastRowParser {
     /// One step per column: what to read and which slot it goes to.
     let fields: [(field: Field, slot: Int)]
     let timeUnit: TimeUnit
+    /// Microseconds per unit of time for s, ms and µs (a multiply inlined here), 0 for units
+    /// that divide.
+    let timeMultiplier: Int64
     let sideEncoding: SideEncoding
     let maxRecordSize: Int
 
@@ -78,6 +81,12 @@ struct FastRowParser {
             return (field, ColumnSink.slot(of: role, kind: layout.kind) ?? 0)
         }
         timeUnit = layout.timeUnit
+        timeMultiplier = switch layout.timeUnit {
+        case .seconds: 1_000_000
+        case .milliseconds: 1_000
+        case .microseconds: 1
+        case .nanoseconds: 0
+        }
         sideEncoding = layout.sideEncoding
         self.maxRecordSize = maxRecordSize
     }
@@ -89,22 +98,22 @@ struct FastRowParser {
         let end = base + count
         var p = base + start
         let fieldCount = fields.count
-        for (index, step) in fields.enumerated() {
+        return fields.withUnsafeBufferPointer { fields -> Int? in
+        for index in 0..<fieldCount {
+            let step = fields[index]
             switch step.field {
             case .ignore:
-                var high: UInt8 = 0
-                if p < end && p.pointee == UInt8(ascii: "\"") { return nil }
-                while p < end {
-                    let b = p.pointee
-                    if b == UInt8(ascii: ",") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") { break }
-                    high |= b
-                    p += 1
-                }
-                if high >= 0x80 { return nil }
+                guard FastRowParser.skipIgnored(&p, end: end) else { return nil }
             case .time:
-                guard let value = FastRowParser.digits(&p, end: end),
-                      let micros = timeUnit.microseconds(value) else { return nil }
-                sink.slot(step.slot)[row] = micros
+                guard let value = FastRowParser.digits(&p, end: end) else { return nil }
+                if timeMultiplier != 0 {
+                    let (micros, overflow) = value.multipliedReportingOverflow(by: timeMultiplier)
+                    if overflow { return nil }
+                    sink.slot(step.slot)[row] = micros
+                } else {
+                    guard let micros = timeUnit.microseconds(value) else { return nil }
+                    sink.slot(step.slot)[row] = micros
+                }
             case .id:
                 guard let value = FastRowParser.digits(&p, end: end) else { return nil }
                 sink.slot(step.slot)[row] = value
@@ -127,6 +136,7 @@ struct FastRowParser {
         if p == end { return count }
         guard p.pointee == UInt8(ascii: "\n") else { return nil }
         return p + 1 - base
+        }
     }
 
     /// 1 to 19 decimal digits as a non-negative `Int64`.
@@ -203,7 +213,52 @@ struct FastRowParser {
     static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
 
     @inline(__always)
+    static func endsField(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") }
+
+    /// Moves past an ignored field of plain ASCII text; false (go to the general parser) for a
+    /// quoted field or one with a byte ≥ 0x80 (which must be checked as UTF-8). Eight bytes at a
+    /// time: the lowest byte that is a comma, line end, `\r` or ≥ 0x80 ends the field.
+    @inline(__always)
+    static func skipIgnored(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Bool {
+        if p < end && p.pointee == UInt8(ascii: "\"") { return false }
+        while end - p >= 8 {
+            let chunk = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+            // A zero byte of x ^ c marks a byte equal to c; the borrow trick can also flag bytes
+            // above a real match, never below, so the lowest flag is exact.
+            @inline(__always) func equal(_ c: UInt64) -> UInt64 {
+                let x = chunk ^ (c &* 0x0101_0101_0101_0101)
+                return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            }
+            let stops = equal(0x2C) | equal(0x0A) | equal(0x0D) | (chunk & 0x8080_8080_8080_8080)
+            if stops == 0 { p += 8; continue }
+            let index = stops.trailingZeroBitCount / 8
+            p += index
+            return p.pointee < 0x80
+        }
+        while p < end {
+            let b = p.pointee
+            if b == UInt8(ascii: ",") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") { return true }
+            if b >= 0x80 { return false }
+            p += 1
+        }
+        return true
+    }
+
+    @inline(__always)
     func side(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> UInt8? {
+        // The usual spellings compared as one lower-cased word, then the byte after it.
+        if sideEncoding == .buyerIsMaker && end - p >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+            let lower = word | 0x2020_2020_2020_2020
+            if lower & 0xFFFF_FFFF == 0x6575_7274, FastRowParser.endsField(UInt8(truncatingIfNeeded: word >> 32)) {  // "true"
+                p += 4
+                return AggressorSide.seller.rawValue
+            }
+            if lower & 0xFF_FFFF_FFFF == 0x65_736C_6166, FastRowParser.endsField(UInt8(truncatingIfNeeded: word >> 40)) {  // "false"
+                p += 5
+                return AggressorSide.buyer.rawValue
+            }
+        }
         let start = p
         while p < end, p.pointee != UInt8(ascii: ","), p.pointee != UInt8(ascii: "\n") { p += 1 }
         let n = p - start

@@ -24,8 +24,10 @@ public final class LineChunker {
     public let maxRecordSize: Int
     private let read: (UnsafeMutableRawBufferPointer) throws -> Int
     private let path: String
-    /// Owned read buffer; bytes `0..<filled` are read and not yet handed out.
-    private var storage: UnsafeMutableRawBufferPointer
+    /// The chunk being filled; bytes `0..<filled` are read and not yet handed out. Its array
+    /// is handed out as the chunk itself (cut at the last line end), so a chunk's bytes are
+    /// copied once, by `read`, and only the partial line after the cut moves to the next one.
+    private var storage: [UInt8]
     private var filled = 0
     /// Bytes `0..<searched` are known to hold no newline.
     private var searched = 0
@@ -47,10 +49,13 @@ public final class LineChunker {
         self.chunkSize = chunkSize
         self.maxRecordSize = max(maxRecordSize, 1)
         self.read = read
-        storage = .allocate(byteCount: chunkSize, alignment: 64)
+        storage = LineChunker.uninitializedBytes(chunkSize)
     }
 
-    deinit { storage.deallocate() }
+    /// An array of `count` bytes whose contents are not set (they are read into before use).
+    private static func uninitializedBytes(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
 
     /// The next chunk, or nil at the end of input. The last chunk may lack a final newline.
     public func next() throws -> Chunk? {
@@ -78,27 +83,37 @@ public final class LineChunker {
     /// Reads until the buffer is full or the input ends.
     private func fill() throws {
         while filled < storage.count && !atEnd {
-            let got = try read(UnsafeMutableRawBufferPointer(rebasing: storage[filled...]))
+            let got = try storage.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
             if got == 0 { atEnd = true } else { filled += got; bytesRead += Int64(got) }
         }
     }
 
     /// Index of the last newline among the filled bytes not yet searched.
     private func lastNewline() -> Int? {
-        var i = filled - 1
-        while i >= searched {
-            if storage[i] == UInt8(ascii: "\n") { return i }
-            i -= 1
+        storage.withUnsafeBufferPointer { bytes in
+            var i = filled - 1
+            while i >= searched {
+                if bytes[i] == UInt8(ascii: "\n") { return i }
+                i -= 1
+            }
+            return nil
         }
-        return nil
     }
 
     private func emit(count: Int) -> Chunk {
-        let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: storage[0..<count]))
+        // The next buffer starts with the bytes after the cut.
         let rest = filled - count
-        if rest > 0, let base = storage.baseAddress {
-            memmove(base, base + count, rest)
+        var next = LineChunker.uninitializedBytes(max(chunkSize, rest))
+        if rest > 0 {
+            next.withUnsafeMutableBufferPointer { to in
+                storage.withUnsafeBufferPointer { from in
+                    to.baseAddress!.update(from: from.baseAddress! + count, count: rest)
+                }
+            }
         }
+        var bytes = next
+        swap(&bytes, &storage)
+        bytes.removeLast(bytes.count - count)
         filled = rest
         searched = 0
         let chunk = Chunk(index: nextIndex, byteOffset: offset, bytes: bytes)
@@ -108,9 +123,12 @@ public final class LineChunker {
     }
 
     private func grow(to size: Int) {
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
-        bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage[0..<filled]))
-        storage.deallocate()
+        var bigger = LineChunker.uninitializedBytes(size)
+        bigger.withUnsafeMutableBufferPointer { to in
+            storage.withUnsafeBufferPointer { from in
+                to.baseAddress!.update(from: from.baseAddress!, count: filled)
+            }
+        }
         storage = bigger
     }
 }

@@ -5,10 +5,16 @@ import Darwin
 #endif
 
 /// Counts of byte values, to estimate how well zstd's entropy coder will do on a stream
-/// (its order-0 entropy) without compressing it.
+/// (its order-0 entropy) without compressing it. The counts live in memory the caller lends
+/// (256 zeroed slots), so counting is a plain increment with no copy-on-write check.
 struct ByteHistogram {
-    private var counts = [Int](repeating: 0, count: 256)
+    private let counts: UnsafeMutablePointer<Int>
     private(set) var total = 0
+
+    init(counts: UnsafeMutablePointer<Int>) {
+        counts.initialize(repeating: 0, count: 256)
+        self.counts = counts
+    }
 
     /// Adds the bytes of `value` as LEB128, without writing them anywhere.
     @inline(__always)
@@ -28,8 +34,8 @@ struct ByteHistogram {
         guard total > 0 else { return 0 }
         let n = Double(total)
         var bits = 0.0
-        for c in counts where c > 0 {
-            let count = Double(c)
+        for b in 0..<256 where counts[b] > 0 {
+            let count = Double(counts[b])
             bits -= count * log2(count / n)
         }
         return bits

@@ -36,16 +36,19 @@ enum Int64StreamCodec {
         let valueDivisor = ExactDivisor(max(valueGCD, 1))  // all zeros: divisor 1
         let deltaDivisor = ExactDivisor(max(deltaGCD, 1))
 
-        var valueHistogram = ByteHistogram(), deltaHistogram = ByteHistogram()
-        var previous: Int64 = 0
-        for value in values.prefix(sampleCount) {
-            valueHistogram.addVarint(zigzag(valueDivisor.quotient(value)))
-            deltaHistogram.addVarint(zigzag(deltaDivisor.quotient(value &- previous)))
-            previous = value
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 512) { counts in
+            var valueHistogram = ByteHistogram(counts: counts.baseAddress!)
+            var deltaHistogram = ByteHistogram(counts: counts.baseAddress! + 256)
+            var previous: Int64 = 0
+            for value in values.prefix(sampleCount) {
+                valueHistogram.addVarint(zigzag(valueDivisor.quotient(value)))
+                deltaHistogram.addVarint(zigzag(deltaDivisor.quotient(value &- previous)))
+                previous = value
+            }
+            return deltaHistogram.entropyBits < valueHistogram.entropyBits
+                ? Choice(encoding: .deltaVarint, divisor: deltaDivisor.divisor)
+                : Choice(encoding: .varint, divisor: valueDivisor.divisor)
         }
-        return deltaHistogram.entropyBits < valueHistogram.entropyBits
-            ? Choice(encoding: .deltaVarint, divisor: deltaDivisor.divisor)
-            : Choice(encoding: .varint, divisor: valueDivisor.divisor)
     }
 
     /// The greatest common divisors of the values' and of the differences' magnitudes.
