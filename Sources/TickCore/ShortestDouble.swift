@@ -115,40 +115,46 @@ public enum ShortestDouble {
     }
 
     /// Writes the last `count` decimal digits of `value` (zero-padded) so that the last one
-    /// lands just before `end`. Eight digits at a time in 32-bit arithmetic, so the two halves
-    /// of a 16-digit value are two short dependency chains instead of one long one.
+    /// lands just before `end`. Eight digits at a time: `eightDigitsText` makes them with a few
+    /// multiplies and no dependent divisions.
     @inline(__always)
     static func writeDigits(_ value: UInt64, count: Int, endingAt end: UnsafeMutablePointer<UInt8>) {
         var rest = value
         var p = end
         var left = count
-        while left > 8 {
-            writeDigits32(UInt32(truncatingIfNeeded: rest % 100_000_000), count: 8, endingAt: p)
+        while left >= 8 {
+            let text = eightDigitsText(UInt32(truncatingIfNeeded: rest % 100_000_000))
+            UnsafeMutableRawPointer(p - 8).storeBytes(of: text.littleEndian, as: UInt64.self)
             rest /= 100_000_000
             p -= 8
             left -= 8
         }
-        writeDigits32(UInt32(truncatingIfNeeded: rest), count: left, endingAt: p)
-    }
-
-    @inline(__always)
-    static func writeDigits32(_ value: UInt32, count: Int, endingAt end: UnsafeMutablePointer<UInt8>) {
-        let pairs = ShortestDouble.digitPairs.utf8Start
-        var rest = value
-        var p = end
-        var left = count
-        while left >= 2 {
-            let pair = Int(truncatingIfNeeded: rest % 100)
-            rest /= 100
-            p -= 2
-            p[0] = pairs[2 &* pair]; p[1] = pairs[2 &* pair &+ 1]
-            left -= 2
+        if left > 0 {
+            // The last `left` of eight digits, byte by byte: never writes before the field.
+            var text = eightDigitsText(UInt32(truncatingIfNeeded: rest)) >> UInt64(8 * (8 - left))
+            var q = p - left
+            while q < p {
+                q.pointee = UInt8(truncatingIfNeeded: text)
+                text >>= 8
+                q += 1
+            }
         }
-        if left == 1 { (p - 1).pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10) }
     }
 
-    @usableFromInline
-    static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    /// The eight ASCII digits of `value` (< 10⁸), zero-padded, most significant in the lowest
+    /// byte: 4 + 4 digits in two 32-bit lanes, split into 2-digit 16-bit lanes, then into bytes,
+    /// each split a multiply-shift that is exact for the lane's range.
+    @inline(__always)
+    static func eightDigitsText(_ value: UInt32) -> UInt64 {
+        var x = UInt64(value / 10_000) | UInt64(value % 10_000) << 32
+        // ⌊v/100⌋ = ⌊v·10486/2²⁰⌋ for v < 10⁴.
+        let hundreds = ((x &* 10_486) >> 20) & 0x0000_007F_0000_007F
+        x = hundreds | (x &- hundreds &* 100) << 16
+        // ⌊u/10⌋ = ⌊u·103/2¹⁰⌋ for u < 100.
+        let tens = ((x &* 103) >> 10) & 0x000F_000F_000F_000F
+        x = tens | (x &- tens &* 10) << 8
+        return x | 0x3030_3030_3030_3030
+    }
 
     // MARK: Digits (Schubfach)
 
