@@ -161,7 +161,7 @@ struct FastRowParser {
         guard integer.count + fraction.count > 0 else { return nil }
         let (value, overflow) = Int64(integer.value).multipliedReportingOverflow(by: FixedPoint.scale)
         guard !overflow else { return nil }
-        let scaled = Int64(fraction.value) &* Int64(bitPattern: powersOfTen[FixedPoint.digits - fraction.count])
+        let scaled = Int64(fraction.value) &* Int64(bitPattern: ShortestDouble.powerOfTen(FixedPoint.digits - fraction.count))
         let (sum, carry) = value.addingReportingOverflow(scaled)
         return carry ? nil : sum
     }
@@ -185,7 +185,7 @@ struct FastRowParser {
             if n == 0 { return (value, count) }
             // The n digits, moved to the top bytes (zero bytes below act as leading zeros).
             let digits = (chunk &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * n)
-            value = value &* powersOfTen[n] &+ eightDigits(digits)
+            value = value &* ShortestDouble.powerOfTen(n) &+ eightDigits(digits)
             count += n
             p += n
             if n < 8 || count > 19 { return (value, count) }
@@ -210,7 +210,6 @@ struct FastRowParser {
         return quads >> 32 & 0xFFFF_FFFF
     }
 
-    static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
 
     @inline(__always)
     static func endsField(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") }

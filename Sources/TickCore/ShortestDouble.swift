@@ -86,7 +86,7 @@ public enum ShortestDouble {
         if point < count {
             // ddd.ddd: the fraction digits, then the integer digits before the point.
             let fractionCount = count - point
-            let divisor = powersOfTen[fractionCount]
+            let divisor = powerOfTen(fractionCount)
             writeDigits(significand % divisor, count: fractionCount, endingAt: out + count + 1)
             out[point] = UInt8(ascii: ".")
             writeDigits(significand / divisor, count: point, endingAt: out + point)
@@ -100,9 +100,33 @@ public enum ShortestDouble {
         return p + 2
     }
 
-    /// 10⁰ … 10¹⁹.
-    @usableFromInline
-    static let powersOfTen: [UInt64] = (0..<20).map { e in (0..<e).reduce(UInt64(1)) { r, _ in r * 10 } }
+    /// 10^e for e in 0…19. A switch, not a global array: the compiler makes it a constant
+    /// table, where a `static let` array costs a lazy-initialisation check on every use.
+    @inline(__always)
+    public static func powerOfTen(_ e: Int) -> UInt64 {
+        switch e {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        case 8: 100_000_000
+        case 9: 1_000_000_000
+        case 10: 10_000_000_000
+        case 11: 100_000_000_000
+        case 12: 1_000_000_000_000
+        case 13: 10_000_000_000_000
+        case 14: 100_000_000_000_000
+        case 15: 1_000_000_000_000_000
+        case 16: 10_000_000_000_000_000
+        case 17: 100_000_000_000_000_000
+        case 18: 1_000_000_000_000_000_000
+        default: 10_000_000_000_000_000_000
+        }
+    }
 
     /// Number of decimal digits of `value` (1 for 0).
     @inline(__always)
@@ -111,7 +135,7 @@ public enum ShortestDouble {
         let odd = value | 1
         // ⌊log₁₀⌋ from the bit length (exact or one too small), then one comparison.
         let guess = ((64 - odd.leadingZeroBitCount) &* 1233) >> 12
-        return guess + (odd >= powersOfTen[guess] ? 1 : 0)
+        return guess + (odd >= powerOfTen(guess) ? 1 : 0)
     }
 
     /// Writes the last `count` decimal digits of `value` (zero-padded) so that the last one
