@@ -26,7 +26,20 @@ final class FeatureStage {
 
     func partitionPath(_ name: String) -> String { directory.featureParts + "/" + name }
 
-    func run(trades: InputState, quotes: InputState?, previous: FeatureState?,
+    /// Whether this run wrote every row to the output files (false when all feature partitions
+    /// were intact and the merge stage must write them).
+    private(set) var wroteOutput = false
+
+    /// The rows of a stored feature partition, formatted.
+    static func formatStored(path: String, calculator: FeatureCalculator) throws -> PartitionOutput {
+        let contents = try PartitionFormat.read(path: path)
+        return calculator.format(try PartitionCodec.featureColumns(contents, catalog: calculator.catalog, path: path))
+    }
+
+    /// Brings the feature partitions up to date and, unless every one was intact, writes all
+    /// rows to `output` on the way: each partition is formatted by the task that computed it
+    /// (or read back), so no partition is decoded again just to be written out.
+    func run(trades: InputState, quotes: InputState?, previous: FeatureState?, output: FeatureOutputFiles,
              save: (FeatureState) throws -> Void) throws -> FeatureState {
         var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [])
         var intact: [Int: FeaturePartitionEntry] = [:]
@@ -55,21 +68,28 @@ final class FeatureStage {
         var quoteBars = QuoteBarBuilder()
         var sequencer = BarSequencer(lambda: config.ewmLambda)
         let step = config.interval.micros
-        let tasks = OrderedTasks<EncodedFeaturePartition>(pool: pool)
+        let tasks = OrderedTasks<FeaturePartitionResult>(pool: pool)
         let partitioner = BarPartitioner(pastHalo: config.pastHalo, futureHalo: config.futureHalo, partitionBars: partitionBars)
         let calculator = self.calculator
         let maxInFlight = pool.workers + 1
 
+        let featureParts = directory.featureParts
         func dispatch(_ input: PartitionInput, index: Int) throws {
-            if intact[index] != nil { reused += 1; return }
-            let name = "part-\(String(format: "%06d", index)).\(PartitionFormat.fileExtension)"
-            tasks.submit {
-                let columns = calculator.columns(input)
-                let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
-                return EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
-                                               bytes: try PartitionFormat.encode(contents, compressor: Zstd.Compressor(level: 1)))
+            if let entry = intact[index] {
+                reused += 1
+                let path = featureParts + "/" + entry.name
+                tasks.submit { FeaturePartitionResult(encoded: nil, text: try FeatureStage.formatStored(path: path, calculator: calculator)) }
+            } else {
+                let name = "part-\(String(format: "%06d", index)).\(PartitionFormat.fileExtension)"
+                tasks.submit {
+                    let columns = calculator.columns(input)
+                    let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
+                    let encoded = EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
+                                                          bytes: try PartitionFormat.encode(contents, compressor: Zstd.Compressor(level: 1)))
+                    return FeaturePartitionResult(encoded: encoded, text: calculator.format(columns))
+                }
             }
-            while tasks.pending >= maxInFlight { try write(tasks.takeNext(), into: &state, save: save) }
+            while tasks.pending >= maxInFlight { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         }
 
         let onBar: (TradeBar) throws -> Void = { bar in
@@ -91,20 +111,33 @@ final class FeatureStage {
         }
         try builder.finish(emit: onBar)
         for ready in partitioner.finish() { try dispatch(ready.input, index: ready.index) }
-        while tasks.pending > 0 { try write(tasks.takeNext(), into: &state, save: save) }
+        while tasks.pending > 0 { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
+        wroteOutput = true
         state.bars = partitioner.barCount
         state.partitions.sort { $0.index < $1.index }
         try save(state)
         return state
     }
 
-    private func write(_ part: EncodedFeaturePartition, into state: inout FeatureState, save: (FeatureState) throws -> Void) throws {
-        try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
-        state.partitions.append(FeaturePartitionEntry(index: part.index, name: part.name, rows: part.rows,
-                                                      bytes: part.bytes.count, checksum: Checksum.crc32(part.bytes)))
-        computed += 1
-        try save(state)
+    /// Stores a computed partition (recorded in the manifest) and appends its rows to the output.
+    private func finish(_ result: FeaturePartitionResult, into state: inout FeatureState, output: FeatureOutputFiles,
+                        save: (FeatureState) throws -> Void) throws {
+        if let part = result.encoded {
+            try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
+            state.partitions.append(FeaturePartitionEntry(index: part.index, name: part.name, rows: part.rows,
+                                                          bytes: part.bytes.count, checksum: Checksum.crc32(part.bytes)))
+            computed += 1
+            try save(state)
+        }
+        try output.append(result.text)
     }
+}
+
+/// What a feature partition task hands back: the partition to store (nil when it was read from
+/// an earlier run) and its rows as CSV text.
+struct FeaturePartitionResult: Sendable {
+    var encoded: EncodedFeaturePartition?
+    var text: PartitionOutput
 }
 
 struct EncodedFeaturePartition: Sendable {

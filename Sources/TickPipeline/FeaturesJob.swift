@@ -138,7 +138,8 @@ public final class FeaturesJob {
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, key: featureKey(trades: trades, quotes: quotes))
-        let features = try featureStage.run(trades: trades, quotes: quotes, previous: manifest.features) { state in
+        let output = try FeatureOutputFiles(directory: directory, catalog: calculator.catalog)
+        let features = try featureStage.run(trades: trades, quotes: quotes, previous: manifest.features, output: output) { state in
             manifest.features = state
             try directory.save(manifest)
         }
@@ -151,7 +152,8 @@ public final class FeaturesJob {
 
         clock.start("merge")
         let merge = MergeStage(calculator: calculator, directory: directory, pool: pool)
-        let merged = try merge.run(features) { _ in }
+        if !featureStage.wroteOutput { try merge.run(features, into: output) }
+        let merged = try output.commit()
         if options.read.badRows == .quarantine { try merge.mergeRejects([trades] + (quotes.map { [$0] } ?? [])) }
         let inputs = MetadataInputs(trades: describe(trades, path: options.tradesPath, stage: tradeIngest),
                                     quotes: quotes.map { describe($0, path: options.quotesPath!, stage: quoteIngest!) })
