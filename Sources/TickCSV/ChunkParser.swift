@@ -81,16 +81,16 @@ public struct ChunkParser: Sendable {
     /// chunk; a UTF-8 byte-order mark at the start of the first chunk is skipped by the caller.
     public func parse(_ bytes: [UInt8], skipFirstLine: Bool) -> ParsedChunk {
         var out = ParsedChunk()
-        // Every row kept has all its columns, so at least one byte per column (commas and the
-        // line end): that bounds the rows the sink must hold.
-        let sink = ColumnSink(capacity: bytes.count / max(layout.roles.count, 1) + 1)
-        defer { sink.deallocate() }
-        let rowStarts = UnsafeMutablePointer<UInt32>.allocate(capacity: sink.capacity)
-        defer { rowStarts.deallocate() }
+        // Room for rows of 32 bytes (tick lines are 50–100), grown if the lines are shorter:
+        // the sink is allocated per chunk, and its untouched end would still cost the heap.
+        var sink = ColumnSink(capacity: bytes.count / 32 + 16)
+        var rowStarts: [UInt32] = []
+        rowStarts.reserveCapacity(sink.capacity)
         let rows = bytes.withUnsafeBufferPointer { input in
-            parseLines(input, skipFirstLine: skipFirstLine, into: &out, sink: sink, rowStarts: rowStarts)
+            parseLines(input, skipFirstLine: skipFirstLine, into: &out, sink: &sink, rowStarts: &rowStarts)
         }
-        out.rowStart = Array(UnsafeBufferPointer(start: rowStarts, count: rows))
+        defer { sink.deallocate() }
+        out.rowStart = rowStarts
         switch layout.kind {
         case .trades:
             out.trades.time = sink.column(ColumnSink.tradeTime, rows: rows)
@@ -114,7 +114,7 @@ public struct ChunkParser: Sendable {
     /// rows take the fast path; any other line is read by `parseRow`, which accepts it or says
     /// exactly what is wrong.
     private func parseLines(_ buffer: UnsafeBufferPointer<UInt8>, skipFirstLine: Bool, into out: inout ParsedChunk,
-                            sink: ColumnSink, rowStarts: UnsafeMutablePointer<UInt32>) -> Int {
+                            sink: inout ColumnSink, rowStarts: inout [UInt32]) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         let fast = FastRowParser(layout: layout, maxRecordSize: maxRecordSize)
         let fields = FieldParsers(buffer)
@@ -126,9 +126,10 @@ public struct ChunkParser: Sendable {
         var lineStart = 0
         var lineIndex = 0
         while lineStart < count {
+            sink.reserve(row: rows)
             if usesFastPath, lineIndex > 0 || !skipFirstLine,
                let next = fast.parse(base, start: lineStart, count: count, row: rows, into: sink) {
-                rowStarts[rows] = UInt32(truncatingIfNeeded: lineStart)
+                rowStarts.append(UInt32(truncatingIfNeeded: lineStart))
                 rows += 1
                 lineStart = next
                 lineIndex += 1
@@ -155,7 +156,7 @@ public struct ChunkParser: Sendable {
                                                text: Array(buffer[lineStart..<contentEnd])))
             } else {
                 store(general, row: rows, into: sink)
-                rowStarts[rows] = UInt32(truncatingIfNeeded: lineStart)
+                rowStarts.append(UInt32(truncatingIfNeeded: lineStart))
                 rows += 1
             }
             truncate(&general, to: 0)

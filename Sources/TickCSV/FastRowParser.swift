@@ -10,9 +10,9 @@ struct ColumnSink {
     static let quoteTime = 0, quoteBidPrice = 1, quoteBidQuantity = 2, quoteAskPrice = 3, quoteAskQuantity = 4, quoteId = 5
     static let slotCount = 6
 
-    let capacity: Int
-    let values: UnsafeMutablePointer<Int64>
-    let sides: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    private(set) var values: UnsafeMutablePointer<Int64>
+    private(set) var sides: UnsafeMutablePointer<UInt8>
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1)
@@ -21,6 +21,23 @@ struct ColumnSink {
     }
 
     func deallocate() { values.deallocate(); sides.deallocate() }
+
+    /// Makes room for row `row` (doubling), keeping the rows before it.
+    @inline(__always)
+    mutating func reserve(row: Int) {
+        if row >= capacity { grow(to: max(2 * capacity, row + 1)) }
+    }
+
+    private mutating func grow(to newCapacity: Int) {
+        let newValues = UnsafeMutablePointer<Int64>.allocate(capacity: ColumnSink.slotCount * newCapacity)
+        for s in 0..<ColumnSink.slotCount {
+            (newValues + s * newCapacity).update(from: values + s * capacity, count: capacity)
+        }
+        let newSides = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newSides.update(from: sides, count: capacity)
+        deallocate()
+        (values, sides, capacity) = (newValues, newSides, newCapacity)
+    }
 
     @inline(__always)
     func slot(_ s: Int) -> UnsafeMutablePointer<Int64> { values + s &* capacity }

@@ -118,20 +118,20 @@ struct CellTable {
     }
 
     /// The CSV text of `rows` (each line `timestamp,cell,…`), and per column the first written
-    /// line where it is defined. Written in place into one buffer sized for the longest rows,
-    /// so no cell is checked for room or copied twice.
+    /// line where it is defined. Written in place into a scratch buffer sized for the longest
+    /// rows, so no cell is checked for room, then copied out at its real size (about half):
+    /// the text waits in a queue before it is written, and the scratch's unused half would
+    /// otherwise stay allocated with it.
     func text(rows: [Int], timestamps: [Int64]) -> (text: [UInt8], firstDefined: [Int?]) {
         var firstDefined = [Int?](repeating: nil, count: slots.count)
-        let text = [UInt8](unsafeUninitializedCapacity: rows.count * maximumRowLength) { buffer, initialized in
-            guard let base = buffer.baseAddress else { initialized = 0; return }
-            var p = base
-            for (line, r) in rows.enumerated() {
-                p += FixedPoint.writeInteger(timestamps[r], to: p)
-                p += writeRow(r, to: p, firstDefined: &firstDefined, rowIndex: line)
-            }
-            initialized = p - base
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, rows.count * maximumRowLength))
+        defer { scratch.deallocate() }
+        var p = scratch
+        for (line, r) in rows.enumerated() {
+            p += FixedPoint.writeInteger(timestamps[r], to: p)
+            p += writeRow(r, to: p, firstDefined: &firstDefined, rowIndex: line)
         }
-        return (text, firstDefined)
+        return (Array(UnsafeBufferPointer(start: scratch, count: p - scratch)), firstDefined)
     }
 
     /// Writes `,cell` for every column of row r and a line end at `out` (room for

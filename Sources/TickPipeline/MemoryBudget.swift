@@ -51,9 +51,11 @@ public struct MemoryBudget: Sendable, Equatable {
         // About 300 bytes a row at the peak: the columns being filled, plus up to two finished
         // partitions and their encoding buffers waiting for the pool (measured on bookTicker rows).
         self.tickPartitionRows = tickPartitionRows ?? min(1 << 20, max(16 << 10, (usable / 4) / 300))
-        // A quarter for feature partitions in flight (workers + 1 of them).
+        // A quarter for feature partitions in flight (workers + 1 of them). About 2,600 bytes a
+        // bar at the peak of a task: its bars with halos, the computed columns, the encoded
+        // partition and the CSV text (with its scratch) — measured on the default columns.
         // Small enough that every worker has partitions to compute and format in parallel.
-        featurePartitionBars = partitionBars ?? min(16_384, max(1_024, (usable / 4) / (1_200 * (workers + 1))))
+        featurePartitionBars = partitionBars ?? min(8_192, max(1_024, (usable / 4) / (2_600 * (workers + 1))))
     }
 }
 
