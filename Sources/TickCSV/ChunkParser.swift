@@ -84,13 +84,11 @@ public struct ChunkParser: Sendable {
         // Room for rows of 32 bytes (tick lines are 50–100), grown if the lines are shorter:
         // the sink is allocated per chunk, and its untouched end would still cost the heap.
         var sink = ColumnSink(capacity: bytes.count / 32 + 16)
-        var rowStarts: [UInt32] = []
-        rowStarts.reserveCapacity(sink.capacity)
         let rows = bytes.withUnsafeBufferPointer { input in
-            parseLines(input, skipFirstLine: skipFirstLine, into: &out, sink: &sink, rowStarts: &rowStarts)
+            parseLines(input, skipFirstLine: skipFirstLine, into: &out, sink: &sink)
         }
         defer { sink.deallocate() }
-        out.rowStart = rowStarts
+        out.rowStart = Array(UnsafeBufferPointer(start: sink.rowStarts, count: rows))
         switch layout.kind {
         case .trades:
             out.trades.time = sink.column(ColumnSink.tradeTime, rows: rows)
@@ -114,7 +112,7 @@ public struct ChunkParser: Sendable {
     /// rows take the fast path; any other line is read by `parseRow`, which accepts it or says
     /// exactly what is wrong.
     private func parseLines(_ buffer: UnsafeBufferPointer<UInt8>, skipFirstLine: Bool, into out: inout ParsedChunk,
-                            sink: inout ColumnSink, rowStarts: inout [UInt32]) -> Int {
+                            sink: inout ColumnSink) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         let fast = FastRowParser(layout: layout, maxRecordSize: maxRecordSize)
         let fields = FieldParsers(buffer)
@@ -129,7 +127,7 @@ public struct ChunkParser: Sendable {
             sink.reserve(row: rows)
             if usesFastPath, lineIndex > 0 || !skipFirstLine,
                let next = fast.parse(base, start: lineStart, count: count, row: rows, into: sink) {
-                rowStarts.append(UInt32(truncatingIfNeeded: lineStart))
+                sink.rowStarts[rows] = UInt32(truncatingIfNeeded: lineStart)
                 rows += 1
                 lineStart = next
                 lineIndex += 1
@@ -156,7 +154,7 @@ public struct ChunkParser: Sendable {
                                                text: Array(buffer[lineStart..<contentEnd])))
             } else {
                 store(general, row: rows, into: sink)
-                rowStarts.append(UInt32(truncatingIfNeeded: lineStart))
+                sink.rowStarts[rows] = UInt32(truncatingIfNeeded: lineStart)
                 rows += 1
             }
             truncate(&general, to: 0)

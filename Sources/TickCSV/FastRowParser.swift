@@ -13,14 +13,17 @@ struct ColumnSink {
     private(set) var capacity: Int
     private(set) var values: UnsafeMutablePointer<Int64>
     private(set) var sides: UnsafeMutablePointer<UInt8>
+    /// Byte offset in the chunk of each row's line.
+    private(set) var rowStarts: UnsafeMutablePointer<UInt32>
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1)
         values = .allocate(capacity: ColumnSink.slotCount * self.capacity)
         sides = .allocate(capacity: self.capacity)
+        rowStarts = .allocate(capacity: self.capacity)
     }
 
-    func deallocate() { values.deallocate(); sides.deallocate() }
+    func deallocate() { values.deallocate(); sides.deallocate(); rowStarts.deallocate() }
 
     /// Makes room for row `row` (doubling), keeping the rows before it.
     @inline(__always)
@@ -35,8 +38,10 @@ struct ColumnSink {
         }
         let newSides = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newSides.update(from: sides, count: capacity)
+        let newStarts = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+        newStarts.update(from: rowStarts, count: capacity)
         deallocate()
-        (values, sides, capacity) = (newValues, newSides, newCapacity)
+        (values, sides, rowStarts, capacity) = (newValues, newSides, newStarts, newCapacity)
     }
 
     @inline(__always)
@@ -178,7 +183,7 @@ struct FastRowParser {
         guard integer.count + fraction.count > 0 else { return nil }
         let (value, overflow) = Int64(integer.value).multipliedReportingOverflow(by: FixedPoint.scale)
         guard !overflow else { return nil }
-        let scaled = Int64(fraction.value) &* Int64(bitPattern: ShortestDouble.powerOfTen(FixedPoint.digits - fraction.count))
+        let scaled = Int64(fraction.value) &* Int64(bitPattern: FastRowParser.powersOfTen[FixedPoint.digits - fraction.count])
         let (sum, carry) = value.addingReportingOverflow(scaled)
         return carry ? nil : sum
     }
@@ -202,7 +207,7 @@ struct FastRowParser {
             if n == 0 { return (value, count) }
             // The n digits, moved to the top bytes (zero bytes below act as leading zeros).
             let digits = (chunk &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * n)
-            value = value &* ShortestDouble.powerOfTen(n) &+ eightDigits(digits)
+            value = value &* FastRowParser.powersOfTen[n] &+ eightDigits(digits)
             count += n
             p += n
             if n < 8 || count > 19 { return (value, count) }
@@ -216,6 +221,9 @@ struct FastRowParser {
         }
         return (value, count)
     }
+
+    /// 10⁰ … 10⁸. (A table lookup measured cheaper here than `ShortestDouble.powerOfTen`'s switch.)
+    static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
 
     /// The number whose eight decimal digits are the bytes of `digits` (values 0–9), most
     /// significant in the lowest byte: three multiply-shift steps combine pairs, then quads.

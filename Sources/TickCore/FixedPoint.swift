@@ -97,8 +97,11 @@ public enum FixedPoint {
         ShortestDouble.writeDigits(integerPart, count: integerCount, endingAt: out + p + integerCount)
         p += integerCount
         guard fraction != 0 else { return p }
+        // Drop trailing zeros in steps of 4, 2 and 1 digits (at most 7 of the 8 are zeros).
         var width = digits
-        while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+        if fraction % 10_000 == 0 { fraction /= 10_000; width -= 4 }
+        if fraction % 100 == 0 { fraction /= 100; width -= 2 }
+        if fraction % 10 == 0 { fraction /= 10; width -= 1 }
         out[p] = UInt8(ascii: ".")
         ShortestDouble.writeDigits(fraction, count: width, endingAt: out + p + 1 + width)
         return p + 1 + width

@@ -102,7 +102,7 @@ public enum ShortestDouble {
 
     /// 10^e for e in 0…19. A switch, not a global array: the compiler makes it a constant
     /// table, where a `static let` array costs a lazy-initialisation check on every use.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func powerOfTen(_ e: Int) -> UInt64 {
         switch e {
         case 0: 1
