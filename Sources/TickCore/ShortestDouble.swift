@@ -49,7 +49,7 @@ public enum ShortestDouble {
     /// Writes `significand · 10^exponent` (a positive significand without trailing zeros) the
     /// way `description` does: plain decimal from 10⁻⁴ up to 2⁵³ (`exponential` says the value
     /// is above), otherwise one digit, the rest after a point, and a signed exponent of at least
-    /// two digits. Digits go straight to their final place, two at a time.
+    /// two digits. Digits go straight to their final place.
     @usableFromInline
     static func writeDecimal(significand: UInt64, exponent: Int, exponential: Bool,
                              to out: UnsafeMutablePointer<UInt8>) -> Int {
@@ -72,7 +72,8 @@ public enum ShortestDouble {
             out[p] = shown < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"); p += 1
             shown = abs(shown)
             if shown >= 100 { out[p] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: shown / 100); p += 1; shown %= 100 }
-            writeDigits(UInt64(shown), count: 2, endingAt: out + p + 2)
+            out[p] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: shown / 10)
+            out[p + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: shown % 10)
             return p + 2
         }
         if point <= 0 {
@@ -153,7 +154,12 @@ public enum ShortestDouble {
             p -= 8
             left -= 8
         }
-        if left > 0 {
+        if left == 1 {
+            (p - 1).pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
+        } else if left == 2 {
+            (p - 2).pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / 10)
+            (p - 1).pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+        } else if left > 0 {
             // The last `left` of eight digits, byte by byte: never writes before the field.
             var text = eightDigitsText(UInt32(truncatingIfNeeded: rest)) >> UInt64(8 * (8 - left))
             var q = p - left
