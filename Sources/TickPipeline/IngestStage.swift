@@ -68,8 +68,15 @@ final class IngestStage {
         var rejects: [UInt8] = []
         var firstRow = resume?.counts.used ?? 0
 
+        // Room for a whole partition up front: growing by doubling would copy every row again
+        // on this (the only reading) thread.
+        let withIds = detected.layout?.hasIds ?? false
+        func reserveRows() {
+            if role == "quotes" { quoteRows.reserve(partitionRows, withIds: withIds) } else { tradeRows.reserve(partitionRows, withIds: withIds) }
+        }
+        reserveRows()
         func takeRows() -> TickBatch {
-            defer { tradeRows = TradeColumns(); quoteRows = QuoteColumns() }
+            defer { tradeRows = TradeColumns(); quoteRows = QuoteColumns(); reserveRows() }
             return role == "quotes" ? .quotes(quoteRows) : .trades(tradeRows)
         }
 
