@@ -24,18 +24,35 @@ public enum FixedPoint {
         exactDouble(raw) / doubleScale
     }
 
-    /// `Double(value)`, correctly rounded, through the fast 64-bit conversion when the value
-    /// fits (the generic 128-bit conversion is many times slower, and sums rarely need it).
+    /// `Double(value)`, correctly rounded, through 64-bit conversions: the generic 128-bit one
+    /// is many times slower, and every bar's notional (10⁻¹⁶ units) needs more than 64 bits.
+    ///
+    /// Above 2⁶⁴ the top 64 bits are converted with a sticky bit for everything below them,
+    /// which rounds exactly as converting the whole value would, then scaled by a power of two
+    /// (exact).
     @inlinable
     public static func exactDouble(_ value: Int128) -> Double {
-        if let small = Int64(exactly: value) { return Double(small) }
-        return Double(value)
+        let magnitude = value.magnitude
+        let high = UInt64(truncatingIfNeeded: magnitude >> 64)
+        let low = UInt64(truncatingIfNeeded: magnitude)
+        let converted: Double
+        if high == 0 {
+            converted = Double(low)
+        } else {
+            // The value is top · 2^shift + below, top holding its highest 64 bits.
+            let shift = 64 - high.leadingZeroBitCount
+            let top = shift == 64 ? high : high << UInt64(64 - shift) | low >> UInt64(shift)
+            let below = shift == 64 ? low : low & ((1 << UInt64(shift)) &- 1)
+            converted = Double(top | (below != 0 ? 1 : 0)) * Double(sign: .plus, exponent: shift, significand: 1)
+        }
+        return value < 0 ? -converted : converted
     }
 
     /// Appends the exact decimal text of `raw / 10^fractionDigits` with no trailing zeros
     /// (`61800.3`, `0.205`, `9682`, `-1.5`) to `out`.
     public static func appendDecimal(_ raw: Int128, fractionDigits: Int = digits, to out: inout [UInt8]) {
-        if fractionDigits == digits, let small = Int64(exactly: raw), small != .min {
+        if fractionDigits == digits, raw > Int128(Int64.min), raw <= Int128(Int64.max) {
+            let small = Int64(truncatingIfNeeded: raw)
             appendDecimal64(small, to: &out)
             return
         }
@@ -78,7 +95,7 @@ public enum FixedPoint {
     /// bytes); returns the bytes written. No division of 128-bit numbers unless the value needs
     /// more than 64 bits: the merge writes tens of millions of these.
     public static func writeDecimal(_ raw: Int128, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        if let small = Int64(exactly: raw), small != .min { return writeDecimal64(small, to: out) }
+        if raw > Int128(Int64.min), raw <= Int128(Int64.max) { return writeDecimal64(Int64(truncatingIfNeeded: raw), to: out) }
         var text: [UInt8] = []
         appendDecimal(raw, to: &text)
         text.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }

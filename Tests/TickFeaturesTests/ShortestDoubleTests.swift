@@ -74,3 +74,24 @@ struct ShortestDoubleTests {
         #expect(decimal(Int128(Int64.max) * 1000 + 1) == "92233720368547.75807001")
     }
 }
+
+/// `FixedPoint.exactDouble` converts 128-bit sums through 64-bit conversions; it must round
+/// exactly as `Double(Int128)` does, at every size and at the halfway cases.
+struct WideConversionTests {
+    @Test func matchesTheGenericConversion() {
+        var rng = ShortestDoubleTests.Xorshift(state: 7)
+        var values: [Int128] = [0, 1, -1, Int128(Int64.max), Int128(Int64.min), Int128(UInt64.max), Int128(UInt64.max) + 1,
+                                .max, .min, .min + 1]
+        for bits in 1..<127 {
+            let p = Int128(1) << bits
+            // Powers of two, their neighbours, and values exactly halfway between two doubles.
+            values += [p, p - 1, p + 1, -p, p + (p >> 53), p + (p >> 54), p + (p >> 54) + 1, p + 3 * (p >> 54)]
+        }
+        for _ in 0..<20_000 {
+            let high = Int64(bitPattern: rng.next()) >> Int64.random(in: 0...63, using: &rng)
+            values.append(Int128(high) << 64 | Int128(rng.next()))
+        }
+        let wrong = values.filter { FixedPoint.exactDouble($0).bitPattern != Double($0).bitPattern }
+        #expect(wrong == [])
+    }
+}
