@@ -157,6 +157,8 @@ public enum BenchJob {
         lines.append("peak RSS: \(f(Double(r.peakResidentBytes) / 1_048_576, 1)) MiB (limit \(r.memoryLimit >> 20) MiB)")
         lines.append("on disk: \(f(r.bytesPerTradeOnDisk)) bytes per trade\(r.bytesPerQuoteOnDisk.map { ", \(f($0)) bytes per quote" } ?? "") (zstd columnar partitions)")
         lines.append("total / raw scan: \(f(r.slowdownOverRawScan, 1))× (rows/s of ingest and total count trades + quotes; features and merge count bars)")
+        lines.append("stages: ingest = read, parse, validate, tick partitions; features = bars, rolling features, feature")
+        lines.append("partitions and their CSV rows; merge = putting the CSVs in place and the JSON metadata")
         return lines.joined(separator: "\n")
     }
 }
