@@ -1,9 +1,10 @@
 import TickCore
-import TickCSV
+@_spi(Testing) import TickCSV
 
 /// The checks of the `FuzzTokenizer` target: arbitrary bytes through `ChunkParser` (several fixed
-/// layouts and the detected one), `LayoutDetector` and `LineChunker`, with invariants and a
-/// differential comparison against `ReferenceCSV`.
+/// layouts and the detected one), `LayoutDetector` and `LineChunker`, with invariants, a
+/// differential comparison against `ReferenceCSV`, and the parser's fast path against its general
+/// path alone.
 ///
 /// `violations(_:)` returns what went wrong instead of trapping, so the regression tests can
 /// report it; the fuzz entry point traps on a non-empty result. A crash inside the code under
@@ -99,6 +100,14 @@ public enum TokenizerFuzz {
         let context = "\(layout.name) skipFirstLine=\(skipFirstLine) maxRecordSize=\(maxRecordSize)"
         func fail(_ message: String) {
             if found.count < 20 { found.append("\(context): \(message)") }
+        }
+
+        // The fast path must read exactly like the general parser alone.
+        let general = ChunkParser(layout: layout, maxRecordSize: maxRecordSize, usesFastPath: false)
+            .parse(data, skipFirstLine: skipFirstLine)
+        if chunk.trades != general.trades || chunk.quotes != general.quotes || chunk.rowStart != general.rowStart
+            || chunk.problems != general.problems || chunk.lineCount != general.lineCount {
+            fail("the fast path read differently from the general parser")
         }
 
         if chunk.bytes != data { fail("chunk bytes differ from the input") }

@@ -71,7 +71,10 @@ public struct ChunkParser: Sendable {
         self.init(layout: layout, maxRecordSize: maxRecordSize, usesFastPath: true)
     }
 
-    init(layout: Layout, maxRecordSize: Int, usesFastPath: Bool) {
+    /// `usesFastPath: false` reads every line with the general parser (for tests and the fuzz
+    /// target, which compare the two paths).
+    @_spi(Testing)
+    public init(layout: Layout, maxRecordSize: Int, usesFastPath: Bool) {
         self.layout = layout
         self.maxRecordSize = maxRecordSize
         self.usesFastPath = usesFastPath

@@ -1,6 +1,6 @@
 import Testing
 import TickCore
-@testable import TickCSV
+@_spi(Testing) import TickCSV
 
 /// The parser's fast path must read every line exactly as the general parser does: the same
 /// values, the same rows accepted, the same problems named. Lines here are valid rows of each
