@@ -5,18 +5,9 @@ import TickCore
 /// `ShortestDouble` must write exactly what `Double.description` writes (the outputs were made
 /// with `description` before it, and every byte of them is kept), for values of every size.
 struct ShortestDoubleTests {
-    /// xorshift64*: a fixed sequence, so a failure names a value that reproduces.
-    struct Xorshift: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            return state &* 0x2545_F491_4F6C_DD1D
-        }
-    }
-
     func text(_ value: Double) -> String {
         var out: [UInt8] = []
-        CellFormat.appendReal(value, to: &out)
+        ShortestDouble.append(value, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -37,7 +28,7 @@ struct ShortestDoubleTests {
     }
 
     @Test func randomBitPatterns() {
-        var rng = Xorshift(state: 0x9E37_79B9_7F4A_7C15)
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         let values = (0..<100_000).map { _ in
             Double(bitPattern: UInt64.random(in: 0...0x7FEF_FFFF_FFFF_FFFF, using: &rng)) * (Bool.random(using: &rng) ? 1 : -1)
         }
@@ -45,7 +36,7 @@ struct ShortestDoubleTests {
     }
 
     @Test func shortDecimalsAndFeatureLikeValues() {
-        var rng = Xorshift(state: 42)
+        var rng = SplitMix64(seed: 42)
         var values: [Double] = []
         for _ in 0..<30_000 {
             // Few significant digits: the shortest form is much shorter than 17 digits.
@@ -79,7 +70,7 @@ struct ShortestDoubleTests {
 /// exactly as `Double(Int128)` does, at every size and at the halfway cases.
 struct WideConversionTests {
     @Test func matchesTheGenericConversion() {
-        var rng = ShortestDoubleTests.Xorshift(state: 7)
+        var rng = SplitMix64(seed: 7)
         var values: [Int128] = [0, 1, -1, Int128(Int64.max), Int128(Int64.min), Int128(UInt64.max), Int128(UInt64.max) + 1,
                                 .max, .min, .min + 1]
         for bits in 1..<127 {

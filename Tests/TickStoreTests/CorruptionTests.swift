@@ -45,7 +45,7 @@ import TickStore
     @Test func sampledBitFlipsInALargerFileAreRejected() throws {
         let bytes = try encode(randomContents(rowCount: 3_000, seed: 5))
         #expect(bytes.count > 20_000)
-        var rng = SeededGenerator(seed: 2024)
+        var rng = SplitMix64(seed: 2024)
         for _ in 0..<2_000 {
             let bit = Int.random(in: 0..<bytes.count * 8, using: &rng)
             var damaged = bytes
@@ -56,7 +56,7 @@ import TickStore
 
     @Test func sampledTruncationsOfALargerFileAreRejected() throws {
         let bytes = try encode(randomContents(rowCount: 3_000, seed: 6))
-        var rng = SeededGenerator(seed: 77)
+        var rng = SplitMix64(seed: 77)
         let map = FileMap(bytes)
         var lengths = map.frameOffsets + [map.footerOffset, map.footerOffset + map.footerLength, bytes.count - 1]
         lengths += (0..<200).map { _ in Int.random(in: 0..<bytes.count, using: &rng) }

@@ -3,19 +3,6 @@ import TickCore
 import TickIO
 import TickStore
 
-/// SplitMix64: a small seeded generator, so every "random" test is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Values that sit on every edge an encoding could get wrong.
 enum Extremes {
     static let int64: [Int64] = {
@@ -35,7 +22,7 @@ enum Extremes {
 }
 
 /// `count` values cycling through `pool` then mixed with random ones.
-func mixed<T>(_ count: Int, pool: [T], random: (inout SeededGenerator) -> T, rng: inout SeededGenerator) -> [T] {
+func mixed<T>(_ count: Int, pool: [T], random: (inout SplitMix64) -> T, rng: inout SplitMix64) -> [T] {
     (0..<count).map { i in
         if i < pool.count { return pool[i] }
         return Int.random(in: 0..<4, using: &rng) == 0 ? pool.randomElement(using: &rng)! : random(&rng)
@@ -45,7 +32,7 @@ func mixed<T>(_ count: Int, pool: [T], random: (inout SeededGenerator) -> T, rng
 /// Contents with every payload type, shaped (increasing times, small deltas) and unshaped (random
 /// bits, extremes) columns, so every encoding choice is exercised.
 func randomContents(rowCount n: Int, seed: UInt64) -> PartitionContents {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var time: Int64 = 1_723_161_256_322_000
     let times: [Int64] = (0..<n).map { _ in time += Int64.random(in: 0...3_000, using: &rng); return time }
     let prices: [Int64] = mixed(n, pool: [6_000_000_000_000, 6_000_010_000_000], random: {
@@ -80,7 +67,7 @@ func randomContents(rowCount n: Int, seed: UInt64) -> PartitionContents {
 
 /// `n` trades shaped like a busy Binance futures stream.
 func realisticTrades(_ n: Int, seed: UInt64 = 42) -> PartitionContents {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var times: [Int64] = [], prices: [Int64] = [], quantities: [Int64] = [], sides: [UInt8] = [], ids: [Int64] = []
     times.reserveCapacity(n); prices.reserveCapacity(n); quantities.reserveCapacity(n)
     sides.reserveCapacity(n); ids.reserveCapacity(n)
