@@ -87,10 +87,10 @@ public struct ChunkParser: Sendable {
         // Room for rows of 32 bytes (tick lines are 50–100), grown if the lines are shorter:
         // the sink is allocated per chunk, and its untouched end would still cost the heap.
         var sink = ColumnSink(capacity: bytes.count / 32 + 16)
+        defer { sink.deallocate() }  // whatever buffers the sink has grown into by then
         let rows = bytes.withUnsafeBufferPointer { input in
             parseLines(input, skipFirstLine: skipFirstLine, into: &out, sink: &sink)
         }
-        defer { sink.deallocate() }
         out.rowStart = Array(UnsafeBufferPointer(start: sink.rowStarts, count: rows))
         switch layout.kind {
         case .trades:

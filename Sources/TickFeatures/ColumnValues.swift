@@ -10,12 +10,3 @@ public enum ColumnValues: Sendable {
     public static let undefinedInteger = Int64.min
     public static let undefinedDecimal = Int128.min
 }
-
-/// Number formatting for CSV cells.
-public enum CellFormat {
-    /// The shortest decimal text that reads back to the same double, in the form of Swift's
-    /// `description`, e.g. `0.1`, `-2.5e-05` (see `ShortestDouble`).
-    public static func appendReal(_ value: Double, to out: inout [UInt8]) {
-        ShortestDouble.append(value, to: &out)
-    }
-}

@@ -160,14 +160,6 @@ struct CellTable {
         p.pointee = UInt8(ascii: "\n")
         return p + 1 - out
     }
-
-    /// Appends one row (as `writeRow` writes it) to `out`.
-    func appendRow(_ r: Int, to out: inout [UInt8], firstDefined: inout [Int?], rowIndex: Int) {
-        let row = [UInt8](unsafeUninitializedCapacity: maximumRowLength) { buffer, initialized in
-            initialized = writeRow(r, to: buffer.baseAddress!, firstDefined: &firstDefined, rowIndex: rowIndex)
-        }
-        out += row
-    }
 }
 
 /// The computed values of one partition's rows, before formatting: what a feature partition

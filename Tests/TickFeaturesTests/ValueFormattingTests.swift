@@ -14,7 +14,7 @@ struct ValueFormattingTests {
     @Test func realsAreShortestRoundTrip() {
         for value in [0.1, 1.0 / 3.0, 1e-5, -2.5e-05, 61739.73346613546, 123456789.125] {
             var out: [UInt8] = []
-            CellFormat.appendReal(value, to: &out)
+            ShortestDouble.append(value, to: &out)
             #expect(Double(String(decoding: out, as: UTF8.self)) == value)
         }
     }
@@ -23,10 +23,8 @@ struct ValueFormattingTests {
         // What the merge writes for a row whose every cell is undefined: separators only.
         let table = CellTable([.real([.nan]), .integer([ColumnValues.undefinedInteger]),
                                .decimal([ColumnValues.undefinedDecimal])])
-        var out: [UInt8] = []
-        var firstDefined = [Int?](repeating: nil, count: 3)
-        table.appendRow(0, to: &out, firstDefined: &firstDefined, rowIndex: 0)
-        #expect(String(decoding: out, as: UTF8.self) == ",,,\n")
+        let (text, firstDefined) = table.text(rows: [0], timestamps: [1_704_067_200_000])
+        #expect(String(decoding: text, as: UTF8.self) == "1704067200000,,,\n")
         #expect(firstDefined.allSatisfy { $0 == nil })
         #expect(!table.isComplete(0))
     }
