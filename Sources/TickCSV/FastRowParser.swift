@@ -166,7 +166,7 @@ struct FastRowParser {
     /// 1 to 19 decimal digits as a non-negative `Int64`.
     @inline(__always)
     static func digits(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Int64? {
-        let run = digitRun(&p, end: end)
+        let run = anyDigitRun(&p, end: end)
         return run.count > 0 && run.count <= 19 && run.value <= UInt64(Int64.max) ? Int64(run.value) : nil
     }
 
@@ -174,12 +174,12 @@ struct FastRowParser {
     /// raw value (a longer fraction, even of zeros, goes to the general parser).
     @inline(__always)
     static func decimal(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Int64? {
-        let integer = digitRun(&p, end: end)
+        let integer = anyDigitRun(&p, end: end)
         guard integer.count <= 11, integer.value <= 92_233_720_368 else { return nil }
         var fraction: (value: UInt64, count: Int) = (0, 0)
         if p < end && p.pointee == UInt8(ascii: ".") {
             p += 1
-            fraction = digitRun(&p, end: end)
+            fraction = anyDigitRun(&p, end: end)
             guard fraction.count <= FixedPoint.digits else { return nil }
         }
         guard integer.count + fraction.count > 0 else { return nil }
@@ -188,6 +188,54 @@ struct FastRowParser {
         let scaled = Int64(fraction.value) &* Int64(bitPattern: FastRowParser.powersOfTen[FixedPoint.digits - fraction.count])
         let (sum, carry) = value.addingReportingOverflow(scaled)
         return carry ? nil : sum
+    }
+
+    /// The run of decimal digits at `p`, like `digitRun`, taking `shortDigitRun` when 16 bytes
+    /// can be read and the run is shorter than that (every field of a usual tick row).
+    @inline(__always)
+    static func anyDigitRun(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> (value: UInt64, count: Int) {
+        if end - p >= 16 {
+            let run = shortDigitRun(p)
+            if run.count < 16 {
+                p += run.count
+                return run
+            }
+        }
+        return digitRun(&p, end: end)
+    }
+
+    /// The run of digits in the 16 bytes at `p` with no loop: its value and length, exact when
+    /// the length is below 16 (16 means "16 or more"; the caller reads the run again). The
+    /// first word's non-digit mask decides between the one-word case (up to seven digits) and
+    /// the two-word one, so a field costs one or two conversions and one predictable branch.
+    @inline(__always)
+    static func shortDigitRun(_ p: UnsafePointer<UInt8>) -> (value: UInt64, count: Int) {
+        let first = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+        let firstStops = nonDigits(first)
+        if firstStops != 0 {
+            let n = firstStops.trailingZeroBitCount &>> 3
+            // No digit: value 0, as `digitRun` says (a decimal like `.5` has an empty integer
+            // part). The shift below would be by 64, which `&<<` takes as 0.
+            if n == 0 { return (0, 0) }
+            return (eightDigits((first &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* n)), n)
+        }
+        let second = UInt64(littleEndian: UnsafeRawPointer(p + 8).loadUnaligned(as: UInt64.self))
+        let n = nonDigits(second).trailingZeroBitCount &>> 3  // 8 when all eight are digits
+        let high = eightDigits(first &- 0x3030_3030_3030_3030)
+        if n == 0 { return (high, 8) }
+        let low = eightDigits((second &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* n))
+        return (high &* powersOfTen[n] &+ low, 8 &+ n)
+    }
+
+    /// Nonzero bits in every byte of `word` that is not an ASCII digit (and possibly in bytes
+    /// above the first such byte; only the lowest set bit is used).
+    @inline(__always)
+    static func nonDigits(_ word: UInt64) -> UInt64 {
+        // A byte is a digit iff its high nibble is 3 and stays 3 after adding 6. Carries
+        // between bytes start only at non-digits, so they cannot hide the first one.
+        let highNibble = (word & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030
+        let afterSix = ((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030
+        return highNibble | afterSix
     }
 
     /// The run of decimal digits at `p` (its value, wrapped beyond 19 digits, and length).
