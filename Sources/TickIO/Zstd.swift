@@ -10,6 +10,7 @@ public enum Zstd {
         private let context: OpaquePointer
         public let level: Int32
 
+        /// `level`: zstd's 1…22, or a negative "fast" level (faster, larger) down to `ZSTD_minCLevel()`.
         public init(level: Int32 = 3) {
             context = ZSTD_createCCtx()!
             self.level = level
@@ -23,14 +24,15 @@ public enum Zstd {
         /// Compresses `input` into one frame (content size recorded in the frame header).
         public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
             let bound = ZSTD_compressBound(input.count)
-            var output = [UInt8](repeating: 0, count: bound)
-            let written = output.withUnsafeMutableBytes { out in
-                ZSTD_compress2(context, out.baseAddress, bound, input.baseAddress, input.count)
+            var written = 0
+            // Uninitialised: zstd writes every byte it reports, and the rest is cut off.
+            let output = [UInt8](unsafeUninitializedCapacity: bound) { out, count in
+                written = ZSTD_compress2(context, out.baseAddress, bound, input.baseAddress, input.count)
+                count = ZSTD_isError(written) != 0 ? 0 : written
             }
             if ZSTD_isError(written) != 0 {
                 throw TickError.limitExceeded("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
             }
-            output.removeLast(bound - written)
             return output
         }
 

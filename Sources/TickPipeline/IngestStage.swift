@@ -91,7 +91,7 @@ final class IngestStage {
             firstRow += Int64(batch.count)
             writes.submit {
                 let contents = PartitionCodec.contents(batch)
-                let bytes = try PartitionFormat.encode(contents, compressor: Zstd.Compressor(level: 1))
+                let bytes = try PartitionFormat.encode(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
                 return EncodedPartition(name: name, bytes: bytes, firstRow: start, rows: contents.rowCount,
                                         firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,
                                         rejectsName: rejectsName, rejects: rejectBytes)
