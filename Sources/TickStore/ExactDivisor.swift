@@ -3,6 +3,8 @@
 /// `d`, `v / d = (v >> shift) × odd⁻¹ (mod 2⁶⁴)` (exact division, Granlund & Montgomery 1994).
 struct ExactDivisor {
     let divisor: UInt64
+    /// The bits a multiple of `divisor` has clear: below its lowest set bit.
+    let lowMask: UInt64
     private let shift: UInt64
     private let inverse: UInt64
     /// The largest `x` with `x × odd` below 2⁶⁴: `x × inverse ≤ limit` iff `odd` divides `x`.
@@ -12,6 +14,7 @@ struct ExactDivisor {
         precondition(divisor != 0)
         self.divisor = divisor
         shift = UInt64(divisor.trailingZeroBitCount)
+        lowMask = (1 << shift) &- 1
         let odd = divisor >> shift
         // Newton's iteration doubles the correct low bits each step: 3 → 6 → 12 → 24 → 48 → 96.
         var x = odd
@@ -27,6 +30,10 @@ struct ExactDivisor {
     }
 
     /// `value / divisor` for a multiple of `divisor`, as signed integers.
+    ///
+    /// For a value whose `lowMask` bits are clear but that is not a multiple, the result is
+    /// still the `q` with `q × divisor = value (mod 2⁶⁴)`, so the decoder's wrapping multiply
+    /// gives the value back; it is merely a huge number instead of a small one.
     @inline(__always)
     func quotient(_ value: Int64) -> Int64 {
         (value >> Int64(shift)) &* Int64(bitPattern: inverse)

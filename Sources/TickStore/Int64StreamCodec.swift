@@ -30,7 +30,9 @@ enum Int64StreamCodec {
     /// because that is roughly what zstd's entropy stage will pay: trending columns (times,
     /// ids, prices) go delta, uncorrelated small values (quantities) stay varint, where their
     /// differences would be smaller numbers but more varied ones. Ties go to varint. Whether
-    /// plain is smaller still is seen when encoding.
+    /// plain is smaller still is seen when encoding. The divisors are the greatest common
+    /// divisors of all `values` given (`encode` gives the sample first, then, if a later value
+    /// is off that grid, the whole column).
     static func choose(_ values: UnsafeBufferPointer<Int64>) -> Choice {
         let (valueGCD, deltaGCD) = commonDivisors(values)
         let valueDivisor = ExactDivisor(max(valueGCD, 1))  // all zeros: divisor 1
@@ -105,8 +107,16 @@ enum Int64StreamCodec {
         let plainSize = 8 * values.count
         guard !values.isEmpty, let base = out.baseAddress else { return (.plain, 0) }
         precondition(out.count >= maximumSize(count: values.count), "Int64 stream buffer too small")
-        let choice = choose(values)
-        let size = encodeVarints(values, choice: choice, to: base)
+        // The divisors come from the sampled values only, which saves a pass over long
+        // columns; writing the stream checks that the chosen divisor fits every other value.
+        var choice = choose(UnsafeBufferPointer(rebasing: values.prefix(sampleCount)))
+        var (size, offGrid) = encodeVarints(values, choice: choice, to: base)
+        if offGrid && values.count > sampleCount {
+            // A value past the sample is not on the sample's grid (or its quotient is huge):
+            // choose again with divisors that divide every value, and write the stream again.
+            choice = choose(values)
+            (size, _) = encodeVarints(values, choice: choice, to: base)
+        }
         if size < plainSize { return (choice.encoding, size) }
         for (i, value) in values.enumerated() {
             base.storeBytes(of: value.littleEndian, toByteOffset: 8 * i, as: Int64.self)
@@ -114,24 +124,40 @@ enum Int64StreamCodec {
         return (.plain, plainSize)
     }
 
-    private static func encodeVarints(_ values: UnsafeBufferPointer<Int64>, choice: Choice, to base: UnsafeMutableRawPointer) -> Int {
+    /// Writes the stream; returns its size and whether a value was off the divisor's grid.
+    ///
+    /// Off the grid means: a low bit set that the divisor's power of two must clear (the
+    /// stream is then wrong and must be written again), or a quotient of 2⁵⁵ or more, which
+    /// is what a value that the divisor's odd part does not divide almost surely gives (such a
+    /// stream still decodes exactly, see `ExactDivisor.quotient`, but is needlessly large). A
+    /// true multiple that large is flagged too; choosing again then finds the same divisor.
+    private static func encodeVarints(_ values: UnsafeBufferPointer<Int64>, choice: Choice,
+                                      to base: UnsafeMutableRawPointer) -> (size: Int, offGrid: Bool) {
         base.storeBytes(of: choice.divisor.littleEndian, as: UInt64.self)
         var p = divisorBytes
         let dst = base.assumingMemoryBound(to: UInt8.self)
         let divisor = ExactDivisor(choice.divisor)
+        var misses: UInt64 = 0
         switch (choice.encoding, choice.divisor) {
         case (.varint, 1):
             for value in values { writeVarint(zigzag(value), to: dst, at: &p) }
         case (.varint, _):
-            for value in values { writeVarint(zigzag(divisor.quotient(value)), to: dst, at: &p) }
+            for value in values {
+                let code = zigzag(divisor.quotient(value))
+                misses |= (UInt64(bitPattern: value) & divisor.lowMask) | (code >> 56)
+                writeVarint(code, to: dst, at: &p)
+            }
         default:  // delta-varint
             var previous: Int64 = 0
             for value in values {
-                writeVarint(zigzag(divisor.quotient(value &- previous)), to: dst, at: &p)
+                let delta = value &- previous
+                let code = zigzag(divisor.quotient(delta))
+                misses |= (UInt64(bitPattern: delta) & divisor.lowMask) | (code >> 56)
+                writeVarint(code, to: dst, at: &p)
                 previous = value
             }
         }
-        return p
+        return (p, misses != 0)
     }
 
     // MARK: Decoding

@@ -22,6 +22,32 @@ import TickStore
         #expect(try encode(contents) == bytes)
     }
 
+    /// The encoder takes its divisors from a column's first 65,536 values and checks the rest
+    /// while writing: a later value off that grid must still come back exactly. A set low bit
+    /// (which the sample's divisor would drop) and a value its odd part does not divide, in a
+    /// varint and in a delta-varint column, just past the sample, inside, and last.
+    @Test(arguments: [65_536, 65_537, 80_000, 99_999])
+    func aValuePastTheSampledDivisorStillRoundTrips(position: Int) throws {
+        let n = 100_000
+        var lots = (0..<n).map { Int64($0 % 7 + 1) * 4 }
+        var thirds = (0..<n).map { Int64($0 % 5) * 3 }
+        var times = (0..<n).map { 1_723_161_256_322_000 + Int64($0) * 1_000 }
+        var steps = (0..<n).map { Int64($0) * 15 }  // deltas of 15 = 3 × 5
+        lots[position] = 13
+        thirds[position] = 7
+        times[position] += 1
+        steps[position] += 5
+        let contents = PartitionContents(
+            kind: "trades", rowCount: n, minTime: times.min()!, maxTime: times.max()!, metadata: [:],
+            columns: [
+                StoredColumn(name: "lots", payload: .int64(lots)),
+                StoredColumn(name: "thirds", payload: .int64(thirds)),
+                StoredColumn(name: "time", payload: .int64(times)),
+                StoredColumn(name: "steps", payload: .int64(steps)),
+            ])
+        #expect(try PartitionFormat.decode(try encode(contents), path: "x.tfp") == contents)
+    }
+
     @Test func extremeValuesRoundTrip() throws {
         let n = Extremes.int64.count
         func cycle<T>(_ pool: [T]) -> [T] { (0..<n).map { pool[$0 % pool.count] } }
