@@ -132,4 +132,10 @@ public enum Checksum {
     public static func crc32(_ bytes: [UInt8], seed: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { crc32($0, seed: seed) }
     }
+
+    /// The CRC-32 of `A` followed by `B` from the CRC-32s of each and `B`'s length, without
+    /// reading either again (zlib's `crc32_combine`: a few dozen operations per call).
+    public static func combine(_ first: UInt32, _ second: UInt32, secondLength: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: crc32_combine(UInt(first), UInt(second), secondLength))
+    }
 }

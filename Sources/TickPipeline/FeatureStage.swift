@@ -84,8 +84,9 @@ final class FeatureStage {
                 tasks.submit {
                     let columns = calculator.columns(input)
                     let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
+                    let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.featureLevel))
                     let encoded = EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
-                                                          bytes: try PartitionFormat.encode(contents, compressor: Zstd.Compressor(level: PartitionCompression.featureLevel)))
+                                                          bytes: file.bytes, checksum: file.checksum)
                     return FeaturePartitionResult(encoded: encoded, text: calculator.format(columns))
                 }
             }
@@ -125,7 +126,7 @@ final class FeatureStage {
         if let part = result.encoded {
             try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
             state.partitions.append(FeaturePartitionEntry(index: part.index, name: part.name, rows: part.rows,
-                                                          bytes: part.bytes.count, checksum: Checksum.crc32(part.bytes)))
+                                                          bytes: part.bytes.count, checksum: part.checksum))
             computed += 1
             try save(state)
         }
@@ -157,6 +158,8 @@ struct EncodedFeaturePartition: Sendable {
     var name: String
     var rows: Int
     var bytes: [UInt8]
+    /// CRC-32 of `bytes`.
+    var checksum: UInt32
 }
 
 /// Cuts the bar stream into partitions of `partitionBars` bars at absolute bar indices and

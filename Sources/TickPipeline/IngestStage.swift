@@ -91,8 +91,8 @@ final class IngestStage {
             firstRow += Int64(batch.count)
             writes.submit {
                 let contents = PartitionCodec.contents(batch)
-                let bytes = try PartitionFormat.encode(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
-                return EncodedPartition(name: name, bytes: bytes, firstRow: start, rows: contents.rowCount,
+                let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
+                return EncodedPartition(name: name, bytes: file.bytes, checksum: file.checksum, firstRow: start, rows: contents.rowCount,
                                         firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,
                                         rejectsName: rejectsName, rejects: rejectBytes)
             }
@@ -125,7 +125,7 @@ final class IngestStage {
         }
         try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
         state.partitions.append(TickPartitionEntry(name: part.name, firstRow: part.firstRow, rows: part.rows,
-                                                   bytes: part.bytes.count, checksum: Checksum.crc32(part.bytes),
+                                                   bytes: part.bytes.count, checksum: part.checksum,
                                                    firstTime: part.firstTime, lastTime: part.lastTime,
                                                    resume: part.resume, rejects: part.rejectsName))
         written += 1
@@ -147,6 +147,8 @@ final class IngestStage {
 struct EncodedPartition: Sendable {
     var name: String
     var bytes: [UInt8]
+    /// CRC-32 of `bytes`.
+    var checksum: UInt32
     var firstRow: Int64
     var rows: Int
     var firstTime: Int64

@@ -20,6 +20,12 @@ public enum PartitionFormat {
     /// rules (a column without `rowCount` values, duplicate column names, too many rows, an
     /// oversized header).
     public static func encode(_ contents: PartitionContents, compressor: Zstd.Compressor) throws -> [UInt8] {
+        try PartitionWriter.encode(contents, compressor: compressor).bytes
+    }
+
+    /// `encode`, and the CRC-32 of the whole file (what manifests record) at almost no extra
+    /// cost: it is combined from the checksums the file holds instead of read again.
+    public static func encodeWithChecksum(_ contents: PartitionContents, compressor: Zstd.Compressor) throws -> (bytes: [UInt8], checksum: UInt32) {
         try PartitionWriter.encode(contents, compressor: compressor)
     }
 

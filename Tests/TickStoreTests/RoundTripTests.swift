@@ -17,6 +17,10 @@ import TickStore
                 #expect(x.map(\.bitPattern) == y.map(\.bitPattern), "column \(a.name)")
             }
         }
+        // The whole-file checksum combined from the pieces is the file's CRC-32.
+        let withChecksum = try PartitionFormat.encodeWithChecksum(contents, compressor: compressor)
+        #expect(withChecksum.bytes == bytes)
+        #expect(withChecksum.checksum == Checksum.crc32(bytes))
         // Deterministic: same compressor again, and a fresh one.
         #expect(try PartitionFormat.encode(contents, compressor: compressor) == bytes)
         #expect(try encode(contents) == bytes)
