@@ -93,7 +93,7 @@ public final class FeaturesJob {
 
     @discardableResult
     public func run() throws -> RunSummary {
-        MemoryBudget.limitAllocatorArenas()
+        MemoryBudget.configureAllocator(limit: budget.limit)
         let clock = StageClock()
         try checkInputsBeforeWork()
         let detected = try detectInputs()

@@ -32,7 +32,7 @@ public struct ScanReport: Sendable, Codable {
 public enum ScanJob {
     public static func run(path: String, options: ReadOptions, rejectsPath: String? = nil, showProgress: Bool = false) throws -> ScanReport {
         let started = DispatchTime.now()
-        MemoryBudget.limitAllocatorArenas()
+        MemoryBudget.configureAllocator(limit: MemoryBudget.defaultLimit)
         let pool = WorkPool(workers: options.workers)
         let rejects = options.badRows == .quarantine ? try AtomicFileWriter(path: rejectsPath ?? "rejects.csv") : nil
         try rejects?.write(RejectsFormat.header)
