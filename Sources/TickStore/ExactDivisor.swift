@@ -5,6 +5,13 @@ struct ExactDivisor {
     let divisor: UInt64
     /// The bits a multiple of `divisor` has clear: below its lowest set bit.
     let lowMask: UInt64
+    /// The largest zigzag code (`Int64StreamCodec.zigzag`) of `quotient(v)` for a signed `v`
+    /// whose `lowMask` bits are clear and which `divisor` divides; any other such `v` gives a
+    /// larger one. Why: `v >> shift` is a multiple of `odd` iff it is `k × odd` with
+    /// |k| ≤ ⌊2⁶³/odd⌋, and `quotient` maps every other value outside that range, since
+    /// multiplying by `odd` is one-to-one modulo 2⁶⁴. So one comparison on the code each value
+    /// gets anyway checks divisibility.
+    let largestMultipleCode: UInt64
     private let shift: UInt64
     private let inverse: UInt64
     /// The largest `x` with `x × odd` below 2⁶⁴: `x × inverse ≤ limit` iff `odd` divides `x`.
@@ -14,13 +21,14 @@ struct ExactDivisor {
         precondition(divisor != 0)
         self.divisor = divisor
         shift = UInt64(divisor.trailingZeroBitCount)
-        lowMask = (1 << shift) &- 1
         let odd = divisor >> shift
         // Newton's iteration doubles the correct low bits each step: 3 → 6 → 12 → 24 → 48 → 96.
         var x = odd
         for _ in 0..<5 { x = x &* (2 &- odd &* x) }
         inverse = x
         limit = UInt64.max / odd
+        lowMask = (1 << shift) &- 1
+        largestMultipleCode = odd == 1 ? .max : 2 * ((1 << 63) / odd)
     }
 
     /// Whether `divisor` divides `value` (the magnitude of a signed value, or a bit pattern).

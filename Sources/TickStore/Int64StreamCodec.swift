@@ -112,8 +112,8 @@ enum Int64StreamCodec {
         var choice = choose(UnsafeBufferPointer(rebasing: values.prefix(sampleCount)))
         var (size, offGrid) = encodeVarints(values, choice: choice, to: base)
         if offGrid && values.count > sampleCount {
-            // A value past the sample is not on the sample's grid (or its quotient is huge):
-            // choose again with divisors that divide every value, and write the stream again.
+            // A value past the sample is not a multiple of the sample's divisor: choose again
+            // with divisors that divide every value, and write the stream again.
             choice = choose(values)
             (size, _) = encodeVarints(values, choice: choice, to: base)
         }
@@ -124,19 +124,17 @@ enum Int64StreamCodec {
         return (.plain, plainSize)
     }
 
-    /// Writes the stream; returns its size and whether a value was off the divisor's grid.
-    ///
-    /// Off the grid means: a low bit set that the divisor's power of two must clear (the
-    /// stream is then wrong and must be written again), or a quotient of 2⁵⁵ or more, which
-    /// is what a value that the divisor's odd part does not divide almost surely gives (such a
-    /// stream still decodes exactly, see `ExactDivisor.quotient`, but is needlessly large). A
-    /// true multiple that large is flagged too; choosing again then finds the same divisor.
+    /// Writes the stream; returns its size and whether a value (or difference) was not a
+    /// multiple of the divisor. Such a stream still decodes exactly (see
+    /// `ExactDivisor.quotient`), but the divisor must be the column's GCD, so `encode` then
+    /// chooses and writes again.
     private static func encodeVarints(_ values: UnsafeBufferPointer<Int64>, choice: Choice,
                                       to base: UnsafeMutableRawPointer) -> (size: Int, offGrid: Bool) {
         base.storeBytes(of: choice.divisor.littleEndian, as: UInt64.self)
         var p = divisorBytes
         let dst = base.assumingMemoryBound(to: UInt8.self)
         let divisor = ExactDivisor(choice.divisor)
+        let lowMask = divisor.lowMask, largest = divisor.largestMultipleCode
         var misses: UInt64 = 0
         switch (choice.encoding, choice.divisor) {
         case (.varint, 1):
@@ -144,7 +142,7 @@ enum Int64StreamCodec {
         case (.varint, _):
             for value in values {
                 let code = zigzag(divisor.quotient(value))
-                misses |= (UInt64(bitPattern: value) & divisor.lowMask) | (code >> 56)
+                misses |= (UInt64(bitPattern: value) & lowMask) | (code > largest ? 1 : 0)
                 writeVarint(code, to: dst, at: &p)
             }
         default:  // delta-varint
@@ -152,7 +150,7 @@ enum Int64StreamCodec {
             for value in values {
                 let delta = value &- previous
                 let code = zigzag(divisor.quotient(delta))
-                misses |= (UInt64(bitPattern: delta) & divisor.lowMask) | (code >> 56)
+                misses |= (UInt64(bitPattern: delta) & lowMask) | (code > largest ? 1 : 0)
                 writeVarint(code, to: dst, at: &p)
                 previous = value
             }

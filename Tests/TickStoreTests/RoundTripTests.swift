@@ -27,9 +27,10 @@ import TickStore
     }
 
     /// The encoder takes its divisors from a column's first 65,536 values and checks the rest
-    /// while writing: a later value off that grid must still come back exactly. A set low bit
-    /// (which the sample's divisor would drop) and a value its odd part does not divide, in a
-    /// varint and in a delta-varint column, just past the sample, inside, and last.
+    /// while writing: a later value off that grid must still come back exactly, and the stored
+    /// divisor must still be the column's GCD. A set low bit (which the sample's divisor would
+    /// drop) and a value its odd part does not divide, in a varint and in a delta-varint
+    /// column, just past the sample, inside, and last.
     @Test(arguments: [65_536, 65_537, 80_000, 99_999])
     func aValuePastTheSampledDivisorStillRoundTrips(position: Int) throws {
         let n = 100_000
@@ -49,7 +50,15 @@ import TickStore
                 StoredColumn(name: "time", payload: .int64(times)),
                 StoredColumn(name: "steps", payload: .int64(steps)),
             ])
-        #expect(try PartitionFormat.decode(try encode(contents), path: "x.tfp") == contents)
+        let bytes = try encode(contents)
+        #expect(try PartitionFormat.decode(bytes, path: "x.tfp") == contents)
+        // The divisor is the whole column's GCD (here 1 and 5), so every quotient stays one
+        // byte: the sample's divisor (3, 15) would have written the odd value as a 10-byte one,
+        // which decodes just as exactly.
+        let summary = try PartitionFormat.summarize(bytes, path: "x.tfp", verify: false)
+        for name in ["thirds", "steps"] {
+            #expect(summary.columns.first { $0.name == name }?.encodedBytes == 8 + n, "\(name)")
+        }
     }
 
     @Test func extremeValuesRoundTrip() throws {
