@@ -18,6 +18,9 @@ struct FastPathTests {
                timeUnit: .milliseconds),
         Layout(name: "ns-no-ids", kind: .trades, roles: [.time, .price, .quantity, .side], header: nil,
                timeUnit: .nanoseconds),
+        // Binance trades with `is_best_match`: the specialised reader's seven-column form.
+        Layout(name: "binance-trades-7", kind: .trades, roles: [.id, .price, .quantity, .ignore, .time, .side, .ignore],
+               header: nil, timeUnit: .milliseconds),
     ]
 
     static let fieldSamples: [ColumnRole: [String]] = [
@@ -27,7 +30,10 @@ struct FastPathTests {
               "1234567", "12345678", "123456789", "123456789012345", "1234567890123456", "12345678901234567"],
         .time: ["1723161256322", "1582329600123456", "1723161256322000000", "1723161256.5", "99999999999999999999"],
         .price: ["61800.30", "0.00000001", "5.", ".5", "60000", "92233720368.54775807", "92233720368.54775808",
-                 "1.123456789", "1.100000000", "0", "0.0"],
+                 "1.123456789", "1.100000000", "0", "0.0",
+                 // Around the one-word decimal reader's limits: 10 and 11 integer digits, 15
+                 // and 16 bytes, a point with nothing after it, two points.
+                 "1234567890.5", "12345678901.5", "1234567.1234567", "12345678.1234567", "123.", "0.5.1"],
         .quantity: ["0.006", "0", "12.5", "100000000000", "0.000000010", "12345678.12345678", "1234567.1234567", "."],
         .ignore: ["370.8018", "", "binance-futures", "héllo", "x y"],
     ]
