@@ -224,6 +224,10 @@ struct FastRowParser {
     /// raw value (a longer fraction, even of zeros, goes to the general parser).
     @inline(__always)
     static func decimal(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Int64? {
+        if end - p >= 24, let short = shortDecimal(p) {
+            p += short.length
+            return short.value
+        }
         let integer = anyDigitRun(&p, end: end)
         guard integer.count <= 11, integer.value <= 92_233_720_368 else { return nil }
         var fraction: (value: UInt64, count: Int) = (0, 0)
@@ -238,6 +242,38 @@ struct FastRowParser {
         let scaled = Int64(fraction.value) &* Int64(bitPattern: FastRowParser.powersOfTen[FixedPoint.digits - fraction.count])
         let (sum, carry) = value.addingReportingOverflow(scaled)
         return carry ? nil : sum
+    }
+
+    /// `decimal` of the usual price or quantity, at most 7 integer and 8 fraction digits, when
+    /// 24 bytes can be read at `p`: its value and length, or nil for any other shape (which
+    /// `decimal` then reads run by run, and may still accept). One word holds the integer
+    /// part and the point; one more, loaded just after the point, holds the fraction, so each
+    /// part is one mask and one conversion with none of the general path's range checks
+    /// (7 + 8 digits cannot overflow).
+    @inline(__always)
+    static func shortDecimal(_ p: UnsafePointer<UInt8>) -> (value: Int64, length: Int)? {
+        let first = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+        let firstStops = nonDigits(first)
+        guard firstStops != 0 else { return nil }
+        let integerCount = firstStops.trailingZeroBitCount &>> 3  // 0…7
+        // A zero count would shift by 64 (taken as 0 by `&<<`): the mask drops that value.
+        let integer = eightDigits((first &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* integerCount))
+            & (integerCount == 0 ? 0 : UInt64.max)
+        guard UInt8(truncatingIfNeeded: first &>> UInt64(8 &* integerCount)) == UInt8(ascii: ".") else {
+            guard integerCount > 0 else { return nil }
+            return (Int64(integer) &* FixedPoint.scale, integerCount)
+        }
+        let fractionStart = p + integerCount + 1
+        let second = UInt64(littleEndian: UnsafeRawPointer(fractionStart).loadUnaligned(as: UInt64.self))
+        let fractionCount = nonDigits(second).trailingZeroBitCount &>> 3  // 0…8
+        guard integerCount + fractionCount > 0 else { return nil }
+        // Eight fraction digits must not be followed by a ninth.
+        if fractionCount == 8 && fractionStart[8] &- UInt8(ascii: "0") <= 9 { return nil }
+        let fraction = eightDigits((second &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* fractionCount))
+            & (fractionCount == 0 ? 0 : UInt64.max)
+        let value = Int64(integer) &* FixedPoint.scale
+            &+ Int64(fraction) &* Int64(bitPattern: powersOfTen[FixedPoint.digits &- fractionCount])
+        return (value, integerCount &+ 1 &+ fractionCount)
     }
 
     /// The run of decimal digits at `p`, like `digitRun`, taking `shortDigitRun` when 16 bytes
