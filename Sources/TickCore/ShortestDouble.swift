@@ -17,6 +17,12 @@ public enum ShortestDouble {
     /// writes them (`inf`, `-inf`, `nan`).
     @inlinable
     public static func write(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        write(value, to: out, table: Pow10Table.shared)
+    }
+
+    /// `write` with the power-of-ten table passed in (see `ShortestDouble.Writer`).
+    @inlinable
+    static func write(_ value: Double, to out: UnsafeMutablePointer<UInt8>, table: Pow10Table) -> Int {
         guard value.isFinite else {
             var text = value.description
             return text.withUTF8 { utf8 in
@@ -31,9 +37,23 @@ public enum ShortestDouble {
             out[p] = UInt8(ascii: "0"); out[p + 1] = UInt8(ascii: "."); out[p + 2] = UInt8(ascii: "0")
             return p + 3
         }
-        let (significand, exponent) = decimal(value.bitPattern & ~(1 << 63))
+        let (significand, exponent) = decimal(value.bitPattern & ~(1 << 63), table: table)
         return p + writeDecimal(significand: significand, exponent: exponent,
                                 exponential: value.magnitude > 0x1p53, to: out + p)
+    }
+
+    /// Writes many values: the power-of-ten table is looked up once, not per value (a lazy
+    /// global's initialisation check on every call was about 3 % of a value's cost).
+    public struct Writer {
+        @usableFromInline let table: Pow10Table
+
+        public init() { table = Pow10Table.shared }
+
+        /// `ShortestDouble.write(value, to: out)`.
+        @inlinable
+        public func write(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+            ShortestDouble.write(value, to: out, table: table)
+        }
     }
 
     /// Appends the text of `value` to `out`.
@@ -78,9 +98,11 @@ public enum ShortestDouble {
         }
         if point <= 0 {
             // 0.000ddd
+            // Up to three zeros after the point (point ≥ −3 here): four stored at once, the
+            // digits then written over the extra ones (a byte loop became a memset call).
             out[0] = UInt8(ascii: "0"); out[1] = UInt8(ascii: ".")
-            var p = 2
-            for _ in 0 ..< -point { out[p] = UInt8(ascii: "0"); p += 1 }
+            UnsafeMutableRawPointer(out + 2).storeBytes(of: 0x3030_3030, as: UInt32.self)
+            let p = 2 - point
             writeDigits(significand, count: count, endingAt: out + p + count)
             return p + count
         }
@@ -191,7 +213,7 @@ public enum ShortestDouble {
     /// `value = significand · 10^exponent` with the fewest digits that read back to the double
     /// whose bits (sign cleared, finite, non-zero) are given; no trailing zeros.
     @usableFromInline
-    static func decimal(_ bits: UInt64) -> (significand: UInt64, exponent: Int) {
+    static func decimal(_ bits: UInt64, table: Pow10Table = .shared) -> (significand: UInt64, exponent: Int) {
         let fraction = bits & ((1 << 52) - 1)
         let biasedExponent = Int(bits >> 52)
         let c: UInt64
@@ -221,7 +243,7 @@ public enum ShortestDouble {
         // integers (its width 2^q lies in [10^k, 10^(k+1))).
         let k = lowerIsCloser ? floorLog10ThreeQuartersPow2(q) : floorLog10Pow2(q)
         let h = q &+ floorLog2Pow10(-k) &+ 1
-        let g = Pow10Table.shared.entry(-k)
+        let g = table.entry(-k)
         // The three points scaled by 10^-k, times 4, rounded to odd: exact enough to compare.
         let vbl = roundToOdd(g, cbl << UInt64(h))
         let vb = roundToOdd(g, cb << UInt64(h))
@@ -275,8 +297,9 @@ public enum ShortestDouble {
 /// 10^e as 128-bit significands g, 2¹²⁷ ≤ g < 2¹²⁸, with g = ⌈10^e · 2^(127 − ⌊e·log₂10⌋)⌉, for
 /// every e the doubles need. Computed once from exact big integers (a few milliseconds) rather
 /// than shipped as a 10 KB literal table.
+@usableFromInline
 final class Pow10Table: Sendable {
-    static let shared = Pow10Table()
+    @usableFromInline static let shared = Pow10Table()
     static let minExponent = -292
     static let maxExponent = 324
 

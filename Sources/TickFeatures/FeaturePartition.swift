@@ -127,16 +127,18 @@ struct CellTable {
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, rows.count * maximumRowLength))
         defer { scratch.deallocate() }
         var p = scratch
+        let doubles = ShortestDouble.Writer()
         for (line, r) in rows.enumerated() {
             p += FixedPoint.writeInteger(timestamps[r], to: p)
-            p += writeRow(r, to: p, firstDefined: &firstDefined, rowIndex: line)
+            p += writeRow(r, to: p, firstDefined: &firstDefined, rowIndex: line, doubles: doubles)
         }
         return (Array(UnsafeBufferPointer(start: scratch, count: p - scratch)), firstDefined)
     }
 
     /// Writes `,cell` for every column of row r and a line end at `out` (room for
     /// `maximumRowLength` bytes); notes first defined rows; returns the bytes written.
-    func writeRow(_ r: Int, to out: UnsafeMutablePointer<UInt8>, firstDefined: inout [Int?], rowIndex: Int) -> Int {
+    func writeRow(_ r: Int, to out: UnsafeMutablePointer<UInt8>, firstDefined: inout [Int?], rowIndex: Int,
+                  doubles: ShortestDouble.Writer) -> Int {
         var p = out
         for c in 0..<slots.count {
             p.pointee = UInt8(ascii: ",")
@@ -153,7 +155,7 @@ struct CellTable {
             case .real(let k):
                 let v = reals[k][r]
                 guard !v.isNaN else { continue }
-                p += ShortestDouble.write(v, to: p)
+                p += doubles.write(v, to: p)
             }
             if firstDefined[c] == nil { firstDefined[c] = rowIndex }
         }
