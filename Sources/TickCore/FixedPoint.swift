@@ -109,18 +109,17 @@ public enum FixedPoint {
         if raw < 0 { out[0] = UInt8(ascii: "-"); p = 1 }
         let magnitude = raw.magnitude
         let integerPart = magnitude / UInt64(scale)
-        var fraction = magnitude % UInt64(scale)
+        let fraction = magnitude % UInt64(scale)
         let integerCount = ShortestDouble.digitCount(integerPart)
         ShortestDouble.writeDigits(integerPart, count: integerCount, endingAt: out + p + integerCount)
         p += integerCount
         guard fraction != 0 else { return p }
-        // Drop trailing zeros in steps of 4, 2 and 1 digits (at most 7 of the 8 are zeros).
-        var width = digits
-        if fraction % 10_000 == 0 { fraction /= 10_000; width -= 4 }
-        if fraction % 100 == 0 { fraction /= 100; width -= 2 }
-        if fraction % 10 == 0 { fraction /= 10; width -= 1 }
+        // All eight fraction digits in one store; the trailing zeros are then left out by
+        // the length alone: the last digit kept is the highest byte that is not "0".
         out[p] = UInt8(ascii: ".")
-        ShortestDouble.writeDigits(fraction, count: width, endingAt: out + p + 1 + width)
+        let text = ShortestDouble.eightDigitsText(UInt32(truncatingIfNeeded: fraction))
+        UnsafeMutableRawPointer(out + p + 1).storeBytes(of: text.littleEndian, as: UInt64.self)
+        let width = 8 - (text ^ 0x3030_3030_3030_3030).leadingZeroBitCount / 8
         return p + 1 + width
     }
 

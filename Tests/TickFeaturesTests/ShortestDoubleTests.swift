@@ -63,6 +63,21 @@ struct ShortestDoubleTests {
         #expect(decimal(6_000_050_000_000) == "60000.5")
         #expect(decimal(Int128(Int64.max)) == "92233720368.54775807")
         #expect(decimal(Int128(Int64.max) * 1000 + 1) == "92233720368547.75807001")
+        // Every fraction width, both signs, all magnitudes, against text built digit by digit.
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<50_000 {
+            let keptDigits = Int.random(in: 0...8, using: &rng)
+            var unit: Int64 = 1
+            for _ in 0..<(8 - keptDigits) { unit *= 10 }
+            let magnitude = Int64.random(in: 0...(Int64.max / unit), using: &rng) >> Int.random(in: 0...60, using: &rng)
+            let raw = (Bool.random(using: &rng) ? -1 : 1) * magnitude * unit
+            var fraction = String(raw.magnitude % 100_000_000)
+            fraction = String(repeating: "0", count: 8 - fraction.count) + fraction
+            while fraction.last == "0" { fraction.removeLast() }
+            let expected = (raw < 0 ? "-" : "") + String(raw.magnitude / 100_000_000) + (fraction.isEmpty ? "" : "." + fraction)
+            #expect(decimal(Int128(raw)) == expected, "raw \(raw)")
+            if decimal(Int128(raw)) != expected { break }
+        }
     }
 }
 
