@@ -92,8 +92,9 @@ struct FastRowParser {
     let sideEncoding: SideEncoding
     let maxRecordSize: Int
     /// Binance's trades layout (`id,price,qty,quote_qty,time,is_buyer_maker`, perhaps with a
-    /// seventh ignored column) in milliseconds: read by `parseBinanceTrades`, straight-line
-    /// code for the commonest file, instead of the per-field dispatch of the general loop.
+    /// seventh ignored column) with times in s, ms or µs: read by `parseBinanceTrades`,
+    /// straight-line code for the commonest file, instead of the per-field dispatch of the
+    /// general loop.
     let isBinanceTrades: Bool
     let hasTrailingIgnoredColumn: Bool
 
@@ -120,7 +121,7 @@ struct FastRowParser {
         self.maxRecordSize = maxRecordSize
         let binanceRoles: [ColumnRole] = [.id, .price, .quantity, .ignore, .time, .side]
         hasTrailingIgnoredColumn = layout.roles == binanceRoles + [.ignore]
-        isBinanceTrades = layout.kind == .trades && layout.timeUnit == .milliseconds && layout.sideEncoding == .buyerIsMaker
+        isBinanceTrades = layout.kind == .trades && timeMultiplier != 0 && layout.sideEncoding == .buyerIsMaker
             && (layout.roles == binanceRoles || hasTrailingIgnoredColumn)
     }
 
@@ -183,12 +184,12 @@ struct FastRowParser {
               let price = FastRowParser.decimal(&p, end: end), price != 0, FastRowParser.comma(&p, end: end),
               let quantity = FastRowParser.decimal(&p, end: end), FastRowParser.comma(&p, end: end),
               FastRowParser.skipIgnored(&p, end: end), FastRowParser.comma(&p, end: end),
-              let millis = FastRowParser.digits(&p, end: end), FastRowParser.comma(&p, end: end),
+              let time = FastRowParser.digits(&p, end: end), FastRowParser.comma(&p, end: end),
               let side = side(&p, end: end) else { return nil }
         if hasTrailingIgnoredColumn {
             guard FastRowParser.comma(&p, end: end), FastRowParser.skipIgnored(&p, end: end) else { return nil }
         }
-        let (micros, overflow) = millis.multipliedReportingOverflow(by: 1_000)
+        let (micros, overflow) = time.multipliedReportingOverflow(by: timeMultiplier)
         guard !overflow, p - (base + start) <= maxRecordSize else { return nil }
         let next: Int
         if p == end {

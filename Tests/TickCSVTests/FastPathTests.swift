@@ -21,6 +21,9 @@ struct FastPathTests {
         // Binance trades with `is_best_match`: the specialised reader's seven-column form.
         Layout(name: "binance-trades-7", kind: .trades, roles: [.id, .price, .quantity, .ignore, .time, .side, .ignore],
                header: nil, timeUnit: .milliseconds),
+        // The same layout with microsecond times (newer Binance spot dumps).
+        Layout(name: "binance-trades-us", kind: .trades, roles: [.id, .price, .quantity, .ignore, .time, .side],
+               header: nil, timeUnit: .microseconds),
     ]
 
     static let fieldSamples: [ColumnRole: [String]] = [
