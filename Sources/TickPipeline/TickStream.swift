@@ -330,7 +330,6 @@ public final class TickStream {
                            lastTime: lastTime, lastId: lastId, counts: counts)
     }
 
-    /// The columns of the given rows (all of them without copying when nothing was dropped).
     /// Whether every row of a chunk is kept as it is, as the row-by-row check below would
     /// find: the parser found no bad line, ids (if any) rise strictly and times never fall,
     /// from the last row kept on, and no tick partition ends inside the chunk. Nearly every
@@ -356,7 +355,8 @@ public final class TickStream {
         return !falls
     }
 
-    /// The rows `rows` of `parsed` (all of them when `rows` is empty or lists every row).
+    /// The columns of the rows `rows` of `parsed`: all of them, without copying, when `rows`
+    /// is empty or lists every row.
     static func gather(_ parsed: ParsedChunk, rows: [Int], kind: RecordKind) -> TickBatch {
         let all = rows.isEmpty || rows.count == parsed.rowCount
         func pick<T>(_ a: [T]) -> [T] { a.isEmpty || all ? a : rows.map { a[$0] } }
