@@ -166,11 +166,7 @@ struct FastRowParser {
                 p += 1
             }
         }
-        let lineLength = p - (base + start)
-        guard lineLength <= maxRecordSize else { return nil }
-        if p == end { return count }
-        guard p.pointee == UInt8(ascii: "\n") else { return nil }
-        return p + 1 - base
+        return nextLine(after: p, base: base, start: start, count: count)
         }
     }
 
@@ -190,20 +186,23 @@ struct FastRowParser {
             guard FastRowParser.comma(&p, end: end), FastRowParser.skipIgnored(&p, end: end) else { return nil }
         }
         let (micros, overflow) = time.multipliedReportingOverflow(by: timeMultiplier)
-        guard !overflow, p - (base + start) <= maxRecordSize else { return nil }
-        let next: Int
-        if p == end {
-            next = count
-        } else {
-            guard p.pointee == UInt8(ascii: "\n") else { return nil }
-            next = p + 1 - base
-        }
+        guard !overflow, let next = nextLine(after: p, base: base, start: start, count: count) else { return nil }
         sink.slot(ColumnSink.tradeId)[row] = id
         sink.slot(ColumnSink.tradePrice)[row] = price
         sink.slot(ColumnSink.tradeQuantity)[row] = quantity
         sink.slot(ColumnSink.tradeTime)[row] = micros
         sink.sides[row] = side
         return next
+    }
+
+    /// Where the next line starts, once the last field of the line at `start` ends at `p`: the
+    /// line must be within `maxRecordSize` and end at a line end or at the chunk's end.
+    @inline(__always)
+    func nextLine(after p: UnsafePointer<UInt8>, base: UnsafePointer<UInt8>, start: Int, count: Int) -> Int? {
+        guard p - (base + start) <= maxRecordSize else { return nil }
+        if p == base + count { return count }
+        guard p.pointee == UInt8(ascii: "\n") else { return nil }
+        return p + 1 - base
     }
 
     /// Moves past the comma that must end a field.
@@ -257,9 +256,7 @@ struct FastRowParser {
         let firstStops = nonDigits(first)
         guard firstStops != 0 else { return nil }
         let integerCount = firstStops.trailingZeroBitCount &>> 3  // 0…7
-        // A zero count would shift by 64 (taken as 0 by `&<<`): the mask drops that value.
-        let integer = eightDigits((first &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* integerCount))
-            & (integerCount == 0 ? 0 : UInt64.max)
+        let integer = leadingDigits(first, count: integerCount)
         guard UInt8(truncatingIfNeeded: first &>> UInt64(8 &* integerCount)) == UInt8(ascii: ".") else {
             guard integerCount > 0 else { return nil }
             return (Int64(integer) &* FixedPoint.scale, integerCount)
@@ -270,8 +267,7 @@ struct FastRowParser {
         guard integerCount + fractionCount > 0 else { return nil }
         // Eight fraction digits must not be followed by a ninth.
         if fractionCount == 8 && fractionStart[8] &- UInt8(ascii: "0") <= 9 { return nil }
-        let fraction = eightDigits((second &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* fractionCount))
-            & (fractionCount == 0 ? 0 : UInt64.max)
+        let fraction = leadingDigits(second, count: fractionCount)
         let value = Int64(integer) &* FixedPoint.scale
             &+ Int64(fraction) &* Int64(bitPattern: powersOfTen[FixedPoint.digits &- fractionCount])
         return (value, integerCount &+ 1 &+ fractionCount)
@@ -300,18 +296,14 @@ struct FastRowParser {
         let first = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
         let firstStops = nonDigits(first)
         if firstStops != 0 {
+            // No digit gives value 0, as `digitRun` says (a decimal like `.5` has an empty
+            // integer part).
             let n = firstStops.trailingZeroBitCount &>> 3
-            // No digit: value 0, as `digitRun` says (a decimal like `.5` has an empty integer
-            // part). The shift below would be by 64, which `&<<` takes as 0.
-            if n == 0 { return (0, 0) }
-            return (eightDigits((first &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* n)), n)
+            return (leadingDigits(first, count: n), n)
         }
         let second = UInt64(littleEndian: UnsafeRawPointer(p + 8).loadUnaligned(as: UInt64.self))
         let n = nonDigits(second).trailingZeroBitCount &>> 3  // 8 when all eight are digits
-        let high = eightDigits(first &- 0x3030_3030_3030_3030)
-        if n == 0 { return (high, 8) }
-        let low = eightDigits((second &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* n))
-        return (high &* powersOfTen[n] &+ low, 8 &+ n)
+        return (leadingDigits(first, count: 8) &* powersOfTen[n] &+ leadingDigits(second, count: n), 8 &+ n)
     }
 
     /// Nonzero bits in every byte of `word` that is not an ASCII digit (and possibly in bytes
@@ -336,15 +328,9 @@ struct FastRowParser {
         var count = 0
         while end - p >= 8 {
             let chunk = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
-            // A byte is a digit iff its high nibble is 3 and stays 3 after adding 6. Carries
-            // between bytes start only at non-digits, so they cannot hide the first one.
-            let highNibble = (chunk & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030
-            let afterSix = ((chunk &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030
-            let n = (highNibble | afterSix).trailingZeroBitCount / 8
+            let n = nonDigits(chunk).trailingZeroBitCount / 8
             if n == 0 { return (value, count) }
-            // The n digits, moved to the top bytes (zero bytes below act as leading zeros).
-            let digits = (chunk &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * n)
-            value = value &* FastRowParser.powersOfTen[n] &+ eightDigits(digits)
+            value = value &* FastRowParser.powersOfTen[n] &+ leadingDigits(chunk, count: n)
             count += n
             p += n
             if n < 8 || count > 19 { return (value, count) }
@@ -361,6 +347,15 @@ struct FastRowParser {
 
     /// 10⁰ … 10⁸. (A table lookup measured cheaper here than `ShortestDouble.powerOfTen`'s switch.)
     static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+    /// The number the first `count` (0…8) bytes of `word` write, when they are ASCII digits;
+    /// 0 for none.
+    @inline(__always)
+    static func leadingDigits(_ word: UInt64, count: Int) -> UInt64 {
+        // The digits moved to the top bytes, where the zero bytes below act as leading zeros.
+        // No digit at all would shift by 64, which `&<<` takes as 0: the mask makes that 0.
+        eightDigits((word &- 0x3030_3030_3030_3030) &<< UInt64(64 &- 8 &* count)) & (count == 0 ? 0 : .max)
+    }
 
     /// The number whose eight decimal digits are the bytes of `digits` (values 0–9), most
     /// significant in the lowest byte: three multiply-shift steps combine pairs, then quads.
