@@ -103,16 +103,8 @@ public final class LineChunker {
     private func emit(count: Int) -> Chunk {
         // The next buffer starts with the bytes after the cut.
         let rest = filled - count
-        var next = LineChunker.uninitializedBytes(max(chunkSize, rest))
-        if rest > 0 {
-            next.withUnsafeMutableBufferPointer { to in
-                storage.withUnsafeBufferPointer { from in
-                    to.baseAddress!.update(from: from.baseAddress! + count, count: rest)
-                }
-            }
-        }
-        var bytes = next
-        swap(&bytes, &storage)
+        var bytes = storage
+        storage = buffer(capacity: max(chunkSize, rest), startingWith: count..<filled)
         bytes.removeLast(bytes.count - count)
         filled = rest
         searched = 0
@@ -123,12 +115,19 @@ public final class LineChunker {
     }
 
     private func grow(to size: Int) {
-        var bigger = LineChunker.uninitializedBytes(size)
-        bigger.withUnsafeMutableBufferPointer { to in
-            storage.withUnsafeBufferPointer { from in
-                to.baseAddress!.update(from: from.baseAddress!, count: filled)
+        storage = buffer(capacity: size, startingWith: 0..<filled)
+    }
+
+    /// A new buffer of `capacity` bytes that starts with `storage[range]`.
+    private func buffer(capacity: Int, startingWith range: Range<Int>) -> [UInt8] {
+        var buffer = LineChunker.uninitializedBytes(capacity)
+        if !range.isEmpty {
+            buffer.withUnsafeMutableBufferPointer { to in
+                storage.withUnsafeBufferPointer { from in
+                    to.baseAddress!.update(from: from.baseAddress! + range.lowerBound, count: range.count)
+                }
             }
         }
-        storage = bigger
+        return buffer
     }
 }
