@@ -70,11 +70,9 @@ enum ColumnCodec {
 
     /// An array of exactly `count` bytes written by `fill`, which returns how many it wrote.
     private static func filledBytes(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let written = fill(UnsafeMutableRawBufferPointer(buffer))
-            precondition(written == count, "encoder wrote \(written) bytes, planned \(count)")
-            initialized = count
-        }
+        let bytes = writtenBytes(capacity: count, fill)
+        precondition(bytes.count == count, "encoder wrote \(bytes.count) bytes, planned \(count)")
+        return bytes
     }
 
     // MARK: Decoding

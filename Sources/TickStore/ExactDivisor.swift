@@ -22,10 +22,7 @@ struct ExactDivisor {
         self.divisor = divisor
         shift = UInt64(divisor.trailingZeroBitCount)
         let odd = divisor >> shift
-        // Newton's iteration doubles the correct low bits each step: 3 → 6 → 12 → 24 → 48 → 96.
-        var x = odd
-        for _ in 0..<5 { x = x &* (2 &- odd &* x) }
-        inverse = x
+        inverse = inverseModulo2to64(odd)
         limit = UInt64.max / odd
         lowMask = (1 << shift) &- 1
         largestMultipleCode = odd == 1 ? .max : 2 * ((1 << 63) / odd)
@@ -64,9 +61,7 @@ struct MultipleTest {
         }
         let zeros = UInt64(divisor.trailingZeroBitCount)
         let odd = divisor >> zeros
-        var x = odd
-        for _ in 0..<5 { x = x &* (2 &- odd &* x) }
-        (lowMask, shift, inverse, limit) = ((1 << zeros) &- 1, zeros, x, UInt64.max / odd)
+        (lowMask, shift, inverse, limit) = ((1 << zeros) &- 1, zeros, inverseModulo2to64(odd), UInt64.max / odd)
     }
 
     /// Zero iff the magnitude of `value` is a multiple of the divisor.
@@ -76,6 +71,14 @@ struct MultipleTest {
         let magnitude = (UInt64(bitPattern: value) ^ sign) &- sign
         return (magnitude & lowMask) | ((magnitude >> shift) &* inverse > limit ? 1 : 0)
     }
+}
+
+/// The x with `odd × x = 1 (mod 2⁶⁴)`, for odd `odd`. Newton's iteration doubles the correct
+/// low bits each step: 3 → 6 → 12 → 24 → 48 → 96.
+func inverseModulo2to64(_ odd: UInt64) -> UInt64 {
+    var x = odd
+    for _ in 0..<5 { x = x &* (2 &- odd &* x) }
+    return x
 }
 
 /// Greatest common divisor of magnitudes (`gcd(0, b) = b`).
