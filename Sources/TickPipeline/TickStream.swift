@@ -253,7 +253,7 @@ public final class TickStream {
             counts.used += Int64(rows)
             lastTime = times[rows - 1]
             if hasIds { lastId = ids[rows - 1] }
-            pending.append(.rows(Self.gather(parsed, rows: [], kind: layout.kind)))
+            pending.append(.rows(Self.gather(parsed, rows: nil, kind: layout.kind)))
             return
         }
 
@@ -356,10 +356,10 @@ public final class TickStream {
     }
 
     /// The columns of the rows `rows` of `parsed`: all of them, without copying, when `rows`
-    /// is empty or lists every row.
-    static func gather(_ parsed: ParsedChunk, rows: [Int], kind: RecordKind) -> TickBatch {
-        let all = rows.isEmpty || rows.count == parsed.rowCount
-        func pick<T>(_ a: [T]) -> [T] { a.isEmpty || all ? a : rows.map { a[$0] } }
+    /// is nil or lists every row.
+    static func gather(_ parsed: ParsedChunk, rows: [Int]?, kind: RecordKind) -> TickBatch {
+        guard let rows, rows.count != parsed.rowCount else { return kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes) }
+        func pick<T>(_ a: [T]) -> [T] { a.isEmpty ? a : rows.map { a[$0] } }
         switch kind {
         case .trades:
             var t = TradeColumns()
