@@ -14,8 +14,9 @@ Design: written to be obviously correct, not fast.
     common scale per column per file).  Sums of volumes, buy volumes, price*qty and OFI are
     exact integer sums.  Every ratio of two exact quantities is computed as a correctly
     rounded int/int true division (CPython guarantees correct rounding), then converted.
-  * Returns: r_t = math.log(c_t / c_{t-1}) with the price ratio rounded once from the
-    exact ratio.
+  * Returns: r_t = math.log(c_t / c_{t-1}) of the closes as published, i.e. each close
+    rounded to its nearest double, then one floating-point division (what pandas, polars and
+    DuckDB compute from the CSV).  The same for ret_w, fwd_ret_h and the Parkinson ln(h/l).
   * Rolling windows are recomputed from scratch for every row (math.fsum over the window
     for floats, exact int sums for decimals); no incremental updates.
   * absret_autocorr is computed exactly on the binary values of |r| (big-int arithmetic);
@@ -282,9 +283,12 @@ def parse_int_list(s):
     return out
 
 
-def ratio_log(num, den):
-    """ln(num/den) for two exact positive numbers at the same scale."""
-    return math.log(num / den)
+def ratio_log(num, den, scale):
+    """ln(x/y) for the prices x = num/scale and y = den/scale as published: each is first
+    rounded to its nearest double (as a reader of the CSV gets it), then divided in floating
+    point.  The exact ratio would differ from this by an ulp now and then, which moves a
+    near-zero absret_autocorr by more than 1e-12."""
+    return math.log((num / scale) / (den / scale))
 
 
 def abs_corr_exact(vals):
@@ -355,9 +359,9 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
     svol = [v - b for v, b in zip(vol, bvol)]
     vwap = [(pq[i] / (vol[i] * 10 ** pk)) if vol[i] != 0 else c[i] / 10 ** pk for i in range(N)]
     tfi = [((bvol[i] - svol[i]) / vol[i]) if vol[i] != 0 else 0.0 for i in range(N)]
-    r = [None] + [ratio_log(c[i], c[i - 1]) for i in range(1, N)]
+    r = [None] + [ratio_log(c[i], c[i - 1], 10 ** pk) for i in range(1, N)]
     r2 = [None] + [x * x for x in r[1:]]
-    hl2 = [ratio_log(h[i], lo[i]) ** 2 for i in range(N)]
+    hl2 = [ratio_log(h[i], lo[i], 10 ** pk) ** 2 for i in range(N)]
 
     F = {}   # column name -> list of formatted strings
     F['open'] = [fmt_dec(x, pk) for x in o]
@@ -379,7 +383,7 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
         ret_w, rv_w, pk_w, tfi_w, vol_w, tr_w = ([None] * N for _ in range(6))
         for t in range(w, N):
             lo_i = t - w + 1
-            ret_w[t] = ratio_log(c[t], c[t - w])
+            ret_w[t] = ratio_log(c[t], c[t - w], 10 ** pk)
             rv_w[t] = math.sqrt(math.fsum(r2[lo_i:t + 1]))
             pk_w[t] = math.sqrt(math.fsum(hl2[lo_i:t + 1]) / four_ln2)
             sv = sum(vol[lo_i:t + 1])
@@ -537,7 +541,7 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
     TG = {}
     fr = {}
     for hh in horizons:
-        fr[hh] = [ratio_log(c[t + hh], c[t]) if t + hh <= N - 1 else None for t in range(N)]
+        fr[hh] = [ratio_log(c[t + hh], c[t], 10 ** pk) if t + hh <= N - 1 else None for t in range(N)]
     for hh in horizons:
         TG['fwd_ret_%d' % hh] = [fmt_float(x) for x in fr[hh]]
     for hh in horizons:

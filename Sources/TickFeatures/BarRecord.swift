@@ -32,8 +32,11 @@ public struct BarSequencer {
     public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?) -> BarRecord {
         var r = Double.nan
         if let previous = previousClose {
-            // The ratio of the raw integers is one correctly rounded division of the exact prices.
-            r = log(Double(bar.close) / Double(previous))
+            // The ratio of the closes as published (the nearest doubles), not of the exact
+            // decimals: the two differ by an ulp now and then, which is nothing for r itself but
+            // moves a near-zero `absret_autocorr` by more than the spec's 1e-12. Computed this
+            // way, r is bit for bit what a reader of `features.csv` gets from ln(close/close₋₁).
+            r = log(FixedPoint.double(bar.close) / FixedPoint.double(previous))
             // v_1 = r_1², v_t = λ·v_{t−1} + (1−λ)·r_t².
             variance = variance.isNaN ? r * r : lambda * variance + (1 - lambda) * (r * r)
         }

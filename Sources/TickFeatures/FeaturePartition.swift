@@ -190,9 +190,9 @@ struct PartitionTable {
     let rowCount: Int
     /// Offset of row 0 in `bars`.
     let offset: Int
-    /// Raw `FixedPoint` closes as doubles (exact below 2⁵³): a ratio of two of them is one
-    /// correctly rounded division of the exact prices.
-    let rawClose: [Double]
+    /// Closes as the doubles `features.csv` publishes (`FixedPoint.double`), so every return is
+    /// the one a reader computes from the close column (see `BarSequencer.record`).
+    let close: [Double]
     let logReturn: [Double]
     let absReturn: [Double]
     let squaredReturn: [Double]
@@ -212,12 +212,12 @@ struct PartitionTable {
         rowCount = input.rows.count
         offset = input.rows.lowerBound - input.base
         let bars = input.bars
-        rawClose = bars.map { Double($0.trade.close) }
+        close = bars.map { FixedPoint.double($0.trade.close) }
         logReturn = bars.map(\.logReturn)
         squaredReturn = logReturn.map { $0 * $0 }
         absReturn = logReturn.map { abs($0) }
         parkinsonTerm = bars.map {
-            let ratio = log(Double($0.trade.high) / Double($0.trade.low))
+            let ratio = log(FixedPoint.double($0.trade.high) / FixedPoint.double($0.trade.low))
             return ratio * ratio
         }
         // r is undefined (NaN) at t = 0, which no window includes; the sums see 0 there.
@@ -262,7 +262,7 @@ struct PartitionTable {
             }
         case .logReturn: return real { logReturn[offset + $0] }
         case .ret(let w):
-            return real { r in defined(r, window: w) ? log(rawClose[offset + r] / rawClose[offset + r - w]) : .nan }
+            return real { r in defined(r, window: w) ? log(close[offset + r] / close[offset + r - w]) : .nan }
         case .rv(let w):
             return real { r in defined(r, window: w) ? sqrt(windowSum(squaredReturnSums, r, w)) : .nan }
         case .parkinson(let w):
@@ -369,7 +369,7 @@ struct PartitionTable {
     @inline(__always) func hasFuture(_ r: Int, _ h: Int) -> Bool { firstRow + r + h < availableEnd }
 
     @inline(__always) func forwardReturn(_ r: Int, _ h: Int) -> Double {
-        log(rawClose[offset + r + h] / rawClose[offset + r])
+        log(close[offset + r + h] / close[offset + r])
     }
 
     /// Σ over the w bars ending at row r.

@@ -48,6 +48,35 @@ struct FeaturesEndToEndTests {
         #expect(comparison.status == 0, "\(comparison.stdoutText)")
     }
 
+    /// Returns are those of the published prices: `log_return`, `ret_w` and `fwd_ret_h` equal,
+    /// bit for bit, ln of the ratio of the `close` cells as any CSV reader parses them. (From the
+    /// exact decimals they differ by an ulp now and then, which moves a near-zero
+    /// `absret_autocorr` beyond the spec's tolerance against pandas, polars or DuckDB.)
+    @Test func returnsAreThoseOfThePublishedCloses() throws {
+        let dir = try TemporaryDirectory("tf-returns")
+        defer { dir.remove() }
+        let result = try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: nil, out: dir.path("out"),
+                                        ["--interval", "100ms", "--windows", "10", "--horizons", "10"])
+        #expect(result.status == 0, "\(result.stderrText)")
+        let features = try FeatureRun.table(dir.path("out/features.csv"))
+        let targets = try FeatureRun.table(dir.path("out/targets.csv"))
+        func column(_ table: [[String]], _ name: String) throws -> [Double?] {
+            let index = try #require(table[0].firstIndex(of: name), "no column \(name)")
+            return table.dropFirst().map { Double($0[index]) }
+        }
+        let close = try column(features, "close").map { try #require($0) }
+        let logReturn = try column(features, "log_return"), ret = try column(features, "ret_10")
+        let forward = try column(targets, "fwd_ret_10")
+        #expect(close.count > 1000)
+        var compared = 0
+        for t in close.indices {
+            if t >= 1 { #expect(logReturn[t] == log(close[t] / close[t - 1]), "log_return row \(t)"); compared += 1 }
+            if t >= 10 { #expect(ret[t] == log(close[t] / close[t - 10]), "ret_10 row \(t)") }
+            if t + 10 < close.count { #expect(forward[t] == log(close[t + 10] / close[t]), "fwd_ret_10 row \(t)") }
+        }
+        #expect(compared == close.count - 1)
+    }
+
     /// Chunk sizes, worker counts, partition sizes and memory limits must not change one byte.
     @Test func outputsAreByteIdenticalAcrossChunkingWorkersAndPartitions() throws {
         let dir = try TemporaryDirectory("tf-invariance")
