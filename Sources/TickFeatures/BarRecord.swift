@@ -24,23 +24,25 @@ public struct BarRecord: Sendable, Equatable {
 /// The recursive part of the feature stage, run once over the bars in order.
 public struct BarSequencer {
     public let lambda: Double
-    private var previousClose: Int64?
+    /// The previous bar's close as published (`FixedPoint.double`).
+    private var previousClose: Double?
     private var variance = Double.nan
 
     public init(lambda: Double) { self.lambda = lambda }
 
     public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?) -> BarRecord {
         var r = Double.nan
+        let close = FixedPoint.double(bar.close)
         if let previous = previousClose {
             // The ratio of the closes as published (the nearest doubles), not of the exact
             // decimals: the two differ by an ulp now and then, which is nothing for r itself but
             // moves a near-zero `absret_autocorr` by more than the spec's 1e-12. Computed this
             // way, r is bit for bit what a reader of `features.csv` gets from ln(close/close₋₁).
-            r = log(FixedPoint.double(bar.close) / FixedPoint.double(previous))
+            r = log(close / previous)
             // v_1 = r_1², v_t = λ·v_{t−1} + (1−λ)·r_t².
             variance = variance.isNaN ? r * r : lambda * variance + (1 - lambda) * (r * r)
         }
-        previousClose = bar.close
+        previousClose = close
         return BarRecord(trade: bar, quotes: quotes, logReturn: r, ewmVariance: variance)
     }
 }
