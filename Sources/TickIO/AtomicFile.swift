@@ -26,7 +26,12 @@ public final class AtomicFileWriter {
         temporaryPath = path + Self.temporaryMarker + String(getpid())
         bufferLimit = bufferSize
         buffer.reserveCapacity(bufferSize)
-        fd = try Syscall.open(temporaryPath, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        do {
+            fd = try Syscall.open(temporaryPath, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        } catch TickError.io(_, let operation, let code, let message) {
+            // The temporary name means nothing to the user: name the file being written.
+            throw TickError.io(path: path, operation: "create", errno: code, message: message + (operation == "open" ? "" : " (\(operation))"))
+        }
     }
 
     deinit {
@@ -38,7 +43,7 @@ public final class AtomicFileWriter {
         bytesWritten += Int64(bytes.count)
         if buffer.count + bytes.count > bufferLimit { try flush() }
         if bytes.count >= bufferLimit {
-            try bytes.withUnsafeBytes { raw throws in try Syscall.writeAll(fd, raw, path: temporaryPath) }
+            try bytes.withUnsafeBytes { raw throws in try Syscall.writeAll(fd, raw, path: path) }
         } else {
             buffer.append(contentsOf: bytes)
         }
@@ -48,7 +53,7 @@ public final class AtomicFileWriter {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { raw throws in try Syscall.writeAll(fd, raw, path: temporaryPath) }
+        try buffer.withUnsafeBytes { raw throws in try Syscall.writeAll(fd, raw, path: path) }
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -56,7 +61,7 @@ public final class AtomicFileWriter {
     public func commit() throws {
         precondition(!committed)
         try flush()
-        try Syscall.fsync(fd, path: temporaryPath)
+        try Syscall.fsync(fd, path: path)
         Syscall.close(fd)
         closed = true
         try Syscall.rename(temporaryPath, path)

@@ -98,7 +98,7 @@ final class GzipDecoder: Decoder {
         let status = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
             input.deallocate()
-            throw TickError.unreadable(path: file.path, reason: "cannot start gzip decoding (zlib status \(status))")
+            throw TickError.unreadable(path: file.path, reason: status == Z_MEM_ERROR ? "not enough memory to start gzip decoding" : "cannot start gzip decoding")
         }
     }
 
@@ -137,8 +137,10 @@ final class GzipDecoder: Decoder {
                 throw TickError.unreadable(path: file.path, reason: "gzip data ends early (truncated file?) after \(consumed) compressed bytes")
             }
             if status != Z_OK && status != Z_BUF_ERROR {
-                let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
-                throw TickError.unreadable(path: file.path, reason: "corrupt gzip data: \(message)")
+                // zlib's own message ("invalid distance too far back") means nothing to a user:
+                // say where the damage is instead.
+                let at = consumed - Int64(stream.avail_in)
+                throw TickError.unreadable(path: file.path, reason: "the gzip data is damaged near compressed byte \(at): it cannot be decompressed past byte \(stream.total_out) of its contents (a corrupt or incompletely copied file)")
             }
         }
         return capacity - Int(stream.avail_out)
@@ -186,7 +188,8 @@ final class ZstdDecoder: Decoder {
             }
             let hint = ZSTD_decompressStream(context, &output, &inputBuffer)
             if ZSTD_isError(hint) != 0 {
-                throw TickError.unreadable(path: file.path, reason: "corrupt zstd data: \(String(cString: ZSTD_getErrorName(hint)))")
+                let at = consumed - Int64(inputBuffer.size - inputBuffer.pos)
+                throw TickError.unreadable(path: file.path, reason: "the zstd data is damaged near compressed byte \(at): it cannot be decompressed further (a corrupt or incompletely copied file)")
             }
             frameOpen = hint != 0
         }

@@ -4,16 +4,19 @@ import TickCore
 import Glibc
 #endif
 
-/// The seam through which every write, fsync, rename and read of the pipeline passes, so tests
-/// can make the N-th operation fail or kill the process there. Off unless the environment asks:
+/// The seam through which every write, fsync, rename, link, removal and read of the pipeline
+/// passes, so tests can make the N-th operation fail or kill the process there. Off unless the
+/// environment asks:
 ///
 /// - `TICKFORGE_FAULT=OP:N:ERRNO[:persistent]` makes the N-th operation of kind OP (`write`,
-///   `fsync`, `rename`, `read`, or `any`) fail with ERRNO (`EIO`, `ENOSPC` or a number), once
-///   or, with `persistent`, from then on.
+///   `fsync`, `rename`, `link`, `remove`, `read`, or `any`) fail with ERRNO (`EIO`, `ENOSPC` or
+///   a number), once or, with `persistent`, from then on.
 /// - `TICKFORGE_KILL_AT=N` sends SIGKILL to this process just before the N-th durable step
-///   (write, fsync or rename), to test resuming from every point.
+///   (every operation but a read), to test resuming from every point.
+/// - `TICKFORGE_STEP_LOG=FILE` appends `N OP PATH` to FILE for every durable step, so a test can
+///   find the steps of one phase (publishing the outputs, say) and kill the run before each.
 public enum FaultInjection {
-    public enum Operation: String, Sendable { case write, fsync, rename, read }
+    public enum Operation: String, Sendable { case write, fsync, rename, link, remove, read }
 
     struct Plan: Sendable {
         var operation: String
@@ -38,14 +41,21 @@ public enum FaultInjection {
 
     static let counts = Mutex<[String: Int]>([:])
 
+    /// Set once, from the environment, before any thread writes to it; `fputs` locks the stream.
+    nonisolated(unsafe) static let stepLog: UnsafeMutablePointer<FILE>? = getenv("TICKFORGE_STEP_LOG").flatMap { fopen($0, "a") }
+
     /// Called before each operation; throws the planned error or kills the process when it is due.
     static func check(_ operation: Operation, path: String) throws {
-        guard plan != nil || killAt != nil else { return }
+        guard plan != nil || killAt != nil || stepLog != nil else { return }
         let (own, any, durable) = counts.withLock { counts -> (Int, Int, Int) in
             counts[operation.rawValue, default: 0] += 1
             counts["any", default: 0] += 1
             if operation != .read { counts["durable", default: 0] += 1 }
             return (counts[operation.rawValue]!, counts["any"]!, counts["durable", default: 0])
+        }
+        if let stepLog, operation != .read {
+            fputs("\(durable) \(operation.rawValue) \(path)\n", stepLog)
+            fflush(stepLog)
         }
         if let killAt, operation != .read, durable == killAt {
             kill(getpid(), SIGKILL)

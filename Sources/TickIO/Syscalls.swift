@@ -72,12 +72,66 @@ public enum Syscall {
 
     public static func rename(_ from: String, _ to: String) throws {
         try FaultInjection.check(.rename, path: to)
-        if Glibc.rename(from, to) != 0 { throw fail(to, "rename from \(from)") }
+        // Named by the destination only: the source is a temporary name, meaningless to a user.
+        if Glibc.rename(from, to) != 0 { throw fail(to, "rename into place") }
     }
 
     /// Removes a file; a missing file is not an error.
     public static func unlinkIfPresent(_ path: String) {
         _ = Glibc.unlink(path)
+    }
+
+    /// Removes a file or link, counted as a durable step; a missing file is not an error.
+    public static func remove(_ path: String) throws {
+        try FaultInjection.check(.remove, path: path)
+        if Glibc.unlink(path) != 0 && errno != ENOENT { throw fail(path, "remove") }
+    }
+
+    /// Removes an empty directory; false when it is not empty or cannot be removed.
+    @discardableResult
+    public static func removeEmptyDirectory(_ path: String) -> Bool { Glibc.rmdir(path) == 0 }
+
+    /// Creates the symbolic link `path` whose text is `target`; fails if `path` exists.
+    public static func symlink(_ target: String, at path: String) throws {
+        try FaultInjection.check(.link, path: path)
+        if Glibc.symlink(target, path) != 0 { throw fail(path, "create link to \(target)") }
+    }
+
+    /// The text of the symbolic link at `path`, or nil when it is not a link.
+    public static func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = Glibc.readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// What is at `path` itself (a link is not followed); nil when nothing is.
+    public static func entryKind(_ path: String) -> EntryKind? {
+        var s = Glibc.stat()
+        guard lstat(path, &s) == 0 else { return nil }
+        switch s.st_mode & S_IFMT {
+        case S_IFLNK: return .link
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file
+        default: return .other
+        }
+    }
+
+    public enum EntryKind: Sendable { case file, directory, link, other }
+
+    /// The device and inode `path` leads to (links followed): two paths with the same identity
+    /// are the same file, whatever their spelling, links or hard links.
+    public static func identity(_ path: String) -> FileIdentity? {
+        var s = Glibc.stat()
+        guard fstatat(AT_FDCWD, path, &s, 0) == 0 else { return nil }
+        return FileIdentity(device: UInt64(s.st_dev), inode: UInt64(s.st_ino))
+    }
+
+    /// The absolute path without links, `.` or `..`; nil when it does not exist.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// fsyncs a directory so that a rename inside it survives a crash.
@@ -121,4 +175,10 @@ public enum Syscall {
 
     /// Whether standard error is a terminal (progress is shown only then).
     public static var stderrIsTerminal: Bool { isatty(2) == 1 }
+}
+
+/// A file's device and inode.
+public struct FileIdentity: Sendable, Hashable {
+    public var device: UInt64
+    public var inode: UInt64
 }

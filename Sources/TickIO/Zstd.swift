@@ -57,7 +57,7 @@ public enum Zstd {
             ZSTD_decompress(out.baseAddress, expectedSize, frame.baseAddress, frame.count)
         }
         if ZSTD_isError(got) != 0 {
-            throw TickError.unreadable(path: path, reason: "corrupt zstd frame: \(String(cString: ZSTD_getErrorName(got)))")
+            throw TickError.unreadable(path: path, reason: "its compressed data is damaged (zstd cannot decode it)")
         }
         guard got == expectedSize else {
             throw TickError.unreadable(path: path, reason: "corrupt zstd frame: \(got) bytes instead of \(expectedSize)")
@@ -93,7 +93,7 @@ public enum Zstd {
             }
             output.removeLast(room - produced)
             if ZSTD_isError(hint) != 0 {
-                throw TickError.unreadable(path: path, reason: "corrupt zstd frame: \(String(cString: ZSTD_getErrorName(hint)))")
+                throw TickError.unreadable(path: path, reason: "its compressed data is damaged (zstd cannot decode it)")
             }
             if hint == 0 { break }  // frame complete
             if produced == 0 && input.pos == input.size {

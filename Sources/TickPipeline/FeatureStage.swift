@@ -56,8 +56,10 @@ final class FeatureStage {
         }
         state.partitions = intact.values.sorted { $0.index < $1.index }
         let keep = Set(state.partitions.map(\.name))
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.featureParts)) ?? [] where !keep.contains(name) {
-            Syscall.unlinkIfPresent(partitionPath(name))
+        // Only tickforge's own names: anything else in the folder is not ours to remove.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.featureParts)) ?? []
+        where RunFileName.isFeatureFile(name) && !keep.contains(name) {
+            try Syscall.remove(partitionPath(name))
         }
         try save(state)
 
@@ -78,16 +80,16 @@ final class FeatureStage {
             if let entry = intact[index] {
                 reused += 1
                 let path = featureParts + "/" + entry.name
-                tasks.submit { FeaturePartitionResult(encoded: nil, text: try FeatureStage.formatStored(path: path, calculator: calculator)) }
+                tasks.submit { FeaturePartitionResult(encoded: nil, text: FormattedRows(try FeatureStage.formatStored(path: path, calculator: calculator))) }
             } else {
-                let name = "part-\(String(format: "%06d", index)).\(PartitionFormat.fileExtension)"
+                let name = RunFileName.featurePartition(index: index)
                 tasks.submit {
                     let columns = calculator.columns(input)
                     let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
                     let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.featureLevel))
                     let encoded = EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
                                                           bytes: file.bytes, checksum: file.checksum)
-                    return FeaturePartitionResult(encoded: encoded, text: calculator.format(columns))
+                    return FeaturePartitionResult(encoded: encoded, text: FormattedRows(calculator.format(columns)))
                 }
             }
             while tasks.pending >= maxInFlight { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
@@ -150,7 +152,7 @@ enum PartitionCompression {
 /// an earlier run) and its rows as CSV text.
 struct FeaturePartitionResult: Sendable {
     var encoded: EncodedFeaturePartition?
-    var text: PartitionOutput
+    var text: FormattedRows
 }
 
 struct EncodedFeaturePartition: Sendable {

@@ -95,9 +95,11 @@ public final class FeaturesJob {
     public func run() throws -> RunSummary {
         MemoryBudget.configureAllocator(limit: budget.limit)
         let clock = StageClock()
+        // What the run directory would refuse is refused first, before the inputs are read.
+        try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames, inputs: inputRoles)
         try checkInputsBeforeWork()
         let detected = try detectInputs()
-        let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh)
+        let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames, inputs: inputRoles)
         var manifest = directory.loadManifest()
         let totalBytes = try Syscall.stat(options.tradesPath).size + (try options.quotesPath.map { try Syscall.stat($0).size } ?? 0)
         let progress = ProgressLine(label: "features", totalBytes: totalBytes, enabled: options.showProgress)
@@ -138,7 +140,8 @@ public final class FeaturesJob {
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, key: featureKey(trades: trades, quotes: quotes))
-        let output = try FeatureOutputFiles(directory: directory, catalog: calculator.catalog)
+        let generation = try directory.beginGeneration()
+        let output = try FeatureOutputFiles(generation: generation, catalog: calculator.catalog)
         let features = try featureStage.run(trades: trades, quotes: quotes, previous: manifest.features, output: output) { state in
             manifest.features = state
             try directory.save(manifest)
@@ -154,16 +157,16 @@ public final class FeaturesJob {
         let merge = MergeStage(calculator: calculator, directory: directory, pool: pool)
         if !featureStage.wroteOutput { try merge.run(features, into: output) }
         let merged = try output.commit()
-        if options.read.badRows == .quarantine { try merge.mergeRejects([trades] + (quotes.map { [$0] } ?? [])) }
+        if options.read.badRows == .quarantine { try merge.mergeRejects([trades] + (quotes.map { [$0] } ?? []), into: generation) }
         let inputs = MetadataInputs(trades: describe(trades, path: options.tradesPath, stage: tradeIngest),
                                     quotes: quotes.map { describe($0, path: options.quotesPath!, stage: quoteIngest!) })
         let metadata = OutputMetadata(config: options.config, catalog: calculator.catalog, rowCount: merged.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
                                       inputs: inputs, badRows: options.read.badRows)
-        try AtomicFileWriter.write(metadata.json(columns: calculator.catalog.features, firstDefined: merged.firstDefinedFeature, file: "features.csv"),
-                                   to: directory.path + "/features.json")
-        try AtomicFileWriter.write(metadata.json(columns: calculator.catalog.targets, firstDefined: merged.firstDefinedTarget, file: "targets.csv"),
-                                   to: directory.path + "/targets.json")
+        try generation.write(metadata.json(columns: calculator.catalog.features, firstDefined: merged.firstDefinedFeature, file: "features.csv"),
+                             as: "features.json")
+        try generation.write(metadata.json(columns: calculator.catalog.targets, firstDefined: merged.firstDefinedTarget, file: "targets.csv"),
+                             as: "targets.json")
         clock.stop()
 
         let wall = clock.wallSeconds
@@ -176,8 +179,19 @@ public final class FeaturesJob {
             tradesPerSecond: Double(tradeRows.read) / max(wall, 1e-9),
             peakResidentBytes: Syscall.peakResidentBytes(), memoryLimit: budget.limit, workers: pool.workers,
             chunkSize: budget.chunkSize, tickPartitionRows: budget.tickPartitionRows, partitionBars: budget.featurePartitionBars)
-        try AtomicFileWriter.write(Array(try JSON.encode(summary).utf8) + [10], to: directory.path + "/summary.json")
+        try generation.write(Array(try JSON.encode(summary).utf8) + [10], as: "summary.json")
+        try directory.publish(generation, manifest: &manifest)
         return summary
+    }
+
+    /// The outputs this run publishes.
+    private var outputNames: [String] {
+        RunFileName.outputs.filter { $0 != "rejects.csv" || options.read.badRows == .quarantine }
+    }
+
+    /// Each input with the name of its option, for messages.
+    private var inputRoles: [(role: String, path: String)] {
+        [("trades", options.tradesPath)] + (options.quotesPath.map { [("quotes", $0)] } ?? [])
     }
 
     /// Everything feature values depend on; a different key means old feature partitions are stale.

@@ -82,9 +82,8 @@ final class IngestStage {
 
         func submit(_ batch: TickBatch, resume point: ResumePoint) throws {
             let index = state.partitions.count + writes.pending
-            let number = String(format: "%06d", index)
-            let name = "\(role)-\(number).\(PartitionFormat.fileExtension)"
-            let rejectsName = rejects.isEmpty ? nil : "\(role)-\(number).rejects.csv"
+            let name = RunFileName.tickPartition(role: role, index: index)
+            let rejectsName = rejects.isEmpty ? nil : RunFileName.tickRejects(role: role, index: index)
             let rejectBytes = rejects
             let start = firstRow
             rejects = []
@@ -132,12 +131,13 @@ final class IngestStage {
         try save(state)
     }
 
-    /// Removes this input's partition files that the kept entries do not name.
+    /// Removes this input's partition files that the kept entries do not name (only names
+    /// tickforge gives its partitions: anything else in the folder is not ours to remove).
     private func removeStaleFiles(keeping entries: [TickPartitionEntry]) throws {
         let keep = Set(entries.flatMap { [$0.name] + ($0.rejects.map { [$0] } ?? []) })
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.ticks)) ?? []
-        for name in names where name.hasPrefix(role + "-") && !keep.contains(name) {
-            Syscall.unlinkIfPresent(partitionPath(name))
+        for name in names where RunFileName.isTickFile(name, role: role) && !keep.contains(name) {
+            try Syscall.remove(partitionPath(name))
         }
     }
 

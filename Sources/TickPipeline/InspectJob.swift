@@ -2,6 +2,9 @@ import Foundation
 import TickCore
 import TickIO
 import TickStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What `tickforge inspect` found.
 public struct InspectReport: Sendable {
@@ -15,11 +18,27 @@ public struct InspectReport: Sendable {
 /// partition file; with `verify`, decodes everything and counts damage.
 public enum InspectJob {
     public static func run(path: String, verify: Bool) throws -> InspectReport {
-        let info = try Syscall.stat(path)
-        return info.isDirectory ? try directory(path, verify: verify) : try file(path, verify: verify)
+        guard let kind = Syscall.entryKind(path) else {
+            throw TickError.invalidArgument("\(path): no such file or directory")
+        }
+        return kind == .directory || (kind == .link && (try? Syscall.stat(path))?.isDirectory == true)
+            ? try directory(path, verify: verify) : try file(path, verify: verify)
+    }
+
+    /// Whether `path` starts with the partition format's magic (so a damaged partition is told
+    /// apart from a file that is not a partition at all).
+    static func looksLikePartition(_ path: String) -> Bool {
+        let magic = Array("TFPARTHD".utf8)
+        guard let file = try? OwnedFile(path: path, flags: O_RDONLY) else { return false }
+        var head = [UInt8](repeating: 0, count: magic.count)
+        let n = (try? head.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: 0, path: path) }) ?? 0
+        return n == magic.count && head == magic
     }
 
     static func file(_ path: String, verify: Bool) throws -> InspectReport {
+        guard looksLikePartition(path) else {
+            throw TickError.invalidArgument("\(path) is not a tickforge partition file (it does not start with one's magic bytes): `tickforge inspect` takes a run directory (the --out of `tickforge features`) or a .tfp partition; to read a tick file, use `tickforge scan \(path)`")
+        }
         var report = InspectReport()
         do {
             let summary = try PartitionFormat.summarize(path: path, verify: verify)
@@ -33,13 +52,19 @@ public enum InspectJob {
 
     static func directory(_ path: String, verify: Bool) throws -> InspectReport {
         var report = InspectReport()
-        let manifestPath = path + "/manifest.json"
+        let state = path + "/" + RunFileName.stateFolder
+        let manifestPath = state + "/" + RunFileName.manifest
         guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw TickError.unreadable(path: manifestPath, reason: "no manifest: not a tickforge output directory, or no run has finished a partition yet")
+            if Syscall.exists(path + "/" + RunFileName.manifest) {
+                throw TickError.invalidArgument("\(path) was written by an earlier tickforge version (it has \(path)/\(RunFileName.manifest), not \(manifestPath)); this version does not read it: rerun `tickforge features` into a new directory")
+            }
+            throw TickError.invalidArgument("\(path) is not a tickforge run directory (it has no \(manifestPath)): `tickforge inspect` takes the --out directory of `tickforge features`, or a .tfp partition file")
         }
         let manifest: Manifest
-        do { manifest = try JSONDecoder.snakeCase.decode(Manifest.self, from: data) } catch {
-            throw TickError.unreadable(path: manifestPath, reason: "unreadable manifest: \(error)")
+        do {
+            manifest = try JSONDecoder.snakeCase.decode(Manifest.self, from: data)
+        } catch {
+            throw TickError.unreadable(path: manifestPath, reason: "the manifest is damaged (not the JSON tickforge writes); rerun `tickforge features` with the same flags, which rebuilds what it cannot trust")
         }
         report.lines.append("manifest: \(manifestPath) (format \(manifest.formatVersion))")
         for (role, input) in [("trades", manifest.trades), ("quotes", manifest.quotes)] {
@@ -51,7 +76,7 @@ public enum InspectJob {
                                 (counts.map { "; rows read \($0.read), kept \($0.used), rejected \($0.rejected), duplicates \($0.duplicates)" } ?? ""))
             var totalBytes = 0, totalRows = 0
             for entry in input.partitions {
-                let file = path + "/ticks/" + entry.name
+                let file = state + "/" + RunFileName.ticksFolder + "/" + entry.name
                 totalBytes += entry.bytes; totalRows += entry.rows
                 let status = check(file, bytes: entry.bytes, checksum: entry.checksum, verify: verify, damaged: &report.damaged)
                 report.lines.append("  \(entry.name)  rows \(entry.rows)  \(Time.iso8601(micros: entry.firstTime)) → \(Time.iso8601(micros: entry.lastTime))  \(entry.bytes) bytes (\(fixed(Double(entry.bytes) / Double(max(entry.rows, 1)))) B/row)  \(status)")
@@ -65,12 +90,68 @@ public enum InspectJob {
             report.lines.append("features: \(features.partitions.count) partitions of \(features.partitionBars) bars" +
                                 (features.bars.map { ", \($0) bars in all (complete)" } ?? " (incomplete)"))
             for entry in features.partitions {
-                let file = path + "/features/" + entry.name
+                let file = state + "/" + RunFileName.featuresFolder + "/" + entry.name
                 let status = check(file, bytes: entry.bytes, checksum: entry.checksum, verify: verify, damaged: &report.damaged)
                 report.lines.append("  \(entry.name)  rows \(entry.rows)  \(entry.bytes) bytes  \(status)")
             }
         }
+        outputs(of: path, manifest: manifest, verify: verify, into: &report)
         return report
+    }
+
+    /// The published outputs: each file's size against the record of its generation, with
+    /// `verify` its checksum too, and whether the link in the run directory shows it.
+    static func outputs(of path: String, manifest: Manifest, verify: Bool, into report: inout InspectReport) {
+        let state = path + "/" + RunFileName.stateFolder
+        report.lines.append("")
+        guard let target = Syscall.readLink(state + "/" + RunFileName.current) else {
+            report.lines.append("outputs: none published yet (no run has finished)")
+            return
+        }
+        let generation = state + "/" + target
+        guard let data = FileManager.default.contents(atPath: generation + "/" + RunFileName.outputsRecord),
+              let record = try? JSONDecoder.snakeCase.decode(OutputsRecord.self, from: data) else {
+            report.damaged += 1
+            report.lines.append("outputs: \(generation): record of the outputs MISSING or damaged")
+            return
+        }
+        report.lines.append("outputs: generation \(record.generation) (\(generation)), \(record.files.count) files")
+        for file in record.files {
+            let filePath = generation + "/" + file.name
+            var status: String
+            if let info = try? Syscall.stat(filePath) {
+                if info.size != file.bytes {
+                    report.damaged += 1
+                    status = "DAMAGED (\(info.size) bytes, \(file.bytes) written)"
+                } else if verify {
+                    if let crc = try? checksum(of: filePath), crc == file.crc32 {
+                        status = "verified (CRC-32 \(String(file.crc32, radix: 16)))"
+                    } else {
+                        report.damaged += 1
+                        status = "DAMAGED (checksum differs from the one recorded when it was written)"
+                    }
+                } else {
+                    status = "size ok"
+                }
+            } else {
+                report.damaged += 1
+                status = "MISSING"
+            }
+            let linked = RunDirectory.isOwnLink(file.name, in: path, manifest: manifest)
+            report.lines.append("  \(pad(file.name, 14)) \(file.bytes) bytes  \(status)" + (linked ? "" : "  (not linked: \(path)/\(file.name) is not tickforge's link to it)"))
+        }
+    }
+
+    /// CRC-32 of a whole file, read in pieces.
+    static func checksum(of path: String) throws -> UInt32 {
+        let file = try OwnedFile(path: path, flags: O_RDONLY)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var crc: UInt32 = 0
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
+            if n == 0 { return crc }
+            crc = buffer.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<n]), seed: crc) }
+        }
     }
 
     /// The checksum status of one partition: its size and CRC against the manifest, and with

@@ -74,13 +74,21 @@ public struct FeatureState: Sendable, Codable, Equatable {
     public var lastBarStart: Int64?
 }
 
-/// `DIR/manifest.json`: what a run has finished, so that a rerun can skip it.
+/// `DIR/.tickforge/manifest.json`: what a run has finished, so that a rerun can skip it, and
+/// which output links in `DIR` tickforge made.
 public struct Manifest: Sendable, Codable, Equatable {
-    public static let formatVersion = 1
+    /// 2: the state moved into `.tickforge`, outputs became links to a published generation.
+    public static let formatVersion = 2
     public var formatVersion = Manifest.formatVersion
     public var trades: InputState?
     public var quotes: InputState?
     public var features: FeatureState?
+    /// Names in `DIR` that are tickforge's links to the published outputs. A name is listed
+    /// before its link is created, so no link of tickforge's is ever missing from the list.
+    public var links: [String] = []
 
-    public init() {}
+    public init(links: [String] = []) { self.links = links }
+
+    /// The inputs with ingest state.
+    public var inputs: [InputState] { [trades, quotes].compactMap { $0 } }
 }

@@ -2,6 +2,9 @@ import Foundation
 import TickCore
 import TickCSV
 import TickIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What `tickforge scan` reports about one file.
 public struct ScanReport: Sendable, Codable {
@@ -34,7 +37,9 @@ public enum ScanJob {
         let started = DispatchTime.now()
         MemoryBudget.configureAllocator(limit: MemoryBudget.defaultLimit)
         let pool = WorkPool(workers: options.workers)
-        let rejects = options.badRows == .quarantine ? try AtomicFileWriter(path: rejectsPath ?? "rejects.csv") : nil
+        let rejectsPath = rejectsPath ?? "rejects.csv"
+        if options.badRows == .quarantine { try checkRejectsPath(rejectsPath, input: path) }
+        let rejects = options.badRows == .quarantine ? try AtomicFileWriter(path: rejectsPath) : nil
         try rejects?.write(RejectsFormat.header)
         let stream = try TickStream(path: path, options: options, pool: pool)
         let progress = ProgressLine(label: "scan", totalBytes: stream.fileSize, enabled: showProgress)
@@ -68,4 +73,21 @@ public enum ScanJob {
     }
 
     public static func json(_ report: ScanReport) throws -> String { try JSON.encode(report) }
+
+    /// Refuses a rejects path that is the input itself, or that holds anything but a rejects
+    /// file of tickforge's (recognised by its header line): scan replaces only what it wrote.
+    static func checkRejectsPath(_ rejects: String, input: String) throws {
+        if let identity = Syscall.identity(rejects), identity == Syscall.identity(input) {
+            throw TickError.invalidArgument("--rejects \(rejects) is the file being scanned; name another file for the quarantined rows")
+        }
+        guard let kind = Syscall.entryKind(rejects) else { return }
+        let header = RejectsFormat.header
+        var head = [UInt8](repeating: 0, count: header.count)
+        let isOwn = kind == .file && (try? OwnedFile(path: rejects, flags: O_RDONLY)).map { file in
+            (try? head.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: 0, path: rejects) }) == header.count && head == header
+        } == true
+        if !isOwn {
+            throw TickError.invalidArgument("--rejects \(rejects) exists and is not a rejects file tickforge wrote; move it away or name another file")
+        }
+    }
 }

@@ -16,7 +16,7 @@ struct Inspect: ParsableCommand {
         let report = try reportingErrors { try InspectJob.run(path: path, verify: verify) }
         for line in report.lines { print(line) }
         if report.damaged > 0 {
-            print("\(report.damaged) damaged or missing partition(s); rerun `tickforge features` with the same flags to recompute them")
+            print("\(report.damaged) damaged or missing file(s); rerun `tickforge features` with the same flags to recompute them")
             throw ExitCode.failure
         }
     }

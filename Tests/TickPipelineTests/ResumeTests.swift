@@ -51,7 +51,7 @@ struct ResumeTests {
     }
 
     func tickPartitionCount(_ out: String) throws -> Int {
-        try FileManager.default.contentsOfDirectory(atPath: out + "/ticks").filter { $0.hasSuffix(".tfp") }.count
+        try FileManager.default.contentsOfDirectory(atPath: out + "/.tickforge/ticks").filter { $0.hasSuffix(".tfp") }.count
     }
 
     @Test func cleanRunUsesManyPartitions() throws {
@@ -59,7 +59,7 @@ struct ResumeTests {
         defer { dir.remove() }
         #expect(try run(dir.path("out")).status == 0)
         #expect(try tickPartitionCount(dir.path("out")) >= 8)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path("out/features")).count >= 4)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path("out/.tickforge/features")).count >= 4)
         expectCleanOutputs(dir.path("out"))
     }
 
@@ -137,7 +137,7 @@ struct ResumeTests {
         // Kill late in ingest: after a good number of durable steps.
         let killed = try run(out, environment: ["TICKFORGE_KILL_AT": "40"])
         #expect(!killed.exited)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/.tickforge/manifest.json"))) as! [String: Any]
         let finished = ((manifest["trades"] as! [String: Any])["partitions"] as! [Any]).count
         #expect(finished > 0)
         #expect(try run(out).status == 0)
@@ -164,7 +164,7 @@ struct ResumeTests {
         defer { dir.remove() }
         let out = dir.path("out")
         #expect(try run(out).status == 0)
-        for folder in ["ticks", "features"] {
+        for folder in [".tickforge/ticks", ".tickforge/features"] {
             let name = try FileManager.default.contentsOfDirectory(atPath: "\(out)/\(folder)")
                 .filter { $0.hasSuffix(".tfp") && !$0.hasPrefix("quotes") }.sorted()[1]
             let path = "\(out)/\(folder)/\(name)"
@@ -253,8 +253,8 @@ struct ResumeTests {
         let dir = try TemporaryDirectory("tf-resume-lock")
         defer { dir.remove() }
         let out = dir.path("out")
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let fd = open(out + "/.lock", O_RDWR | O_CREAT, 0o644)
+        try FileManager.default.createDirectory(atPath: out + "/.tickforge", withIntermediateDirectories: true)
+        let fd = open(out + "/.tickforge/lock", O_RDWR | O_CREAT, 0o644)
         #expect(fd >= 0)
         #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
         let blocked = try run(out)
@@ -271,8 +271,8 @@ struct ResumeTests {
         let dir = try TemporaryDirectory("tf-resume-stray")
         defer { dir.remove() }
         let out = dir.path("out")
-        try FileManager.default.createDirectory(atPath: out + "/ticks", withIntermediateDirectories: true)
-        for stray in ["features.csv.tmp-999", "ticks/trades-000000.tfp.tmp-123", "manifest.json.tmp-5"] {
+        try FileManager.default.createDirectory(atPath: out + "/.tickforge/ticks", withIntermediateDirectories: true)
+        for stray in [".tickforge/ticks/trades-000000.tfp.tmp-123", ".tickforge/manifest.json.tmp-5"] {
             try "junk".write(toFile: out + "/" + stray, atomically: false, encoding: .utf8)
         }
         #expect(try run(out).status == 0)
