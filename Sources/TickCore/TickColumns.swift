@@ -48,6 +48,12 @@ public struct QuoteColumns: Sendable, Equatable {
 }
 
 extension TradeColumns {
+    /// Drops the last `k` rows (in place when the columns are not shared).
+    public mutating func removeLast(_ k: Int) {
+        time.removeLast(k); price.removeLast(k); quantity.removeLast(k); buyerAggressor.removeLast(k)
+        if !id.isEmpty { id.removeLast(k) }
+    }
+
     /// Appends the rows of `other` (both with ids, or both without).
     public mutating func append(_ other: TradeColumns) {
         time += other.time; price += other.price; quantity += other.quantity
@@ -56,6 +62,13 @@ extension TradeColumns {
 }
 
 extension QuoteColumns {
+    /// Drops the last `k` rows (in place when the columns are not shared).
+    public mutating func removeLast(_ k: Int) {
+        time.removeLast(k); bidPrice.removeLast(k); bidQuantity.removeLast(k); askPrice.removeLast(k)
+        askQuantity.removeLast(k)
+        if !id.isEmpty { id.removeLast(k) }
+    }
+
     /// Appends the rows of `other` (both with ids, or both without).
     public mutating func append(_ other: QuoteColumns) {
         time += other.time; bidPrice += other.bidPrice; bidQuantity += other.bidQuantity

@@ -23,6 +23,9 @@ public struct FeaturesOptions: Sendable {
     public var tickPartitionRows: Int?
     /// Discard the state of earlier runs in the output directory.
     public var fresh = false
+    /// The most bars the run may write; nil means the larger of 50 million and 100 × the trades
+    /// used (`RasterGuard`).
+    public var maxBars: Int?
     public var showProgress = Syscall.stderrIsTerminal
 
     public init(tradesPath: String, quotesPath: String?, outputDirectory: String, config: FeatureConfig) {
@@ -133,9 +136,11 @@ public final class FeaturesJob {
             try directory.save(manifest, force: true)
         }
         let tradeRows = trades.end?.counts ?? RowCounts()
-        guard tradeRows.used > 0 else {
+        guard tradeRows.used > 0, let end = trades.end, let first = end.state.firstReleased, let last = end.state.lastReleased else {
             throw TickError.unreadable(path: options.tradesPath, reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates))")
         }
+        try RasterGuard(interval: options.config.interval, maxBars: options.maxBars, rowsUsed: tradeRows.used)
+            .check(first: first, last: last, path: options.tradesPath)
 
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,

@@ -59,14 +59,19 @@ final class IngestStage {
         try removeStaleFiles(keeping: state.partitions)
         try save(state)
 
-        let resume = state.partitions.last?.resume
+        var resume = state.partitions.last?.resume
+        if let last = state.partitions.last {
+            // The rows held back for the spike rule are stored in the partition, not the manifest.
+            resume?.state.held = try PartitionCodec.heldRows(PartitionFormat.summarize(path: partitionPath(last.name), verify: false).metadata,
+                                                             path: partitionPath(last.name))
+        }
         let stream = try TickStream(path: path, options: options, pool: pool, partitionRows: partitionRows, resume: resume)
         let writes = OrderedTasks<EncodedPartition>(pool: pool)
         // Rows of the partition being filled (appended in place: no copy per batch).
         var tradeRows = TradeColumns()
         var quoteRows = QuoteColumns()
         var rejects: [UInt8] = []
-        var firstRow = resume?.counts.used ?? 0
+        var firstRow = resume?.state.released ?? 0
 
         // Room for a whole partition up front: growing by doubling would copy every row again
         // on this (the only reading) thread.
@@ -89,7 +94,7 @@ final class IngestStage {
             rejects = []
             firstRow += Int64(batch.count)
             writes.submit {
-                let contents = PartitionCodec.contents(batch)
+                let contents = try PartitionCodec.contents(batch, heldAfter: point.state.held)
                 let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
                 return EncodedPartition(name: name, bytes: file.bytes, checksum: file.checksum, firstRow: start, rows: contents.rowCount,
                                         firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,

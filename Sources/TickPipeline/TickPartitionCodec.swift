@@ -1,10 +1,36 @@
+import Foundation
 import TickCore
 import TickFeatures
 import TickStore
 
 /// Tick batches and feature columns as partition file contents, and back.
 enum PartitionCodec {
-    static func contents(_ batch: TickBatch) -> PartitionContents {
+    /// The metadata key of the rows held back after a tick partition's last row.
+    static let heldRowsKey = "held_rows"
+
+    /// A tick partition's contents; `heldAfter` are the rows the validator holds back after its
+    /// last row (stored so that a resume from this partition can restore them).
+    static func contents(_ batch: TickBatch, heldAfter held: [HeldRow] = []) throws -> PartitionContents {
+        var contents = tickContents(batch)
+        if !held.isEmpty {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            contents.metadata[heldRowsKey] = String(decoding: try encoder.encode(held), as: UTF8.self)
+        }
+        return contents
+    }
+
+    /// The held rows stored in a tick partition's metadata.
+    static func heldRows(_ metadata: [String: String], path: String) throws -> [HeldRow] {
+        guard let text = metadata[heldRowsKey] else { return [] }
+        do {
+            return try JSONDecoder.snakeCase.decode([HeldRow].self, from: Data(text.utf8))
+        } catch {
+            throw TickError.unreadable(path: path, reason: "its record of the rows held back after it is damaged")
+        }
+    }
+
+    private static func tickContents(_ batch: TickBatch) -> PartitionContents {
         let times = batch.times
         switch batch {
         case .trades(let t):

@@ -55,15 +55,16 @@ public enum TickBatch: Sendable {
 }
 
 /// Where reading can pick up again after the last row of a finished tick partition: the
-/// input position after that row and the validation state at that moment.
+/// input position after the last row read and the validation state at that moment.
 public struct ResumePoint: Sendable, Codable, Equatable {
     /// Decompressed byte offset of the first unread line.
     public var byteOffset: Int64
     /// Lines before `byteOffset` (the header included).
     public var line: Int64
-    public var lastTime: Int64
-    public var lastId: Int64
-    public var counts: RowCounts
+    public var state: ValidationState
+
+    /// What happened to the rows so far.
+    public var counts: RowCounts { state.counts }
 }
 
 /// What the stream yields: rows, and a boundary after every `partitionRows` kept rows.
@@ -74,13 +75,14 @@ public enum TickEvent: Sendable {
 }
 
 /// Reads a tick file as a stream of validated column batches: chunks are cut on this thread,
-/// parsed in parallel on the pool, and validated here in file order (time order, duplicate
-/// ids), so the result does not depend on the chunk size or the worker count.
+/// parsed in parallel on the pool, and validated here in file order by a `StreamValidator`
+/// (time order, ids, duplicates, spikes), so the result does not depend on the chunk size or
+/// the worker count.
 public final class TickStream {
     public let path: String
     /// nil for an empty file.
     public let layout: Layout?
-    public private(set) var counts = RowCounts()
+    public var counts: RowCounts { validator?.state.counts ?? resumedCounts }
     public var compression: ByteSource.Compression { source.compression }
     public var fileSize: Int64 { source.fileSize }
     /// Compressed bytes consumed (for progress).
@@ -92,19 +94,20 @@ public final class TickStream {
     private let chunker: LineChunker
     private let options: ReadOptions
     private let tasks: OrderedTasks<ParsedChunk>
-    private let partitionRows: Int64
+    private let validator: StreamValidator?
+    private let resumedCounts: RowCounts
     private var firstChunk: Chunk?
     private var inputDone = false
+    private var finished = false
     private let maxInFlight: Int
     /// Lines before the chunk being validated.
     private var linesBefore: Int64 = 0
     /// Decompressed offset just past the last chunk validated.
     private var validatedEnd: Int64 = 0
-    private var lastTime: Int64 = .min
-    private var lastId: Int64 = .min
-    private var pending: [TickEvent] = []
-    /// Quarantined rows not yet taken by `drainRejects()`.
-    private var rejected: [RejectRecord] = []
+    /// Events validated and not yet taken, each with the count of rejects found before it.
+    private var pending: [StreamValidator.Emission] = []
+    /// How many of the validator's rejects may be taken: those found before the events taken.
+    private var rejectsReady = 0
 
     /// - Parameters:
     ///   - partitionRows: emit a `.boundary` after every this many kept rows (counted from the
@@ -114,9 +117,9 @@ public final class TickStream {
                 partitionRows: Int = .max, resume: ResumePoint? = nil) throws {
         self.path = path
         self.options = options
-        self.partitionRows = Int64(partitionRows)
         tasks = OrderedTasks(pool: pool)
         maxInFlight = pool.workers + 2
+        resumedCounts = resume?.counts ?? RowCounts()
 
         if let resume {
             layout = try Self.detectLayout(path: path, options: options).layout
@@ -127,9 +130,6 @@ public final class TickStream {
                                   startOffset: resume.byteOffset) { try source.read(into: $0) }
             linesBefore = resume.line
             validatedEnd = resume.byteOffset
-            lastTime = resume.lastTime
-            lastId = resume.lastId
-            counts = resume.counts
             firstChunk = nil
         } else {
             let source = try ByteSource(path: path)
@@ -140,6 +140,10 @@ public final class TickStream {
             let detected = try Self.firstChunkAndLayout(path: path, chunker: chunker, options: options)
             layout = detected.layout
             firstChunk = detected.first
+        }
+        validator = layout.map {
+            StreamValidator(path: path, layout: $0, badRows: options.badRows, partitionRows: Int64(partitionRows),
+                            state: resume?.state ?? ValidationState())
         }
     }
 
@@ -170,16 +174,20 @@ public final class TickStream {
         return (chunk, layout)
     }
 
-    /// The rows quarantined since the last call, in file order. With `--bad-rows quarantine`,
-    /// call after every event so they never pile up.
+    /// The rows quarantined before the events taken so far, in the order they were found.
+    /// With `--bad-rows quarantine`, call after every event so they never pile up.
     public func drainRejects() -> [RejectRecord] {
-        defer { rejected.removeAll() }
-        return rejected
+        guard rejectsReady > 0, let validator else { return [] }
+        let ready = Array(validator.rejected.prefix(rejectsReady))
+        validator.rejected.removeFirst(rejectsReady)
+        for i in pending.indices { pending[i].rejectsBefore -= rejectsReady }
+        rejectsReady = 0
+        return ready
     }
 
     /// Where reading stands now: at the end of the input once `next()` returned nil.
     public var currentPoint: ResumePoint {
-        ResumePoint(byteOffset: validatedEnd, line: linesBefore, lastTime: lastTime, lastId: lastId, counts: counts)
+        ResumePoint(byteOffset: validatedEnd, line: linesBefore, state: validator?.state ?? ValidationState())
     }
 
     /// The next validated batch, skipping boundaries (for readers that do not partition).
@@ -192,17 +200,29 @@ public final class TickStream {
 
     /// The next rows or boundary, or nil at the end.
     public func nextEvent() throws -> TickEvent? {
-        guard let layout else { return nil }
+        guard let layout, let validator else { return nil }
         while pending.isEmpty {
             fill(layout)
-            guard tasks.pending > 0 else { return nil }
-            let parsed = try tasks.takeNext()
+            guard tasks.pending > 0 else {
+                if !finished {
+                    finished = true
+                    pending = validator.finish(at: .init(byteOffset: validatedEnd, line: linesBefore))
+                    if !pending.isEmpty { continue }
+                }
+                rejectsReady = validator.rejected.count
+                return nil
+            }
+            var parsed = try tasks.takeNext()
             fill(layout)
-            try validate(parsed, layout: layout)
-            linesBefore += Int64(parsed.lineCount)
-            validatedEnd = parsed.byteOffset + Int64(parsed.bytes.count)
+            let lines = Int64(parsed.lineCount)
+            let end = parsed.byteOffset + Int64(parsed.bytes.count)
+            pending = try validator.validate(&parsed, linesBefore: linesBefore)
+            linesBefore += lines
+            validatedEnd = end
         }
-        return pending.removeFirst()
+        let next = pending.removeFirst()
+        rejectsReady = next.rejectsBefore
+        return next.event
     }
 
     /// Submits chunks until `maxInFlight` are pending or the input ends.
@@ -231,128 +251,6 @@ public final class TickStream {
                 return parsed
             }
         }
-    }
-
-    /// Checks time order and ids in file order; reports or quarantines bad rows; queues the
-    /// kept rows and the partition boundaries that fall in this chunk.
-    private func validate(_ parsed: ParsedChunk, layout: Layout) throws {
-        let rows = parsed.rowCount
-        var problemIndex = 0
-        var kept: [Int] = []
-        kept.reserveCapacity(rows)
-        let times: [Int64]
-        let ids: [Int64]
-        switch layout.kind {
-        case .trades: times = parsed.trades.time; ids = parsed.trades.id
-        case .quotes: times = parsed.quotes.time; ids = parsed.quotes.id
-        }
-        let hasIds = !ids.isEmpty
-
-        if passesWhole(parsed, times: times, ids: ids) {
-            counts.read += Int64(rows)
-            counts.used += Int64(rows)
-            lastTime = times[rows - 1]
-            if hasIds { lastId = ids[rows - 1] }
-            pending.append(.rows(Self.gather(parsed, rows: nil, kind: layout.kind)))
-            return
-        }
-
-        func report(_ problem: RowProblem) throws {
-            counts.read += 1
-            let location = InputLocation(file: path, line: linesBefore + Int64(problem.lineInChunk) + 1,
-                                         byteOffset: parsed.byteOffset + Int64(problem.lineStart), column: problem.column)
-            guard options.badRows == .quarantine else {
-                throw TickError.badRow(location: location, reason: problem.reason, text: printableText(problem.text))
-            }
-            counts.rejected += 1
-            rejected.append(RejectRecord(location: location, reason: problem.reason, text: problem.text))
-        }
-
-        func flush() {
-            guard !kept.isEmpty else { return }
-            pending.append(.rows(Self.gather(parsed, rows: kept, kind: layout.kind)))
-            kept.removeAll(keepingCapacity: true)
-        }
-
-        for r in 0..<rows {
-            let start = Int(parsed.rowStart[r])
-            // Parser problems on lines before this row come first, in file order.
-            while problemIndex < parsed.problems.count && parsed.problems[problemIndex].lineStart < start {
-                try report(parsed.problems[problemIndex]); problemIndex += 1
-            }
-            counts.read += 1
-            let time = times[r]
-            var reason: String?
-            var column: Int?
-            if hasIds {
-                let id = ids[r]
-                if id == lastId {
-                    counts.duplicates += 1
-                    continue
-                }
-                if id < lastId {
-                    reason = "out of order: id \(id) after id \(lastId)"
-                    column = layout.column(of: .id).map { $0 + 1 }
-                }
-            }
-            if reason == nil && time < lastTime {
-                reason = "out of order: time \(time) µs is before the previous row's \(lastTime) µs"
-                column = layout.column(of: .time).map { $0 + 1 }
-            }
-            if let reason {
-                counts.read -= 1  // report() counts it
-                try report(RowProblem(lineInChunk: parsed.lineIndex(at: start), lineStart: start, column: column,
-                                      reason: reason, text: Array(parsed.line(at: start))))
-                continue
-            }
-            lastTime = time
-            if hasIds { lastId = ids[r] }
-            kept.append(r)
-            counts.used += 1
-            if counts.used % partitionRows == 0 {
-                flush()
-                pending.append(.boundary(resumePoint(after: start, in: parsed)))
-            }
-        }
-        while problemIndex < parsed.problems.count {
-            try report(parsed.problems[problemIndex]); problemIndex += 1
-        }
-        flush()
-    }
-
-    /// The resume point just after the row whose line starts at `start`.
-    private func resumePoint(after start: Int, in parsed: ParsedChunk) -> ResumePoint {
-        var end = start
-        while end < parsed.bytes.count && parsed.bytes[end] != UInt8(ascii: "\n") { end += 1 }
-        let next = min(end + 1, parsed.bytes.count)
-        return ResumePoint(byteOffset: parsed.byteOffset + Int64(next),
-                           line: linesBefore + Int64(parsed.lineIndex(at: start)) + 1,
-                           lastTime: lastTime, lastId: lastId, counts: counts)
-    }
-
-    /// Whether every row of a chunk is kept as it is, as the row-by-row check below would
-    /// find: the parser found no bad line, ids (if any) rise strictly and times never fall,
-    /// from the last row kept on, and no tick partition ends inside the chunk. Nearly every
-    /// chunk of a real file passes, and this runs on the one reading thread, so it is one
-    /// branch-free pass instead of the per-row bookkeeping.
-    private func passesWhole(_ parsed: ParsedChunk, times: [Int64], ids: [Int64]) -> Bool {
-        let rows = parsed.rowCount
-        guard rows > 0, parsed.problems.isEmpty,
-              counts.used % partitionRows + Int64(rows) < partitionRows else { return false }
-        var falls = false
-        var previous = lastTime
-        for time in times {
-            falls = falls || time < previous
-            previous = time
-        }
-        if !ids.isEmpty {
-            var previous = lastId
-            for id in ids {
-                falls = falls || id <= previous
-                previous = id
-            }
-        }
-        return !falls
     }
 
     /// The columns of the rows `rows` of `parsed`: all of them, without copying, when `rows`

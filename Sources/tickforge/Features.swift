@@ -7,13 +7,18 @@ import TickPipeline
 
 struct Features: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compute bars, features and targets: writes features.csv, targets.csv, their .json metadata and summary.json.")
+        abstract: "Compute bars, features and targets: writes features.csv, targets.csv, their .json metadata and summary.json.",
+        usage: "tickforge features --trades <trades> [--quotes <quotes>] --out <out> [<options>]")
 
-    @Option(help: "Trades file (Binance trades/aggTrades, Tardis trades, or mapped with --columns); plain, .gz or .zst.")
-    var trades: String
+    // Arrays, so that an input given twice is refused instead of one of them silently dropped.
+    @Option(name: .customLong("trades"), help: ArgumentHelp("Trades file (Binance trades/aggTrades, Tardis trades, or mapped with --columns); plain, .gz or .zst.", valueName: "trades"))
+    var tradesPaths: [String] = []
 
-    @Option(help: "Top-of-book quotes file (Binance bookTicker or Tardis quotes).")
-    var quotes: String?
+    @Option(name: .customLong("quotes"), help: ArgumentHelp("Top-of-book quotes file (Binance bookTicker or Tardis quotes).", valueName: "quotes"))
+    var quotesPaths: [String] = []
+
+    var trades: String { tradesPaths.first ?? "" }
+    var quotes: String? { quotesPaths.first }
 
     @Option(help: "Output directory (created if missing).")
     var out: String
@@ -42,6 +47,9 @@ struct Features: ParsableCommand {
     @Flag(help: "Discard partitions and manifest of earlier runs in --out and start over.")
     var fresh = false
 
+    @Option(help: "Refuse to write more bars than this (default: the larger of 50 million and 100 × the trades used): one absurd timestamp cannot fill the disk.")
+    var maxBars: Int?
+
     @Option(help: .hidden)
     var partitionBars: Int?
 
@@ -51,6 +59,11 @@ struct Features: ParsableCommand {
     @OptionGroup var read: ReadFlags
 
     func validate() throws {
+        guard !tradesPaths.isEmpty else { throw ValidationError("Missing expected argument '--trades <trades>'") }
+        for (flag, paths) in [("--trades", tradesPaths), ("--quotes", quotesPaths)] where paths.count > 1 {
+            throw ValidationError("\(flag) was given \(paths.count) times (\(paths.joined(separator: ", "))): a run reads one file per input for now; join the files, or run each on its own")
+        }
+        if let maxBars, maxBars < 1 { throw ValidationError("--max-bars must be at least 1") }
         guard BarInterval(interval) != nil else {
             throw ValidationError("unknown interval '\(interval)'; use one of \(BarInterval.allowed.joined(separator: ", "))")
         }
@@ -92,6 +105,7 @@ struct Features: ParsableCommand {
         options.partitionBars = partitionBars
         options.tickPartitionRows = tickPartitionRows
         options.fresh = fresh
+        options.maxBars = maxBars
         let summary = try reportingErrors { try FeaturesJob(options: options).run() }
         let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)

@@ -1,0 +1,473 @@
+import TickCore
+import TickCSV
+
+/// A kept row that is not final yet: a later row may still show it to be a spike (contract,
+/// Inputs, Spikes). It carries what is needed to compare it, to emit it, and to report it.
+public struct HeldRow: Sendable, Codable, Equatable {
+    public var time: Int64
+    /// The trade or update id; 0 when the layout has none.
+    public var id: Int64
+    /// Trades: price, quantity, 1 if the buyer aggressed, 0. Quotes: bid, bid quantity, ask,
+    /// ask quantity.
+    public var values: [Int64]
+    public var line: Int64
+    /// Decompressed offset of the line's first byte.
+    public var byteOffset: Int64
+    /// The raw line (filled in before the row outlives its chunk).
+    public var text: String
+    /// The row's index in the chunk being validated, while it is there.
+    var chunkRow: Int?
+
+    enum CodingKeys: String, CodingKey { case time, id, values, line, byteOffset, text }
+}
+
+/// Everything validation carries from one row to the next, so that reading can stop after any
+/// tick partition and resume with exactly the same decisions. The held rows are not encoded
+/// with the rest (the manifest would grow by kilobytes a partition): each tick partition file
+/// stores those held after its last row (`PartitionCodec.heldRowsKey`).
+public struct ValidationState: Sendable, Codable, Equatable {
+    public var counts = RowCounts()
+    /// Kept rows not yet final, oldest first; at most `StreamValidator.heldRows`.
+    public var held: [HeldRow] = []
+    /// Rows handed on (final); the kept rows are `released + held.count`.
+    public var released: Int64 = 0
+    /// The first and the last row handed on: the stream's time range and where it comes from.
+    public var firstReleased: HeldRow?
+    public var lastReleased: HeldRow?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case counts, released, firstReleased, lastReleased }
+
+    /// The newest kept row, which the next row is compared with.
+    var lastKept: HeldRow? { held.last ?? lastReleased }
+}
+
+/// Applies the contract's order rules to parsed chunks, in file order:
+/// - times never fall and integer ids rise;
+/// - a row repeating the previous row's id is a duplicate (skipped and counted) when its time,
+///   values and side are the same, and a bad row (conflicting duplicate) otherwise;
+/// - **spikes**: when a row's time is earlier than the row before it, the bad rows are the
+///   shortest run of at most 16 rows just before it whose removal puts it back in order, if
+///   there is one; else the row itself. So one row stamped in the future is rejected, not
+///   every good row after it.
+///
+/// Kept rows are therefore held back until 32 newer rows are kept (twice the longest spike, so
+/// that after a removal the look-back still reaches 16 rows) and only then handed on. What it
+/// decides depends on the rows alone, never on where chunks or partitions end.
+final class StreamValidator {
+    static let maximumSpike = 16
+    static let heldRows = 32
+
+    let path: String
+    let layout: Layout
+    let badRows: BadRowPolicy
+    let partitionRows: Int64
+    private let hasIds: Bool
+    private let timeColumn: Int?
+    private let idColumn: Int?
+    private(set) var state: ValidationState
+    /// Rows quarantined and not yet taken.
+    var rejected: [RejectRecord] = []
+
+    /// An event and how many of `rejected` were found before it: a partition boundary must
+    /// take with it exactly the rejects before it, or a resume from it would find some again.
+    typealias Emission = (event: TickEvent, rejectsBefore: Int)
+    private var emitted: [Emission] = []
+
+    init(path: String, layout: Layout, badRows: BadRowPolicy, partitionRows: Int64, state: ValidationState) {
+        self.path = path; self.layout = layout; self.badRows = badRows; self.partitionRows = partitionRows
+        self.state = state
+        hasIds = layout.hasIds
+        timeColumn = layout.column(of: .time).map { $0 + 1 }
+        idColumn = layout.column(of: .id).map { $0 + 1 }
+    }
+
+    /// Where the stream stands after a chunk or at the end: what a resume point records.
+    struct Position {
+        var byteOffset: Int64
+        var line: Int64
+    }
+
+    // MARK: - Chunks
+
+    /// Validates the chunk's rows (`linesBefore` lines precede it) and returns the rows handed
+    /// on and the partition boundaries among them. `parsed` is consumed: its columns are cut
+    /// in place when the whole chunk is handed on.
+    func validate(_ parsed: inout ParsedChunk, linesBefore: Int64) throws -> [Emission] {
+        defer { emitted.removeAll() }
+        if passesWhole(parsed) {
+            acceptWhole(&parsed, linesBefore: linesBefore)
+            return emitted
+        }
+        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
+        var lines = LineCursor(bytes: parsed.bytes, linesBefore: linesBefore)
+        var problemIndex = 0
+        let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
+
+        for r in 0..<parsed.rowCount {
+            let start = Int(parsed.rowStart[r])
+            // Parser problems on lines before this row come first, in file order.
+            while problemIndex < parsed.problems.count && parsed.problems[problemIndex].lineStart < start {
+                try reportParserProblem(parsed.problems[problemIndex], parsed: parsed, linesBefore: linesBefore)
+                problemIndex += 1
+            }
+            state.counts.read += 1
+            var row = HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r),
+                              line: lines.line(at: start), byteOffset: parsed.byteOffset + Int64(start), text: "", chunkRow: r)
+            if let last = state.lastKept {
+                if hasIds && row.id == last.id {
+                    if row.time == last.time && row.values == last.values {
+                        state.counts.duplicates += 1
+                        continue
+                    }
+                    fill(&row, from: parsed)
+                    try reject([row], column: idColumn, reason: conflictReason(row, last))
+                    continue
+                }
+                if hasIds && row.id < last.id {
+                    fill(&row, from: parsed)
+                    try reject([row], column: idColumn, reason: "out of order: id \(row.id) after id \(last.id) (line \(last.line))")
+                    continue
+                }
+                if row.time < last.time {
+                    guard let length = spikeLength(before: row) else {
+                        fill(&row, from: parsed)
+                        try reject([row], column: timeColumn,
+                                   reason: "out of order: time \(Time.iso8601(micros: row.time)) is before the previous row's \(Time.iso8601(micros: last.time)) (line \(last.line))")
+                        continue
+                    }
+                    var spike = Array(state.held.suffix(length))
+                    for i in spike.indices { fill(&spike[i], from: parsed) }
+                    fill(&row, from: parsed)
+                    try rejectSpike(spike, exposedBy: row)
+                }
+            }
+            state.held.append(row)
+            state.counts.used += 1
+            while state.held.count > Self.heldRows {
+                release(state.held.removeFirst(), into: &output)
+                if state.released % partitionRows == 0 {
+                    flush(&output, parsed)
+                    let end = parsed.byteOffset + Int64(lineEnd(parsed.bytes, from: start))
+                    emit(.boundary(resumePoint(at: Position(byteOffset: end, line: row.line), parsed: parsed)))
+                }
+            }
+        }
+        while problemIndex < parsed.problems.count {
+            try reportParserProblem(parsed.problems[problemIndex], parsed: parsed, linesBefore: linesBefore)
+            problemIndex += 1
+        }
+        flush(&output, parsed)
+        materializeChunkRows(parsed)
+        return emitted
+    }
+
+    /// Hands on every row still held: the input has ended at `end`.
+    func finish(at end: Position) -> [Emission] {
+        defer { emitted.removeAll() }
+        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
+        while !state.held.isEmpty {
+            release(state.held.removeFirst(), into: &output)
+            if state.released % partitionRows == 0 {
+                flush(&output, nil)
+                emit(.boundary(ResumePoint(byteOffset: end.byteOffset, line: end.line, state: state)))
+            }
+        }
+        flush(&output, nil)
+        return emitted
+    }
+
+    private func emit(_ event: TickEvent) { emitted.append((event, rejected.count)) }
+
+    private func flush(_ output: inout ReleasedRows, _ parsed: ParsedChunk?) {
+        for batch in output.take(parsed) { emit(.rows(batch)) }
+    }
+
+    /// The resume point after the row ending at `position` (held rows filled in from `parsed`).
+    private func resumePoint(at position: Position, parsed: ParsedChunk) -> ResumePoint {
+        var saved = state
+        for i in saved.held.indices { detach(&saved.held[i], from: parsed) }
+        if saved.firstReleased != nil { detach(&saved.firstReleased!, from: parsed) }
+        if saved.lastReleased != nil { detach(&saved.lastReleased!, from: parsed) }
+        return ResumePoint(byteOffset: position.byteOffset, line: position.line, state: saved)
+    }
+
+    // MARK: - The fast path
+
+    /// Whether every row of the chunk is kept as it is, as the row-by-row check would find:
+    /// no bad line, ids (if any) rise strictly and times never fall from the last kept row on,
+    /// and no tick partition ends inside the chunk. Nearly every chunk of a real file passes,
+    /// and this runs on the one reading thread, so it is one branch-free pass.
+    private func passesWhole(_ parsed: ParsedChunk) -> Bool {
+        let rows = parsed.rowCount
+        guard rows > 0, parsed.problems.isEmpty else { return false }
+        let releasedAfter = state.released + Int64(max(0, state.held.count + rows - Self.heldRows))
+        guard releasedAfter / partitionRows == state.released / partitionRows else { return false }
+        let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
+        var falls = false
+        var previous = state.lastKept?.time ?? .min
+        for time in times {
+            falls = falls || time < previous
+            previous = time
+        }
+        if hasIds {
+            let ids = layout.kind == .trades ? parsed.trades.id : parsed.quotes.id
+            var previous = state.lastKept?.id ?? .min
+            for id in ids {
+                falls = falls || id <= previous
+                previous = id
+            }
+        }
+        return !falls
+    }
+
+    /// Keeps every row of a chunk that `passesWhole`: hands on the held rows and the chunk's
+    /// rows but its last few, which are held in their place. The chunk's columns are cut in
+    /// place, not copied.
+    private func acceptWhole(_ parsed: inout ParsedChunk, linesBefore: Int64) {
+        let rows = parsed.rowCount
+        state.counts.read += Int64(rows)
+        state.counts.used += Int64(rows)
+        let releasing = max(0, state.held.count + rows - Self.heldRows)
+        let fromHeld = min(releasing, state.held.count)
+        let fromChunk = releasing - fromHeld
+        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
+        for _ in 0..<fromHeld { release(state.held.removeFirst(), into: &output) }
+        flush(&output, parsed)
+        // The chunk's last rows become held; their lines are counted back from the chunk's end.
+        let lines = LineNumbers(parsed: parsed, linesBefore: linesBefore, from: max(0, fromChunk - 1))
+        let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
+        func row(_ r: Int) -> HeldRow {
+            let start = Int(parsed.rowStart[r])
+            return HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r), line: lines.line(ofRow: r),
+                           byteOffset: parsed.byteOffset + Int64(start), text: text(parsed, start), chunkRow: nil)
+        }
+        if fromChunk > 0 {
+            if state.firstReleased == nil {
+                let start = Int(parsed.rowStart[0])
+                let line = linesBefore + Int64(newlines(parsed.bytes, 0..<start)) + 1
+                state.firstReleased = HeldRow(time: times[0], id: hasIds ? id(parsed, 0) : 0, values: values(parsed, 0), line: line,
+                                              byteOffset: parsed.byteOffset + Int64(start), text: text(parsed, start), chunkRow: nil)
+            }
+            state.lastReleased = row(fromChunk - 1)
+            state.released += Int64(fromChunk)
+        }
+        for r in fromChunk..<rows { state.held.append(row(r)) }
+        if fromChunk > 0 {
+            let cut = rows - fromChunk
+            switch layout.kind {
+            case .trades: parsed.trades.removeLast(cut)
+            case .quotes: parsed.quotes.removeLast(cut)
+            }
+            emit(.rows(layout.kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes)))
+        }
+    }
+
+    // MARK: - Rules
+
+    /// The length of the shortest run of held rows just before `row` whose removal puts it back
+    /// in order (time, and id where there are ids), if there is one of at most 16 rows.
+    private func spikeLength(before row: HeldRow) -> Int? {
+        let held = state.held
+        guard !held.isEmpty else { return nil }
+        for length in 1...min(Self.maximumSpike, held.count) {
+            let before = length < held.count ? held[held.count - 1 - length] : state.lastReleased
+            guard let before else { return length }
+            if before.time <= row.time && (!hasIds || before.id < row.id) { return length }
+        }
+        return nil
+    }
+
+    private func conflictReason(_ row: HeldRow, _ last: HeldRow) -> String {
+        let names = layout.kind == .trades ? ["price", "quantity", "side", ""] : ["bid", "bid quantity", "ask", "ask quantity"]
+        var differing = row.time != last.time ? ["time"] : []
+        for (i, name) in names.enumerated() where row.values[i] != last.values[i] { differing.append(name) }
+        return "conflicting duplicate: id \(row.id) repeats line \(last.line)'s id with a different \(differing.joined(separator: ", "))"
+    }
+
+    /// Rejects the held rows of a spike that `row` exposed.
+    private func rejectSpike(_ spike: [HeldRow], exposedBy row: HeldRow) throws {
+        let after = "after line \(row.line) that follows (\(Time.iso8601(micros: row.time)))"
+        let reason: String
+        if spike.count == 1 {
+            reason = "out of order: a spike: stamped \(Time.iso8601(micros: spike[0].time)), \(after)"
+        } else {
+            let lines = spike.count <= 4 ? spike.map { String($0.line) }.joined(separator: ", ")
+                                         : "\(spike[0].line) … \(spike[spike.count - 1].line)"
+            reason = "out of order: a spike of \(spike.count) rows (lines \(lines)) stamped from \(Time.iso8601(micros: spike[0].time)), \(after)"
+        }
+        state.held.removeLast(spike.count)
+        state.counts.used -= Int64(spike.count)
+        try reject(spike, column: timeColumn, reason: reason)
+    }
+
+    /// Reports rows already counted as read as bad: an error naming the first, or quarantine.
+    private func reject(_ rows: [HeldRow], column: Int?, reason: String) throws {
+        for row in rows {
+            let location = InputLocation(file: path, line: row.line, byteOffset: row.byteOffset, column: column)
+            guard badRows == .quarantine else {
+                throw TickError.badRow(location: location, reason: reason, text: printableText(Array(row.text.utf8)))
+            }
+            state.counts.rejected += 1
+            rejected.append(RejectRecord(location: location, reason: reason, text: Array(row.text.utf8)))
+        }
+    }
+
+    private func reportParserProblem(_ problem: RowProblem, parsed: ParsedChunk, linesBefore: Int64) throws {
+        state.counts.read += 1
+        let location = InputLocation(file: path, line: linesBefore + Int64(problem.lineInChunk) + 1,
+                                     byteOffset: parsed.byteOffset + Int64(problem.lineStart), column: problem.column)
+        guard badRows == .quarantine else {
+            throw TickError.badRow(location: location, reason: problem.reason, text: printableText(problem.text))
+        }
+        state.counts.rejected += 1
+        rejected.append(RejectRecord(location: location, reason: problem.reason, text: problem.text))
+    }
+
+    // MARK: - Rows
+
+    private func release(_ row: HeldRow, into output: inout ReleasedRows) {
+        output.append(row)
+        state.released += 1
+        if state.firstReleased == nil { state.firstReleased = row }
+        state.lastReleased = row
+    }
+
+    /// Fills in the text of rows still pointing into the chunk, before the chunk goes.
+    private func materializeChunkRows(_ parsed: ParsedChunk) {
+        for i in state.held.indices { detach(&state.held[i], from: parsed) }
+        if state.firstReleased != nil { detach(&state.firstReleased!, from: parsed) }
+        if state.lastReleased != nil { detach(&state.lastReleased!, from: parsed) }
+    }
+
+    /// Fills in the text of a row of the chunk being validated (it stays a row of the chunk,
+    /// so that it is still handed on in order with the chunk's other rows).
+    private func fill(_ row: inout HeldRow, from parsed: ParsedChunk) {
+        guard let r = row.chunkRow, row.text.isEmpty else { return }
+        row.text = text(parsed, Int(parsed.rowStart[r]))
+    }
+
+    /// Makes a row of the chunk independent of it, to outlive it.
+    private func detach(_ row: inout HeldRow, from parsed: ParsedChunk) {
+        fill(&row, from: parsed)
+        row.chunkRow = nil
+    }
+
+    private func text(_ parsed: ParsedChunk, _ start: Int) -> String {
+        String(decoding: parsed.line(at: start), as: UTF8.self)
+    }
+
+    private func id(_ parsed: ParsedChunk, _ r: Int) -> Int64 {
+        layout.kind == .trades ? parsed.trades.id[r] : parsed.quotes.id[r]
+    }
+
+    private func values(_ parsed: ParsedChunk, _ r: Int) -> [Int64] {
+        switch layout.kind {
+        case .trades:
+            let t = parsed.trades
+            return [t.price[r], t.quantity[r], Int64(t.buyerAggressor[r]), 0]
+        case .quotes:
+            let q = parsed.quotes
+            return [q.bidPrice[r], q.bidQuantity[r], q.askPrice[r], q.askQuantity[r]]
+        }
+    }
+}
+
+/// The rows handed on while validating one chunk: held rows from earlier chunks (always first:
+/// rows are handed on oldest first) and rows of the chunk, by index.
+private struct ReleasedRows {
+    let kind: RecordKind
+    let hasIds: Bool
+    private var trades = TradeColumns()
+    private var quotes = QuoteColumns()
+    private var chunkRows: [Int] = []
+
+    init(kind: RecordKind, hasIds: Bool) { self.kind = kind; self.hasIds = hasIds }
+
+    mutating func append(_ row: HeldRow) {
+        if let r = row.chunkRow {
+            chunkRows.append(r)
+            return
+        }
+        switch kind {
+        case .trades:
+            trades.time.append(row.time); trades.price.append(row.values[0]); trades.quantity.append(row.values[1])
+            trades.buyerAggressor.append(UInt8(row.values[2]))
+            if hasIds { trades.id.append(row.id) }
+        case .quotes:
+            quotes.time.append(row.time); quotes.bidPrice.append(row.values[0]); quotes.bidQuantity.append(row.values[1])
+            quotes.askPrice.append(row.values[2]); quotes.askQuantity.append(row.values[3])
+            if hasIds { quotes.id.append(row.id) }
+        }
+    }
+
+    /// What was appended, as batches in order.
+    mutating func take(_ parsed: ParsedChunk?) -> [TickBatch] {
+        var batches: [TickBatch] = []
+        if trades.count > 0 { batches.append(.trades(trades)); trades = TradeColumns() }
+        if quotes.count > 0 { batches.append(.quotes(quotes)); quotes = QuoteColumns() }
+        if let parsed, !chunkRows.isEmpty {
+            batches.append(TickStream.gather(parsed, rows: chunkRows, kind: kind))
+            chunkRows.removeAll(keepingCapacity: true)
+        }
+        return batches
+    }
+}
+
+/// Line numbers of rows visited in increasing order of their offsets in a chunk: one pass.
+private struct LineCursor {
+    let bytes: [UInt8]
+    private var offset = 0
+    private var line: Int64
+
+    init(bytes: [UInt8], linesBefore: Int64) {
+        self.bytes = bytes
+        line = linesBefore + 1
+    }
+
+    /// The 1-based line of the line starting at `start` (never before the previous call's).
+    mutating func line(at start: Int) -> Int64 {
+        line += Int64(newlines(bytes, offset..<start))
+        offset = start
+        return line
+    }
+}
+
+/// Line numbers of the rows from `first` to the end of a chunk, counted back from its end so
+/// that the cost is the bytes after `first`, not the whole chunk.
+private struct LineNumbers {
+    private let parsed: ParsedChunk
+    private var lineOfFirst: Int64
+    private let first: Int
+
+    init(parsed: ParsedChunk, linesBefore: Int64, from first: Int) {
+        self.parsed = parsed
+        self.first = first
+        let bytes = parsed.bytes
+        guard first < parsed.rowCount else { lineOfFirst = 0; return }
+        let start = Int(parsed.rowStart[first])
+        let newlinesInChunk = parsed.lineCount - (bytes.last == UInt8(ascii: "\n") ? 0 : 1)
+        lineOfFirst = linesBefore + Int64(newlinesInChunk - newlines(bytes, start..<bytes.count)) + 1
+    }
+
+    func line(ofRow r: Int) -> Int64 {
+        lineOfFirst + Int64(newlines(parsed.bytes, Int(parsed.rowStart[first])..<Int(parsed.rowStart[r])))
+    }
+}
+
+/// The number of line ends in `range` of `bytes`.
+private func newlines(_ bytes: [UInt8], _ range: Range<Int>) -> Int {
+    bytes.withUnsafeBufferPointer { buffer in
+        var n = 0
+        for i in range where buffer[i] == UInt8(ascii: "\n") { n += 1 }
+        return n
+    }
+}
+
+/// The offset just past the line end of the line starting at `start`.
+private func lineEnd(_ bytes: [UInt8], from start: Int) -> Int {
+    var end = start
+    while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+    return min(end + 1, bytes.count)
+}
