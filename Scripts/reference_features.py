@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Independent reference implementation of the tickforge feature/target contract
-(shared/spec/FEATURES.md, version 1).  Standard library only.
+(shared/spec/FEATURES.md).  Standard library only.
+
+Covers every version 1 column, plus from version 2 the quote column `quote_age_s` and the
+stale-quote flag `--max-quote-age`.  (The other version 2 groups -- book, bands, derivatives,
+liquidations, regimes, splits, Parquet -- and the version 2 input options are not covered.)
 
 Usage:
   python3 Scripts/reference_features.py --trades FILE [--quotes FILE] --out DIR
       [--interval 1s] [--windows 10,60,300] [--horizons 10,60]
       [--threshold-bps 5] [--ewm-lambda 0.94] [--complete-rows-only]
+      [--max-quote-age SECONDS]
 
 Writes DIR/features.csv and DIR/targets.csv.
 
@@ -22,6 +27,10 @@ Design: written to be obviously correct, not fast.
   * absret_autocorr is computed exactly on the binary values of |r| (big-int arithmetic);
     the zero-variance test is therefore exact.
   * Times are integer microseconds (ns inputs are floored to us).
+  * quote_age_s = (E - u) / 1e6 with E the bar end and u the time of the last quote update
+    with time < E, both integer us: one correctly rounded int/int division.
+  * --max-quote-age A is parsed exactly into integer us (at most 6 fraction digits), so every
+    staleness test below is an exact integer comparison.
 
 Decisions where the spec is silent (agreed with the Swift implementation):
   * obi (and each state's contribution to obi_twa) is undefined when B + A == 0; such time
@@ -36,6 +45,23 @@ Decisions where the spec is silent (agreed with the Swift implementation):
   * Column order of expanded columns: metric-major, i.e. ret_10, ret_60, ret_300, rv_10, ...
     (each row of a spec table expands to one column per window/horizon, windows in the
     order given by the flag).
+
+Version 2 quote decisions (read from the contract's words only; not yet cross-checked with
+the Swift implementation):
+  * quote_age_s is the age of the last quote *update*, whatever it contains: an update that
+    repeats the previous values, or one with B + A == 0, still resets the age.
+  * Stale quotes (--max-quote-age A): a state with update time u is "at most A old" at the
+    instant x when x - u <= A (age exactly A is still fresh).  At the bar end E it is stale
+    when E - u > A, i.e. when quote_age_s > A: bid, ask, bid_qty, ask_qty, mid, spread_bps,
+    obi and microprice_bps are then undefined.  Inside the bar a state in force on [s, e)
+    is weighted in obi_twa by the length of [s, min(e, u + A)) (the single instant u + A
+    has no length), and not at all if that is empty; obi_twa is undefined when no time of
+    the bar is weighted.  obi_{w} averages the resulting obi_twa values as before.
+    quote_count, ofi, ofi_{w} and quote_age_s do not depend on the flag.  A = 0 is allowed
+    (then every state is stale as soon as it is set: all those columns are undefined).
+    Without --quotes the flag has no effect.
+  * Quote coverage (run summary, stderr only): a bar is covered when quote_age_s is defined
+    and at most A (at most 60 s without the flag); a warning is printed below 90 %.
 """
 
 import argparse
@@ -276,6 +302,27 @@ def parse_interval(s):
     return int(m.group(1)) * UNIT_US[m.group(2)]
 
 
+MAX_AGE_RE = re.compile(r'^(\d+)(?:\.(\d+))?$')      # digits, optionally '.' and digits
+
+
+def parse_max_quote_age(s):
+    """'--max-quote-age SECONDS' -> integer microseconds, exactly.  SECONDS is a non-negative
+    decimal with at most 6 fraction digits ('5', '0.25', '60', '0.000001'); anything else
+    (negative, exponent, more digits, inf/nan) is rejected rather than rounded."""
+    text = s.strip()
+    m = MAX_AGE_RE.match(text)
+    if not m:
+        if text.startswith('-'):
+            raise argparse.ArgumentTypeError('must not be negative: %r' % s)
+        raise argparse.ArgumentTypeError(
+            'expected a non-negative decimal number of seconds such as 5, 0.25 or 60, got %r' % s)
+    ip, fp = m.group(1), m.group(2) or ''
+    if len(fp) > 6:
+        raise argparse.ArgumentTypeError(
+            'at most 6 fraction digits (whole microseconds) allowed, got %r' % s)
+    return int(ip) * 1_000_000 + int(fp.ljust(6, '0'))
+
+
 def parse_int_list(s):
     out = [int(x) for x in s.split(',') if x.strip()]
     if not out or any(v <= 0 for v in out):
@@ -316,7 +363,9 @@ def abs_corr_exact(vals):
     return math.copysign(math.sqrt(c2), cov)
 
 
-def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
+def compute(trades, quotes, delta_us, windows, horizons, theta, lam, max_age_us=None):
+    """max_age_us: the --max-quote-age flag in integer us, or None.  Returns
+    (bar start times in ms, feature columns, target columns, info for the run summary)."""
     T = trades['t']
     P = trades['p']
     Q = trades['q']
@@ -364,6 +413,7 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
     hl2 = [ratio_log(h[i], lo[i], 10 ** pk) ** 2 for i in range(N)]
 
     F = {}   # column name -> list of formatted strings
+    info = {}
     F['open'] = [fmt_dec(x, pk) for x in o]
     F['high'] = [fmt_dec(x, pk) for x in h]
     F['low'] = [fmt_dec(x, pk) for x in lo]
@@ -434,7 +484,7 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
         qt, qb, qB, qa, qA = quotes['t'], quotes['b'], quotes['B'], quotes['a'], quotes['A']
         qpk, qqk = quotes['pk'], quotes['qk']
         nq = len(qt)
-        bid, ask, bidq, askq, mid, spr, obi, twa, micro = ([None] * N for _ in range(9))
+        bid, ask, bidq, askq, mid, spr, obi, twa, micro, age = ([None] * N for _ in range(10))
         qcnt = [0] * N
         ofi = [0] * N          # scale qqk
         qi = 0
@@ -461,9 +511,17 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
             wtot = 0
             cur = S
 
-            def seg(st, dur):
+            def seg(st, s, e):
+                """State st in force on [s, e) inside the bar: add its obi weighted by the
+                length of time it is in force there and (with the flag) at most A old, i.e.
+                of [s, min(e, u + A)) with u its update time."""
                 nonlocal wtot
-                if st is None or dur <= 0:
+                if st is None:
+                    return
+                if max_age_us is not None:
+                    e = min(e, qt[st] + max_age_us)
+                dur = e - s
+                if dur <= 0:
                     return
                 den = qB[st] + qA[st]
                 if den == 0:
@@ -475,18 +533,21 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
             n_upd = 0
             while qi < nq and qt[qi] < E:
                 tau = qt[qi]
-                seg(state, tau - cur)
+                seg(state, cur, tau)
                 e_sum += ofi_e(prev, qi)
                 prev = qi
                 state = qi
                 cur = tau
                 n_upd += 1
                 qi += 1
-            seg(state, E - cur)
+            seg(state, cur, E)
             qcnt[t] = n_upd
             ofi[t] = e_sum
             twa[t] = (math.fsum(terms) / wtot) if wtot > 0 else None
             if state is not None:
+                age[t] = E - qt[state]        # us since the last update with time < E
+            # at the bar end a stale state (E - u > A, i.e. quote_age_s > A) counts as no state
+            if state is not None and (max_age_us is None or age[t] <= max_age_us):
                 b, B, a, A = qb[state], qB[state], qa[state], qA[state]
                 bid[t], ask[t], bidq[t], askq[t] = b, a, B, A
                 m2 = b + a                                   # 2*mid, scale qpk
@@ -522,6 +583,10 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
                 if vals:
                     col[t] = fmt_float(math.fsum(vals) / len(vals))
             F['obi_%d' % w] = col
+        # exact integer us -> seconds: one correctly rounded int/int division
+        F['quote_age_s'] = ['' if x is None else fmt_float(x / 1_000_000) for x in age]
+        cover_us = 60_000_000 if max_age_us is None else max_age_us
+        info['quote_coverage'] = (sum(1 for x in age if x is not None and x <= cover_us), N, cover_us)
 
     # ---------------- calendar ----------------
     ts_ms = [(S0 + t * delta_us) // 1000 for t in range(N)]
@@ -553,7 +618,7 @@ def compute(trades, quotes, delta_us, windows, horizons, theta, lam):
         TG['fwd_rv_%d' % hh] = [fmt_float(math.sqrt(math.fsum(r2[t + 1:t + hh + 1])))
                                 if t + hh <= N - 1 else '' for t in range(N)]
 
-    return ts_ms, F, TG
+    return ts_ms, F, TG, info
 
 
 def feature_columns(windows, with_quotes):
@@ -567,6 +632,7 @@ def feature_columns(windows, with_quotes):
                  'microprice_bps', 'quote_count', 'ofi']
         cols += ['ofi_%d' % w for w in windows]
         cols += ['obi_%d' % w for w in windows]
+        cols += ['quote_age_s']                 # version 2: last column of the quote group
     cols += ['hour_sin', 'hour_cos', 'dow_sin', 'dow_cos']
     return cols
 
@@ -596,6 +662,8 @@ def main(argv=None):
     ap.add_argument('--threshold-bps', default='5')
     ap.add_argument('--ewm-lambda', default='0.94')
     ap.add_argument('--complete-rows-only', action='store_true')
+    ap.add_argument('--max-quote-age', type=parse_max_quote_age, default=None, metavar='SECONDS',
+                    help='quote states older than this many seconds count as absent (default: none)')
     ap.add_argument('--quiet', action='store_true')
     args = ap.parse_args(argv)
 
@@ -610,7 +678,8 @@ def main(argv=None):
 
     trades = read_trades(args.trades)
     quotes = read_quotes(args.quotes) if args.quotes else None
-    ts, F, TG = compute(trades, quotes, delta_us, windows, horizons, theta, lam)
+    ts, F, TG, info = compute(trades, quotes, delta_us, windows, horizons, theta, lam,
+                              args.max_quote_age)
     fcols = feature_columns(windows, quotes is not None)
     tcols = target_columns(horizons)
     N = len(ts)
@@ -627,6 +696,14 @@ def main(argv=None):
               % (len(trades['t']), trades['dups'], trades['unit'],
                  '' if quotes is None else ', %d quote updates (unit %s)' % (len(quotes['t']), quotes.get('unit')),
                  N, len(keep), time.perf_counter() - t0), file=sys.stderr)
+        if 'quote_coverage' in info:
+            covered, nbars, cover_us = info['quote_coverage']
+            msg = 'reference: quote coverage %d of %d bars (quote_age_s <= %s s)' % (
+                covered, nbars, fmt_dec(cover_us, 6))
+            if covered * 10 < nbars * 9:                     # exactly: covered / nbars < 90 %
+                msg = 'reference: WARNING: quotes cover less than 90 %% of the bars: %d of %d (quote_age_s <= %s s)' % (
+                    covered, nbars, fmt_dec(cover_us, 6))
+            print(msg, file=sys.stderr)
     return 0
 
 

@@ -123,6 +123,7 @@ class TestBinanceCase(Base):
             'ewm_vol', 'vol_ratio', 'absret_autocorr',
             'bid', 'ask', 'bid_qty', 'ask_qty', 'mid', 'spread_bps', 'obi', 'obi_twa',
             'microprice_bps', 'quote_count', 'ofi', 'ofi_1', 'ofi_2', 'obi_1', 'obi_2',
+            'quote_age_s',
             'hour_sin', 'hour_cos', 'dow_sin', 'dow_cos'])
         self.assertEqual(th, ['timestamp', 'fwd_ret_1', 'fwd_ret_2', 'fwd_dir_1', 'fwd_dir_2',
                               'fwd_up_1', 'fwd_up_2', 'fwd_rv_1', 'fwd_rv_2'])
@@ -231,6 +232,11 @@ class TestBinanceCase(Base):
         self.assertEqual(b2['obi_1'], '')                # no defined obi_twa in the window
         self.assertEqual(b2['ofi_2'], '-6')
         self.close(num(b2['obi_2']), 0.5)                # mean of defined values {0.5}
+        # quote_age_s = (bar end - time of the last update before it) / 1000:
+        #   bar 0: T0+1000 - (T0+250) (q3/q4)                                 -> 0.75
+        #   bar 1: T0+2000 - (T0+1600) (q6: B + A == 0 still is an update)   -> 0.4
+        #   bar 2: T0+3000 - (T0+1600) (q7 at T0+3000 is not < the bar end)  -> 1.4
+        self.assertEqual([r['quote_age_s'] for r in f], ['0.75', '0.4', '1.4'])
 
     def test_calendar(self):
         (_, f), _ = self.run_case(TRADES_1)
@@ -270,6 +276,7 @@ class TestBinanceCase(Base):
         (fh, f), _ = self.run_case(TRADES_1, quotes_text=None)
         self.assertNotIn('bid', fh)
         self.assertNotIn('ofi', fh)
+        self.assertNotIn('quote_age_s', fh)
         self.assertEqual(len(f), 3)
 
     def test_time_units_and_layouts(self):
@@ -338,6 +345,257 @@ class TestTardisAutocorr(Base):
         r = [None] + [math.log(c[i] / c[i - 1]) for i in range(1, 10)]
         self.close(num(f[3]['vol_ratio']), abs(r[3]) / math.sqrt(r[1] ** 2 + r[3] ** 2))
         self.assertEqual((f[8]['vol_ratio'], f[9]['vol_ratio']), ('', ''))
+
+
+# ----------------------------------------------------------------------------------------
+# Case 3 (version 2): quote_age_s.  Binance trades + bookTicker (ms), 1s bars, windows 1,2.
+#   Trades at T0+100 and T0+5100 -> 6 bars, t = 0 .. 5 (bar t = [T0+1000t, T0+1000(t+1))).
+#   Quotes (b, B, a, A):
+#     q1 T0+1000  100 1 101 1   exactly at the start of bar 1
+#     q2 T0+2250  100 2 101 1
+#     q3 T0+4999  100 1 101 2   1 ms before the end of bar 4
+#     q4 T0+6000  100 1 101 1   at the end of bar 5 = the end of the raster -> not used
+#   quote_age_s = (bar end - last update with time < bar end) / 1000:
+#     t=0: no update yet                      -> undefined
+#     t=1: T0+2000 - (T0+1000) = 1000 ms      -> 1.0  (update exactly at the bar start)
+#     t=2: T0+3000 - (T0+2250) =  750 ms      -> 0.75
+#     t=3: T0+4000 - (T0+2250) = 1750 ms      -> 1.75 (no update in the bar: the age grows)
+#     t=4: T0+5000 - (T0+4999) =    1 ms      -> 0.001
+#     t=5: T0+6000 - (T0+4999) = 1001 ms      -> 1.001 (q4 is not < T0+6000)
+# ----------------------------------------------------------------------------------------
+BOOKTICKER_HDR = ('update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,'
+                  'transaction_time,event_time\n')
+
+
+def bookticker(rows):
+    """rows: (time ms, b, B, a, A) -> bookTicker text, update_id 1, 2, ..."""
+    return BOOKTICKER_HDR + ''.join('%d,%s,%s,%s,%s,%d,%d\n' % (i + 1, b, B, a, A, tm, tm)
+                                    for i, (tm, b, B, a, A) in enumerate(rows))
+
+
+def binance_trades(times):
+    """One 100 x 1 trade at each time (ms), alternating buy / sell aggressor."""
+    return 'id,price,qty,quote_qty,time,is_buyer_maker\n' + ''.join(
+        '%d,100,1,100,%d,%s\n' % (i + 1, tm, 'true' if i % 2 else 'false') for i, tm in enumerate(times))
+
+
+QUOTES_3 = bookticker([(T0 + 1000, 100, 1, 101, 1), (T0 + 2250, 100, 2, 101, 1),
+                       (T0 + 4999, 100, 1, 101, 2), (T0 + 6000, 100, 1, 101, 1)])
+
+# The bar-end quote columns that --max-quote-age masks.
+MASKED = ('bid', 'ask', 'bid_qty', 'ask_qty', 'mid', 'spread_bps', 'obi', 'microprice_bps')
+
+
+class QuoteBase(Base):
+    def run_q(self, trades_text, quotes_text, *extra, windows='1,2', out='out'):
+        write(self.path('t.csv'), trades_text)
+        write(self.path('q.csv'), quotes_text)
+        run_ref('--trades', self.path('t.csv'), '--quotes', self.path('q.csv'),
+                '--out', self.path(out), '--interval', '1s', '--windows', windows,
+                '--horizons', '1', *extra)
+        return read(self.path(out + '/features.csv'))
+
+
+class TestQuoteAge(QuoteBase):
+    def test_quote_age(self):
+        _, f = self.run_q(binance_trades([T0 + 100, T0 + 5100]), QUOTES_3)
+        self.assertEqual(len(f), 6)
+        self.assertEqual([r['quote_age_s'] for r in f], ['', '1.0', '0.75', '1.75', '0.001', '1.001'])
+        # t=0: before the first quote every state column is undefined, as quote_age_s
+        self.assertTrue(all(f[0][k] == '' for k in MASKED + ('obi_twa',)))
+        # t=1: q1 in force over the whole bar, from its start: obi_twa = obi(q1) = 0
+        self.assertEqual((f[1]['quote_count'], num(f[1]['obi_twa'])), ('1', 0.0))
+        # t=4: q3 (T0+4999) is the bar-end state
+        self.assertEqual([f[4][k] for k in ('bid', 'bid_qty', 'ask', 'ask_qty')], ['100', '1', '101', '2'])
+
+    def test_quotes_before_first_bar(self):
+        # Same quotes, trades only from bar 3 on (T0+3100, T0+5100): the raster is bars 3..5.
+        # q1, q2 precede the first bar: they belong to no bar but set the state, so bar 3
+        # (no update inside) carries q2 (T0+2250): age T0+4000 - (T0+2250) = 1.75 s; then as
+        # in the full run: 0.001, 1.001.
+        _, f = self.run_q(binance_trades([T0 + 3100, T0 + 5100]), QUOTES_3)
+        self.assertEqual([r['timestamp'] for r in f], [str(T0 + 3000), str(T0 + 4000), str(T0 + 5000)])
+        self.assertEqual([r['quote_age_s'] for r in f], ['1.75', '0.001', '1.001'])
+        self.assertEqual([f[0][k] for k in ('bid', 'bid_qty', 'ask', 'ask_qty', 'quote_count')],
+                         ['100', '2', '101', '1', '0'])
+        self.close(num(f[0]['obi_twa']), 1 / 3)          # q2 all bar long: (2 - 1) / 3
+
+    def test_column_order(self):
+        # quote_age_s is the last quote column: right after the last obi_{w} (windows in the
+        # order given by the flag, here 3,1,2), right before the calendar.
+        fh, _ = self.run_q(binance_trades([T0 + 100, T0 + 5100]), QUOTES_3, windows='3,1,2')
+        i = fh.index('quote_age_s')
+        self.assertEqual(fh[i - 5:i + 2], ['ofi_1', 'ofi_2', 'obi_3', 'obi_1', 'obi_2', 'quote_age_s',
+                                           'hour_sin'])
+        self.assertEqual(fh.count('quote_age_s'), 1)
+
+    def test_tardis_us_quotes(self):
+        # Tardis quotes are stamped in us (exchange `timestamp`).  base = T0 in us.
+        #   qa base +   123_457  bid 100 x 3, ask 101 x 1   obi +0.5
+        #   qb base + 1_999_999  bid 100 x 1, ask 101 x 3   obi -0.5   (1 us before bar 1 ends)
+        # trades at T0+100, T0+1100 -> bars 0, 1.
+        #   t=0: (1_000_000 - 123_457) us = 0.876543 s;  t=1: 1 us = 1e-06 s.
+        base = T0 * 1000
+        q = ('exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount\n'
+             'binance-futures,BTCUSDT,%d,%d,1,101,100,3\n'
+             'binance-futures,BTCUSDT,%d,%d,3,101,100,1\n') % (
+                 base + 123_457, base + 123_500, base + 1_999_999, base + 2_000_100)
+        trades = binance_trades([T0 + 100, T0 + 1100])
+        _, f = self.run_q(trades, q)
+        self.assertEqual([r['quote_age_s'] for r in f], ['0.876543', '1e-06'])
+        # obi_twa without the flag, t=1: qa 999_999 us at +0.5, qb 1 us at -0.5
+        #   -> (0.5 * 999_999 - 0.5) / 1e6 = 0.499999
+        self.close(num(f[1]['obi_twa']), 0.499999)
+        # --max-quote-age 0.000001 (1 us): every state is fresh for 1 us after its update.
+        #   t=0: bar-end age 0.876543 > 1e-6 -> masked; obi_twa: qa weighted on
+        #        [123_457, 123_458) only (starts and goes stale inside the bar) -> +0.5
+        #   t=1: bar-end age 1 us = A -> still fresh, defined (qb); obi_twa: qa stale all
+        #        along, qb on [1_999_999, 2_000_000) -> -0.5
+        _, g = self.run_q(trades, q, '--max-quote-age', '0.000001', out='out2')
+        self.assertTrue(all(g[0][k] == '' for k in MASKED))
+        self.assertEqual(num(g[0]['obi_twa']), 0.5)
+        self.assertEqual([g[1][k] for k in ('bid', 'bid_qty', 'ask', 'ask_qty')], ['100', '1', '101', '3'])
+        self.assertEqual(num(g[1]['obi']), -0.5)
+        self.assertEqual(num(g[1]['obi_twa']), -0.5)
+        self.assertEqual([r['quote_age_s'] for r in g], ['0.876543', '1e-06'])
+
+
+# ----------------------------------------------------------------------------------------
+# Case 4 (version 2): --max-quote-age 0.5 (A = 500 ms).  Binance, 1s bars, windows 1,2.
+#   Trades at T0+100, T0+4100 -> 5 bars, t = 0 .. 4.
+#   Quotes (b, B, a, A), obi = (B - A) / (B + A); a state updated at u is fresh until u + 500:
+#     qa T0-300   100 3 101 1   obi +1/2   before the first bar; fresh until T0+200
+#     qb T0+600   100 1 101 3   obi -1/2   fresh until T0+1100
+#     qc T0+3800  100 2 101 1   obi +1/3   fresh until T0+4300
+#     qd T0+4500  100 1 101 2   obi -1/3   fresh until T0+5000
+#   quote_age_s (unaffected): t=0 1000-600 = 0.4, t=1 1.4, t=2 2.4, t=3 4000-3800 = 0.2,
+#     t=4 5000-4500 = 0.5.  Bar-end stale when age > 0.5: t=1 and t=2 only (t=4: age = A exactly,
+#     fresh).
+#   obi_twa with the flag (weights in ms):
+#     t=0: qa on [0, 600) fresh on [0, 200): 200 at +1/2; qb on [600, 1000): 400 at -1/2
+#          -> (100 - 200) / 600 = -1/6                              (without: 0.1)
+#     t=1: qb all bar, fresh on [1000, 1100): 100 at -1/2 -> -1/2    (without: -1/2)
+#     t=2: qb stale over the whole bar -> undefined                  (without: -1/2)
+#     t=3: qb [3000, 3800) stale; qc [3800, 4000) fresh: 200 at +1/3 -> +1/3
+#                                          (without: (-400 + 200/3) / 1000 = -1/3)
+#     t=4: qc [4000, 4500) fresh until 4300: 300 at +1/3; qd [4500, 5000) fresh: 500 at -1/3
+#          -> (100 - 500/3) / 800 = -1/12                           (without: 0)
+#   obi_1 = obi_twa from t=1 (t=2: undefined, its only value is stale);
+#   obi_2 = mean of the defined obi_twa of t-1, t, from t=2:
+#     t=2: {-1/2 (t=1)} -> -1/2; t=3: {1/3} -> 1/3; t=4: (1/3 - 1/12) / 2 = 1/8
+#   Unaffected: quote_count 1,0,0,1,1; OFI: qb vs qa: (1-3) + (-3+1) = -4; qc vs qb: (2-1) +
+#     (-1+3) = 3; qd vs qc: (1-2) + (-2+1) = -2 -> ofi -4,0,0,3,-2;
+#     ofi_2 from t=2: 0+0 = 0, 0+3 = 3, 3-2 = 1.
+# ----------------------------------------------------------------------------------------
+QUOTES_4 = bookticker([(T0 - 300, 100, 3, 101, 1), (T0 + 600, 100, 1, 101, 3),
+                       (T0 + 3800, 100, 2, 101, 1), (T0 + 4500, 100, 1, 101, 2)])
+TRADES_4 = binance_trades([T0 + 100, T0 + 4100])
+
+
+class TestStaleQuotes(QuoteBase):
+    def both(self, *flag):
+        fh0, f0 = self.run_q(TRADES_4, QUOTES_4, out='plain')
+        fh1, f1 = self.run_q(TRADES_4, QUOTES_4, *flag, out='flag')
+        self.assertEqual(fh0, fh1)                      # the flag adds no column
+        return fh0, f0, f1
+
+    def test_without_flag(self):
+        _, f = self.run_q(TRADES_4, QUOTES_4)
+        twa = [num(r['obi_twa']) for r in f]
+        self.close(twa[0], 0.1)
+        self.close(twa[1], -0.5)
+        self.close(twa[2], -0.5)
+        self.close(twa[3], -1 / 3)
+        self.assertEqual(twa[4], 0.0)
+        self.assertTrue(all(r[k] != '' for r in f for k in MASKED))
+
+    def test_masking(self):
+        fh, f0, f = self.both('--max-quote-age', '0.5')
+        self.assertEqual([r['quote_age_s'] for r in f], ['0.4', '1.4', '2.4', '0.2', '0.5'])
+        # t=1, t=2: every bar-end column is undefined
+        for t in (1, 2):
+            self.assertEqual([f[t][k] for k in MASKED], [''] * len(MASKED), 't=%d' % t)
+        # t=0 (age 0.4), t=3 (0.2) and t=4 (0.5 = A) keep their bar-end values, as without the flag
+        for t in (0, 3, 4):
+            self.assertEqual([f[t][k] for k in MASKED], [f0[t][k] for k in MASKED], 't=%d' % t)
+        # t=4 bar-end state qd = (100, 1, 101, 2): mid 100.5, obi -1/3,
+        # microprice (100*2 + 101*1) / 3 = 100.3333.. -> (301/3 - 100.5) / 100.5 * 1e4
+        self.assertEqual([f[4][k] for k in ('bid', 'bid_qty', 'ask', 'ask_qty')], ['100', '1', '101', '2'])
+        self.close(num(f[4]['mid']), 100.5)
+        self.close(num(f[4]['spread_bps']), 1 / 100.5 * 1e4)
+        self.close(num(f[4]['obi']), -1 / 3)
+        self.close(num(f[4]['microprice_bps']), (301 / 3 - 100.5) / 100.5 * 1e4)
+
+    def test_obi_twa_and_windows(self):
+        _, _, f = self.both('--max-quote-age', '0.5')
+        twa = [num(r['obi_twa']) for r in f]
+        self.close(twa[0], -1 / 6)                      # qa goes stale mid-bar (T0+200)
+        self.close(twa[1], -0.5)                        # qb goes stale mid-bar (T0+1100)
+        self.assertIsNone(twa[2])                       # stale over the whole bar
+        self.close(twa[3], 1 / 3)
+        self.close(twa[4], -1 / 12)                     # qc stale from T0+4300, qd fresh
+        self.assertEqual(f[0]['obi_1'], '')             # t < w
+        for t in range(1, 5):
+            if twa[t] is None:
+                self.assertEqual(f[t]['obi_1'], '')     # the only obi_twa in the window is stale
+            else:
+                self.close(num(f[t]['obi_1']), twa[t])
+        obi2 = [num(r['obi_2']) for r in f]
+        self.assertEqual(obi2[:2], [None, None])        # t < w
+        self.close(obi2[2], -0.5)                       # only t=1 is defined in the window
+        self.close(obi2[3], 1 / 3)                      # only t=3 is defined in the window
+        self.close(obi2[4], 1 / 8)
+
+    def test_unaffected_columns(self):
+        fh, f0, f = self.both('--max-quote-age', '0.5')
+        self.assertEqual([r['quote_count'] for r in f], ['1', '0', '0', '1', '1'])
+        self.assertEqual([r['ofi'] for r in f], ['-4', '0', '0', '3', '-2'])
+        self.assertEqual([r['ofi_2'] for r in f], ['', '', '0', '3', '1'])
+        affected = set(MASKED) | {'obi_twa', 'obi_1', 'obi_2'}
+        for k in fh:
+            if k not in affected:
+                self.assertEqual([r[k] for r in f], [r[k] for r in f0], k)
+
+    def test_zero_and_large(self):
+        # A = 0: every state is stale as soon as it is set (E - u > 0 and [s, min(e, u)) is
+        # empty since s >= u): all masked columns, obi_twa and obi_{w} undefined everywhere.
+        fh, f0, f = self.both('--max-quote-age', '0')
+        for k in MASKED + ('obi_twa', 'obi_1', 'obi_2'):
+            self.assertEqual([r[k] for r in f], [''] * 5, k)
+        self.assertEqual([r['quote_age_s'] for r in f], [r['quote_age_s'] for r in f0])
+        # A = 60 s exceeds every age here (at most 2.4 s): the file equals the run without flag
+        self.run_q(TRADES_4, QUOTES_4, '--max-quote-age', '60', out='big')
+        with open(self.path('big/features.csv')) as a, open(self.path('plain/features.csv')) as b:
+            self.assertEqual(a.read(), b.read())
+
+    def test_flag_parsing(self):
+        # '0.5' and '0.500000' both mean exactly 500_000 us
+        self.run_q(TRADES_4, QUOTES_4, '--max-quote-age', '0.5', out='a')
+        self.run_q(TRADES_4, QUOTES_4, '--max-quote-age', '0.500000', out='b')
+        with open(self.path('a/features.csv')) as a, open(self.path('b/features.csv')) as b:
+            self.assertEqual(a.read(), b.read())
+        # negative, a 7th fraction digit, exponent, no digit before / after the point, junk
+        for bad in ('-1', '-0', '0.0000001', '0.5000000', '1e3', '.5', '5.', 'abc', '', 'inf', '0.5s'):
+            p = subprocess.run([sys.executable, REF, '--quiet', '--trades', self.path('t.csv'),
+                                '--quotes', self.path('q.csv'), '--out', self.path('bad'),
+                                '--max-quote-age', bad], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertIn('--max-quote-age', p.stderr, bad)
+            self.assertFalse(os.path.exists(self.path('bad')), bad)
+
+    def test_coverage_warning(self):
+        # Run summary: a bar is covered when quote_age_s <= A (60 s without the flag).
+        #   A = 0.5: covered t = 0, 3, 4 -> 3 of 5 = 60 % < 90 % -> warning.
+        #   no flag: all ages <= 2.4 s -> 5 of 5, no warning.
+        write(self.path('t.csv'), TRADES_4)
+        write(self.path('q.csv'), QUOTES_4)
+        args = [sys.executable, REF, '--trades', self.path('t.csv'), '--quotes', self.path('q.csv'),
+                '--out', self.path('out')]
+        p = subprocess.run(args + ['--max-quote-age', '0.5'], capture_output=True, text=True, check=True)
+        self.assertIn('WARNING: quotes cover less than 90 % of the bars: 3 of 5', p.stderr)
+        p = subprocess.run(args, capture_output=True, text=True, check=True)
+        self.assertNotIn('WARNING', p.stderr)
+        self.assertIn('quote coverage 5 of 5 bars', p.stderr)
 
 
 class TestCompare(Base):

@@ -49,6 +49,16 @@ public enum Time {
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
+    /// A duration in µs as decimal seconds without trailing zeros: `60`, `0.5`, `0.000001`.
+    public static func secondsText(micros: Int64) -> String {
+        let whole = micros / 1_000_000, fraction = micros % 1_000_000
+        guard fraction != 0 else { return String(whole) }
+        var digits = String(fraction)
+        digits = String(repeating: "0", count: 6 - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return "\(whole).\(digits)"
+    }
+
     /// ISO 8601 UTC text of an epoch-microsecond time, e.g. `2024-08-08T23:54:16.313000Z`.
     public static func iso8601(micros: Int64) -> String {
         let days = floorDiv(micros, 86_400_000_000)

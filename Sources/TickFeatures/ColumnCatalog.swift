@@ -1,3 +1,5 @@
+import TickCore
+
 /// Which file a column goes to, and the group the metadata names.
 public enum ColumnGroup: String, Sendable, Codable {
     case trade, rolling, volatility, quote, calendar, target
@@ -19,7 +21,7 @@ public enum ColumnKey: Sendable, Equatable {
     case ret(Int), rv(Int), parkinson(Int), tfiWindow(Int), volumeWindow(Int), tradesWindow(Int)
     case ewmVol, volRatio, absretAutocorr
     case bid, ask, bidQty, askQty, mid, spreadBps, obi, obiTwa, micropriceBps, quoteCount, ofi
-    case ofiWindow(Int), obiWindow(Int)
+    case ofiWindow(Int), obiWindow(Int), quoteAge
     case hourSin, hourCos, dowSin, dowCos
     case fwdRet(Int), fwdDir(Int), fwdUp(Int), fwdRv(Int)
 }
@@ -73,19 +75,23 @@ public struct ColumnCatalog: Sendable {
         add(.volRatio, "vol_ratio", .volatility, .real, "ratio", "Short over long realized volatility (rv_\(config.minWindow) / rv_\(config.maxWindow)).", "rv_{w_min} / rv_{w_max}; undefined when t < w_max or rv_{w_max} = 0", window: config.maxWindow, to: &f)
         add(.absretAutocorr, "absret_autocorr", .volatility, .real, "correlation in [−1, 1]", "Lag-1 autocorrelation of absolute log returns over the last \(config.maxWindow) bars (volatility clustering).", "Pearson correlation of (|r_{i−1}|, |r_i|), i = t−w_max+1 … t; undefined when t < w_max + 1 or either side has zero variance", window: config.maxWindow, to: &f)
         if config.hasQuotes {
-            add(.bid, "bid", .quote, .decimal, "price", "Best bid price at the bar end (last quote update before start + Δ).", "b of the last update with time < start+Δ; undefined before the first quote", to: &f)
-            add(.ask, "ask", .quote, .decimal, "price", "Best ask price at the bar end.", "a of the last update with time < start+Δ; undefined before the first quote", to: &f)
-            add(.bidQty, "bid_qty", .quote, .decimal, "base asset quantity", "Quantity at the best bid at the bar end.", "B of the last update with time < start+Δ", to: &f)
-            add(.askQty, "ask_qty", .quote, .decimal, "base asset quantity", "Quantity at the best ask at the bar end.", "A of the last update with time < start+Δ", to: &f)
-            add(.mid, "mid", .quote, .real, "price", "Mid price at the bar end.", "(b + a) / 2 at bar end", to: &f)
-            add(.spreadBps, "spread_bps", .quote, .real, "basis points", "Bid-ask spread relative to the mid at the bar end.", "(a − b) / mid · 10⁴ at bar end; undefined when mid = 0", to: &f)
-            add(.obi, "obi", .quote, .real, "ratio in [−1, 1]", "Order book imbalance of the top of book at the bar end.", "(B − A) / (B + A) at bar end; undefined when B + A = 0", to: &f)
-            add(.obiTwa, "obi_twa", .quote, .real, "ratio in [−1, 1]", "Time-weighted average order book imbalance over the bar, over the part of the bar where a quote was in force.", "Σ_states ((B − A)/(B + A))·duration / Σ duration over [start, start+Δ); states with B + A = 0 count as no state; undefined if none", to: &f)
-            add(.micropriceBps, "microprice_bps", .quote, .real, "basis points", "Size-weighted microprice minus mid, relative to the mid, at the bar end.", "((b·A + a·B)/(B + A) − mid) / mid · 10⁴ at bar end; undefined when B + A = 0", to: &f)
+            // With --max-quote-age, say in the formulas what a stale state does to each column.
+            let age = config.maxQuoteAge.map { Time.secondsText(micros: $0) }
+            let stale = age.map { "; undefined when quote_age_s > \($0) (--max-quote-age)" } ?? ""
+            add(.bid, "bid", .quote, .decimal, "price", "Best bid price at the bar end (last quote update before start + Δ).", "b of the last update with time < start+Δ; undefined before the first quote" + stale, to: &f)
+            add(.ask, "ask", .quote, .decimal, "price", "Best ask price at the bar end.", "a of the last update with time < start+Δ; undefined before the first quote" + stale, to: &f)
+            add(.bidQty, "bid_qty", .quote, .decimal, "base asset quantity", "Quantity at the best bid at the bar end.", "B of the last update with time < start+Δ" + stale, to: &f)
+            add(.askQty, "ask_qty", .quote, .decimal, "base asset quantity", "Quantity at the best ask at the bar end.", "A of the last update with time < start+Δ" + stale, to: &f)
+            add(.mid, "mid", .quote, .real, "price", "Mid price at the bar end.", "(b + a) / 2 at bar end" + stale, to: &f)
+            add(.spreadBps, "spread_bps", .quote, .real, "basis points", "Bid-ask spread relative to the mid at the bar end.", "(a − b) / mid · 10⁴ at bar end; undefined when mid = 0" + stale, to: &f)
+            add(.obi, "obi", .quote, .real, "ratio in [−1, 1]", "Order book imbalance of the top of book at the bar end.", "(B − A) / (B + A) at bar end; undefined when B + A = 0" + stale, to: &f)
+            add(.obiTwa, "obi_twa", .quote, .real, "ratio in [−1, 1]", "Time-weighted average order book imbalance over the bar, over the part of the bar where a quote was in force.", "Σ_states ((B − A)/(B + A))·duration / Σ duration over [start, start+Δ); states with B + A = 0 count as no state; undefined if none" + (age.map { "; a state counts only while it is at most \($0) s old (--max-quote-age)" } ?? ""), to: &f)
+            add(.micropriceBps, "microprice_bps", .quote, .real, "basis points", "Size-weighted microprice minus mid, relative to the mid, at the bar end.", "((b·A + a·B)/(B + A) − mid) / mid · 10⁴ at bar end; undefined when B + A = 0" + stale, to: &f)
             add(.quoteCount, "quote_count", .quote, .integer, "updates", "Number of top-of-book updates in the bar.", "number of quote updates with start ≤ time < start+Δ", to: &f)
             add(.ofi, "ofi", .quote, .decimal, "base asset quantity", "Order flow imbalance (Cont, Kukanov & Stoikov 2014) summed over the bar's updates.", "Σ e_n, e_n = 1[b_n ≥ b_{n−1}]·B_n − 1[b_n ≤ b_{n−1}]·B_{n−1} − 1[a_n ≤ a_{n−1}]·A_n + 1[a_n ≥ a_{n−1}]·A_{n−1}; the very first update contributes 0; 0 in a bar with no updates", to: &f)
             for x in w { add(.ofiWindow(x), "ofi_\(x)", .quote, .decimal, "base asset quantity", "Order flow imbalance over the last \(x) bars.", "Σ ofi_i, i = t−w+1 … t", window: x, to: &f) }
             for x in w { add(.obiWindow(x), "obi_\(x)", .quote, .real, "ratio in [−1, 1]", "Mean of the defined time-weighted imbalances of the last \(x) bars.", "mean of the defined obi_twa_i, i = t−w+1 … t; undefined when none is defined", window: x, to: &f) }
+            add(.quoteAge, "quote_age_s", .quote, .real, "seconds", "Age of the quote state at the bar end: time since the last quote update before start + Δ.", "(start + Δ − time of the last quote update with time < start+Δ) / 1000 (times in ms); undefined before the first quote", to: &f)
         }
         add(.hourSin, "hour_sin", .calendar, .real, "unitless", "Time of day of the bar start (UTC) on the unit circle, sine part.", "sin(2πh/24), h = hours since UTC midnight of the bar start", to: &f)
         add(.hourCos, "hour_cos", .calendar, .real, "unitless", "Time of day of the bar start (UTC) on the unit circle, cosine part.", "cos(2πh/24)", to: &f)

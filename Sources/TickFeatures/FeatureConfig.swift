@@ -9,12 +9,35 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     public var ewmLambda: Double
     public var hasQuotes: Bool
     public var completeRowsOnly: Bool
+    /// `--max-quote-age` in µs: a quote state older than this counts as absent; nil: no limit.
+    public var maxQuoteAge: Int64?
 
     public init(interval: BarInterval, windows: [Int] = [10, 60, 300], horizons: [Int] = [10, 60],
-                thresholdBps: Double = 5, ewmLambda: Double = 0.94, hasQuotes: Bool, completeRowsOnly: Bool = false) {
+                thresholdBps: Double = 5, ewmLambda: Double = 0.94, hasQuotes: Bool, completeRowsOnly: Bool = false,
+                maxQuoteAge: Int64? = nil) {
         self.interval = interval; self.windows = windows; self.horizons = horizons
         self.thresholdBps = thresholdBps; self.ewmLambda = ewmLambda; self.hasQuotes = hasQuotes
-        self.completeRowsOnly = completeRowsOnly
+        self.completeRowsOnly = completeRowsOnly; self.maxQuoteAge = maxQuoteAge
+    }
+
+    /// The age (µs) up to which a bar counts as covered by quotes: the maximum quote age, or
+    /// 60 s without one (contract, Stale quotes).
+    public var coverageAge: Int64 { maxQuoteAge ?? 60_000_000 }
+
+    /// Parses `--max-quote-age`: a non-negative decimal number of seconds with at most six
+    /// fraction digits, exactly, into µs.
+    public static func quoteAge(parsing text: String) throws(FeatureConfigError) -> Int64 {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let digits: (Substring) -> Bool = { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard digits(parts[0]), parts.count == 1 || digits(parts[1]) else {
+            throw .init("--max-quote-age: '\(text)' is not a number of seconds (e.g. 5, 0.25, 60)")
+        }
+        let fraction = parts.count == 2 ? parts[1] : ""
+        guard fraction.count <= 6 else { throw .init("--max-quote-age: '\(text)' has more than 6 fraction digits (whole microseconds)") }
+        guard parts[0].count <= 12, let seconds = Int64(parts[0]), let micros = Int64(fraction + String(repeating: "0", count: 6 - fraction.count)) else {
+            throw .init("--max-quote-age: '\(text)' is too large")
+        }
+        return seconds * 1_000_000 + micros
     }
 
     public var minWindow: Int { windows.min() ?? 1 }

@@ -324,6 +324,12 @@ struct PartitionTable {
                 }
                 return count == 0 ? .nan : sum / Double(count)
             }
+        case .quoteAge:
+            let step = config.interval.micros
+            return real { r in
+                guard let last = bar(r).quotes?.lastUpdate else { return .nan }
+                return Double(start(r) + step - last) / 1_000_000
+            }
         case .hourSin, .hourCos, .dowSin, .dowCos:
             return real { r in
                 let millis = Time.floorDiv(start(r), 1000)

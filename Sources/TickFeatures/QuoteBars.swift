@@ -18,65 +18,72 @@ public struct QuoteState: Sendable, Equatable {
 
 /// What the quotes say about one bar.
 public struct QuoteBarStats: Sendable, Equatable {
-    /// State at the bar end (last update with time < start + Δ); nil before the first quote.
+    /// State at the bar end (last update with time < start + Δ); nil before the first quote,
+    /// and when that update is older than the maximum quote age.
     public var close: QuoteState?
-    /// Time-weighted mean imbalance over the part of the bar where a state was in force.
+    /// Time-weighted mean imbalance over the part of the bar where a state no older than the
+    /// maximum quote age was in force.
     public var imbalanceTimeWeighted: Double?
     public var updateCount: Int64
     /// Order flow imbalance, exact, in `FixedPoint` quantity units.
     public var orderFlow: Int128
+    /// Time (µs) of the last update with time < start + Δ, stale or not; nil before the first.
+    public var lastUpdate: Int64?
 
-    public init(close: QuoteState?, imbalanceTimeWeighted: Double?, updateCount: Int64, orderFlow: Int128) {
+    public init(close: QuoteState?, imbalanceTimeWeighted: Double?, updateCount: Int64, orderFlow: Int128, lastUpdate: Int64? = nil) {
         self.close = close; self.imbalanceTimeWeighted = imbalanceTimeWeighted
-        self.updateCount = updateCount; self.orderFlow = orderFlow
+        self.updateCount = updateCount; self.orderFlow = orderFlow; self.lastUpdate = lastUpdate
     }
 }
 
 /// Replays top-of-book updates against the bar raster and produces one `QuoteBarStats` per bar.
 ///
-/// The quote state, the previous update for OFI and the lookahead carry over from bar to bar and
-/// from batch to batch, so the result does not depend on how the quotes were chunked.
+/// Updates are consumed batch by batch as they are appended, also inside one bar, so memory is
+/// one batch whatever the number of updates in a bar. The quote state, the previous update for
+/// OFI and the bar being summed carry over from batch to batch, so the result does not depend
+/// on how the quotes were chunked.
 public struct QuoteBarBuilder {
+    /// A state whose update is older than this (µs) counts as absent; nil: no limit.
+    public let maxAge: Int64?
     private var buffer = QuoteColumns()
     private var position = 0
     private var ended = false
     private var state: QuoteState?
+    /// Time of the update that set `state`.
+    private var stateTime: Int64 = 0
+    /// The bar being summed.
+    private var bar: OpenBar?
 
-    public init() {}
-
-    /// Whether bar stats up to `barEnd` need more quotes than are buffered.
-    public func needsQuotes(before barEnd: Int64) -> Bool {
-        !ended && (position >= buffer.count || buffer.time[buffer.count - 1] < barEnd)
+    private struct OpenBar {
+        var start: Int64
+        var cursor: Int64
+        var weighted = 0.0
+        var covered: Int64 = 0
+        var count: Int64 = 0
+        var flow: Int128 = 0
     }
 
-    /// Adds the next batch of time-ordered updates.
+    public init(maxAge: Int64? = nil) { self.maxAge = maxAge }
+
+    /// Whether every buffered update has been consumed and more may come: after `consume`,
+    /// call `append` (or `endOfQuotes`) and consume again before finishing the bar.
+    public var needsMoreQuotes: Bool { !ended && position >= buffer.count }
+
+    /// Adds the next batch of time-ordered updates (when the buffered ones are consumed).
     public mutating func append(_ quotes: QuoteColumns) {
-        if position >= buffer.count {
-            buffer = quotes
-        } else {
-            // Keep the unread tail: at most the updates of one bar.
-            var tail = QuoteColumns()
-            tail.time = Array(buffer.time[position...]) + quotes.time
-            tail.bidPrice = Array(buffer.bidPrice[position...]) + quotes.bidPrice
-            tail.bidQuantity = Array(buffer.bidQuantity[position...]) + quotes.bidQuantity
-            tail.askPrice = Array(buffer.askPrice[position...]) + quotes.askPrice
-            tail.askQuantity = Array(buffer.askQuantity[position...]) + quotes.askQuantity
-            buffer = tail
-        }
+        precondition(position >= buffer.count, "append before the buffered quotes are consumed")
+        buffer = quotes
         position = 0
     }
 
     /// No more quotes will come.
     public mutating func endOfQuotes() { ended = true }
 
-    /// Consumes every update with time < `end` and describes the bar `[start, end)`. Bars must
-    /// be asked for in order; updates before `start` (before the first bar) only move the state.
-    public mutating func finishBar(start: Int64, end: Int64) -> QuoteBarStats {
-        var cursor = start
-        var weighted = 0.0
-        var covered: Int64 = 0
-        var count: Int64 = 0
-        var flow: Int128 = 0
+    /// Consumes the buffered updates with time < `end` into the bar `[start, end)`. Bars must be
+    /// asked for in order; updates before `start` (before the first bar) only move the state.
+    public mutating func consume(start: Int64, end: Int64) {
+        if bar?.start != start { bar = OpenBar(start: start, cursor: start) }
+        var open = bar!
         while position < buffer.count {
             let time = buffer.time[position]
             if time >= end { break }
@@ -84,22 +91,39 @@ public struct QuoteBarBuilder {
                                   askPrice: buffer.askPrice[position], askQuantity: buffer.askQuantity[position])
             position += 1
             if time >= start {
-                if time > cursor, let imbalance = state?.imbalance {
-                    weighted += imbalance * Double(time - cursor)
-                    covered += time - cursor
+                if time > open.cursor {
+                    weigh(&open, until: time)
+                    open.cursor = time
                 }
-                if time > cursor { cursor = time }
-                count += 1
-                if let previous = state { flow += Self.orderFlowEvent(previous: previous, next: next) }
+                open.count += 1
+                if let previous = state { open.flow += Self.orderFlowEvent(previous: previous, next: next) }
             }
             state = next
+            stateTime = time
         }
-        if end > cursor, let imbalance = state?.imbalance {
-            weighted += imbalance * Double(end - cursor)
-            covered += end - cursor
-        }
-        return QuoteBarStats(close: state, imbalanceTimeWeighted: covered > 0 ? weighted / Double(covered) : nil,
-                             updateCount: count, orderFlow: flow)
+        bar = open
+    }
+
+    /// Describes the bar `[start, end)` once every update with time < `end` is consumed.
+    public mutating func finishBar(start: Int64, end: Int64) -> QuoteBarStats {
+        consume(start: start, end: end)
+        var open = bar!
+        bar = nil
+        if end > open.cursor { weigh(&open, until: end) }
+        let fresh = state != nil && maxAge.map { end - stateTime <= $0 } ?? true
+        return QuoteBarStats(close: fresh ? state : nil,
+                             imbalanceTimeWeighted: open.covered > 0 ? open.weighted / Double(open.covered) : nil,
+                             updateCount: open.count, orderFlow: open.flow, lastUpdate: state == nil ? nil : stateTime)
+    }
+
+    /// Adds the state in force from the cursor to `until` to the time-weighted imbalance: only
+    /// the part in which it is at most `maxAge` old, and nothing for a state without imbalance.
+    private func weigh(_ open: inout OpenBar, until: Int64) {
+        guard let imbalance = state?.imbalance else { return }
+        let end = maxAge.map { min(until, stateTime + $0) } ?? until
+        guard end > open.cursor else { return }
+        open.weighted += imbalance * Double(end - open.cursor)
+        open.covered += end - open.cursor
     }
 
     /// `e_n` of Cont, Kukanov & Stoikov (2014), exact.

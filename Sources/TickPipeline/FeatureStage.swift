@@ -67,7 +67,8 @@ final class FeatureStage {
         let tradeReader = TickPartitionReader(directory: directory, entries: trades.partitions, pool: pool)
         let quoteReader = quotes.map { TickPartitionReader(directory: directory, entries: $0.partitions, pool: pool) }
         var builder = BarBuilder(interval: config.interval)
-        var quoteBars = QuoteBarBuilder()
+        var quoteBars = QuoteBarBuilder(maxAge: config.maxQuoteAge)
+        var coveredBars = 0
         var sequencer = BarSequencer(lambda: config.ewmLambda)
         let step = config.interval.micros
         let tasks = OrderedTasks<FeaturePartitionResult>(pool: pool)
@@ -101,10 +102,14 @@ final class FeatureStage {
             var stats: QuoteBarStats?
             if let quoteReader {
                 let end = bar.start + step
-                while quoteBars.needsQuotes(before: end) {
+                quoteBars.consume(start: bar.start, end: end)
+                while quoteBars.needsMoreQuotes {
                     if case .quotes(let batch)? = try quoteReader.next() { quoteBars.append(batch) } else { quoteBars.endOfQuotes() }
+                    quoteBars.consume(start: bar.start, end: end)
                 }
-                stats = quoteBars.finishBar(start: bar.start, end: end)
+                let barStats = quoteBars.finishBar(start: bar.start, end: end)
+                if let last = barStats.lastUpdate, end - last <= config.coverageAge { coveredBars += 1 }
+                stats = barStats
             }
             if let ready = partitioner.append(sequencer.record(bar, quotes: stats)) { try dispatch(ready.input, index: ready.index) }
         }
@@ -117,6 +122,7 @@ final class FeatureStage {
         while tasks.pending > 0 { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         wroteOutput = true
         state.bars = partitioner.barCount
+        state.quoteCoveredBars = quoteReader == nil ? nil : coveredBars
         state.partitions.sort { $0.index < $1.index }
         try save(state)
         return state

@@ -67,6 +67,10 @@ public struct RunSummary: Sendable, Codable {
     public var chunkSize: Int
     public var tickPartitionRows: Int
     public var partitionBars: Int
+    /// How well the quotes cover the bars (nil without quotes).
+    public var quoteCoverage: QuoteCoverage?
+    /// What the user should know about the result (also printed by the command line).
+    public var warnings: [String]
 }
 
 /// Runs the whole pipeline, resumably: ticks → tick partitions → bars → feature partitions →
@@ -158,6 +162,14 @@ public final class FeaturesJob {
             throw TickError.invalidArgument("horizon \(options.config.maxHorizon) bars is longer than the data (\(barCount) bars of \(options.config.interval)); every target would be undefined")
         }
 
+        let coverage = quotes.flatMap { quotes in
+            features.quoteCoveredBars.map {
+                QuoteCoverage(coveredBars: $0, bars: barCount, coverageAge: options.config.coverageAge, explicitAge: options.config.maxQuoteAge != nil,
+                              trades: (first.time, last.time), quotes: quotes.end.flatMap { end in
+                                  end.state.firstReleased.flatMap { f in end.state.lastReleased.map { (f.time, $0.time) } } })
+            }
+        }
+
         clock.start("merge")
         let merge = MergeStage(calculator: calculator, directory: directory, pool: pool)
         if !featureStage.wroteOutput { try merge.run(features, into: output) }
@@ -183,7 +195,8 @@ public final class FeaturesJob {
             inputMegabytesPerSecond: Double(parsed) / 1e6 / max(wall, 1e-9),
             tradesPerSecond: Double(tradeRows.read) / max(wall, 1e-9),
             peakResidentBytes: Syscall.peakResidentBytes(), memoryLimit: budget.limit, workers: pool.workers,
-            chunkSize: budget.chunkSize, tickPartitionRows: budget.tickPartitionRows, partitionBars: budget.featurePartitionBars)
+            chunkSize: budget.chunkSize, tickPartitionRows: budget.tickPartitionRows, partitionBars: budget.featurePartitionBars,
+            quoteCoverage: coverage, warnings: coverage?.warnings ?? [])
         try generation.write(Array(try JSON.encode(summary).utf8) + [10], as: "summary.json")
         try directory.publish(generation, manifest: &manifest)
         return summary
@@ -202,11 +215,11 @@ public final class FeaturesJob {
     /// Everything feature values depend on; a different key means old feature partitions are stale.
     private func featureKey(trades: InputState, quotes: InputState?) -> String {
         let c = options.config
-        var parts = ["v1", "trades:\(trades.fingerprint.path):\(trades.fingerprint.bytes):\(trades.fingerprint.mtimeNs):\(trades.fingerprint.headTailCrc):\(trades.readKey)"]
+        var parts = ["v2", "trades:\(trades.fingerprint.path):\(trades.fingerprint.bytes):\(trades.fingerprint.mtimeNs):\(trades.fingerprint.headTailCrc):\(trades.readKey)"]
         if let quotes {
             parts.append("quotes:\(quotes.fingerprint.path):\(quotes.fingerprint.bytes):\(quotes.fingerprint.mtimeNs):\(quotes.fingerprint.headTailCrc):\(quotes.readKey)")
         }
-        parts.append("interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda)")
+        parts.append("interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda);max_quote_age=\(c.maxQuoteAge.map(String.init) ?? "none")")
         return parts.joined(separator: "|")
     }
 

@@ -72,6 +72,9 @@ public struct FeatureState: Sendable, Codable, Equatable {
     public var bars: Int?
     public var firstBarStart: Int64?
     public var lastBarStart: Int64?
+    /// Set with `bars` when there are quotes: the bars whose quote state is at most the
+    /// coverage age old at their end.
+    public var quoteCoveredBars: Int?
 }
 
 /// `DIR/.tickforge/manifest.json`: what a run has finished, so that a rerun can skip it, and

@@ -61,6 +61,8 @@ struct OutputMetadata {
         var ewmLambda: Double
         var completeRowsOnly: Bool
         var badRows: String
+        /// `--max-quote-age` in seconds; absent without the flag (or without quotes).
+        var maxQuoteAgeS: String?
     }
 
     struct ColumnDocument: Encodable {
@@ -125,7 +127,8 @@ struct OutputMetadata {
             inputs: inputDocs,
             flags: Flags(interval: config.interval.text, windows: config.windows, horizons: config.horizons,
                          thresholdBps: config.thresholdBps, ewmLambda: config.ewmLambda,
-                         completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue),
+                         completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue,
+                         maxQuoteAgeS: config.hasQuotes ? config.maxQuoteAge.map { Time.secondsText(micros: $0) } : nil),
             columns: columnDocs)
         return Array(try JSON.encode(document).utf8) + [10]
     }

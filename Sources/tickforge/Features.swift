@@ -41,6 +41,9 @@ struct Features: ParsableCommand {
     @Flag(help: "Keep only rows where every feature and target is defined (in both files alike).")
     var completeRowsOnly = false
 
+    @Option(help: ArgumentHelp("Treat a quote state older than this many seconds (e.g. 5, 0.25) as absent: bid, ask, mid and the other bar-end quote columns become undefined, obi_twa weighs only the fresh part of the bar. Default: no limit.", valueName: "seconds"))
+    var maxQuoteAge: String?
+
     @Option(help: "Peak memory to plan for (e.g. 256MiB, 1GiB); chunk, queue and partition sizes derive from it.", transform: ByteSize.parse)
     var memoryLimit: Int = MemoryBudget.defaultLimit
 
@@ -93,7 +96,8 @@ struct Features: ParsableCommand {
     func config() throws -> FeatureConfig {
         FeatureConfig(interval: BarInterval(interval)!, windows: try Self.bars(windows, "--windows"),
                       horizons: try Self.bars(horizons, "--horizons"), thresholdBps: thresholdBps,
-                      ewmLambda: ewmLambda, hasQuotes: quotes != nil, completeRowsOnly: completeRowsOnly)
+                      ewmLambda: ewmLambda, hasQuotes: quotes != nil, completeRowsOnly: completeRowsOnly,
+                      maxQuoteAge: try maxQuoteAge.map { try FeatureConfig.quoteAge(parsing: $0) })
     }
 
     func run() throws {
@@ -111,6 +115,9 @@ struct Features: ParsableCommand {
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)
         let resumed = reused > 0 || summary.featurePartitionsReused > 0
             ? "\nresumed: reused \(reused) tick and \(summary.featurePartitionsReused) feature partitions of an earlier run" : ""
+        for warning in summary.warnings {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         if summary.rowsWritten == 0 && completeRowsOnly {
             FileHandle.standardError.write(Data("warning: --complete-rows-only kept no row: \(summary.bars) bars are fewer than the warm-up of the longest window plus one and the longest horizon need\n".utf8))
         }

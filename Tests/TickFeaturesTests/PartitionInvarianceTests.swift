@@ -40,7 +40,8 @@ struct PartitionInvarianceTests {
                                        askPrice: close + 10_000_000, askQuantity: Int64(next() % 1_000) * 1_000_000)
                 quotes = QuoteBarStats(close: hasState ? state : nil,
                                        imbalanceTimeWeighted: hasState && next() % 5 != 0 ? Double(Int64(next() % 200) - 100) / 100 : nil,
-                                       updateCount: Int64(next() % 10), orderFlow: Int128(Int64(next() % 1_000)) - 500)
+                                       updateCount: Int64(next() % 10), orderFlow: Int128(Int64(next() % 1_000)) - 500,
+                                       lastUpdate: hasState ? start - Int64(next() % 5_000_000) : nil)
             }
             records.append(sequencer.record(bar, quotes: quotes))
         }

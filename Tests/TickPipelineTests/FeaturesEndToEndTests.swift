@@ -10,7 +10,8 @@ struct FeaturesEndToEndTests {
         var trades: String
         var quotes: String?
         var interval: String
-        var testDescription: String { "\(name) \(interval)" }
+        var flags: [String] = []
+        var testDescription: String { "\(name) \(interval) \(flags.joined(separator: " "))" }
     }
 
     static let referenceCases: [Case] = [
@@ -20,13 +21,17 @@ struct FeaturesEndToEndTests {
         Case(name: "ETHUSDT", trades: FeatureRun.ethTrades, quotes: FeatureRun.ethQuotes, interval: "100ms"),
         Case(name: "Tardis", trades: FeatureRun.tardisTrades, quotes: FeatureRun.tardisQuotes, interval: "1s"),
         Case(name: "Tardis trades only", trades: FeatureRun.tardisTrades, quotes: nil, interval: "10s"),
+        // Stale quotes (contract version 2): bar-end columns masked, obi_twa weighting cut.
+        Case(name: "BTCUSDT", trades: FeatureRun.btcTrades, quotes: FeatureRun.btcQuotes, interval: "1s", flags: ["--max-quote-age", "0.05"]),
+        Case(name: "ETHUSDT", trades: FeatureRun.ethTrades, quotes: FeatureRun.ethQuotes, interval: "100ms", flags: ["--max-quote-age", "0.025"]),
+        Case(name: "Tardis", trades: FeatureRun.tardisTrades, quotes: FeatureRun.tardisQuotes, interval: "1s", flags: ["--max-quote-age", "0.5"]),
     ]
 
     @Test(arguments: referenceCases)
     func matchesTheIndependentReference(_ c: Case) throws {
         let dir = try TemporaryDirectory("tf-ref")
         defer { dir.remove() }
-        let flags = ["--interval", c.interval]
+        let flags = ["--interval", c.interval] + c.flags
         let ours = try FeatureRun.run(trades: c.trades, quotes: c.quotes, out: dir.path("ours"), flags)
         #expect(ours.status == 0, "\(ours.stderrText)")
         let theirs = try Reference.run(trades: c.trades, quotes: c.quotes, out: dir.path("reference"), flags)
