@@ -160,7 +160,7 @@ public enum TokenizerFuzz {
                 }
                 if problem.lineInChunk != index { fail("problem lineInChunk \(problem.lineInChunk), expected \(index)") }
                 let expectedText = content.count > maxRecordSize ? Array(content.prefix(200)) : Array(content)
-                if problem.text != expectedText { fail("problem text of line \(index + 1) is not the line") }
+                if Array(chunk.text(of: problem)) != expectedText { fail("problem text of line \(index + 1) is not the line") }
                 if let column = problem.column, !(1...layout.roles.count + 1).contains(column) {
                     fail("problem column \(column) outside 1...\(layout.roles.count + 1)")
                 }

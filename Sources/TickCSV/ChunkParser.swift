@@ -5,21 +5,24 @@ import Glibc
 import Darwin
 #endif
 
-/// A bad row found while parsing a chunk, located relative to the chunk.
+/// A bad row found while parsing a chunk, located relative to the chunk. Its text is not
+/// copied (a chunk of bad rows would hold every line twice): `ParsedChunk.text(of:)` cuts it
+/// from the chunk's bytes.
 public struct RowProblem: Sendable, Equatable {
     /// 0-based line index within the chunk.
     public var lineInChunk: Int
     /// Byte offset of the line start within the chunk.
     public var lineStart: Int
+    /// Byte offset within the chunk just past the text to quote: the line without its line end,
+    /// or its first 200 bytes when it is longer than the maximum record size.
+    public var textEnd: Int
     /// 1-based column, when one column is at fault.
     public var column: Int?
     public var reason: String
-    /// The raw line, without its line end.
-    public var text: [UInt8]
 
-    public init(lineInChunk: Int, lineStart: Int, column: Int?, reason: String, text: [UInt8]) {
-        self.lineInChunk = lineInChunk; self.lineStart = lineStart; self.column = column
-        self.reason = reason; self.text = text
+    public init(lineInChunk: Int, lineStart: Int, textEnd: Int, column: Int?, reason: String) {
+        self.lineInChunk = lineInChunk; self.lineStart = lineStart; self.textEnd = textEnd
+        self.column = column; self.reason = reason
     }
 }
 
@@ -40,6 +43,9 @@ public struct ParsedChunk: Sendable {
     public var byteOffset: Int64 = 0
 
     public var rowCount: Int { rowStart.count }
+
+    /// The raw text of a bad row.
+    public func text(of problem: RowProblem) -> ArraySlice<UInt8> { bytes[problem.lineStart..<problem.textEnd] }
 
     /// The raw text of the line starting at `start`.
     public func line(at start: Int) -> ArraySlice<UInt8> {
@@ -146,15 +152,13 @@ public struct ChunkParser: Sendable {
             if contentEnd == lineStart { continue }  // blank line
 
             if contentEnd - lineStart > maxRecordSize {
-                out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, column: nil,
-                                               reason: "line of \(contentEnd - lineStart) bytes is longer than the maximum record size of \(maxRecordSize) bytes",
-                                               text: Array(buffer[lineStart..<min(contentEnd, lineStart + 200)])))
+                out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, textEnd: min(contentEnd, lineStart + 200), column: nil,
+                                               reason: "line of \(contentEnd - lineStart) bytes is longer than the maximum record size of \(maxRecordSize) bytes"))
                 continue
             }
             if let problem = parseRow(fields, roles: roles, start: lineStart, end: contentEnd, into: &general) {
-                out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, column: problem.column,
-                                               reason: problem.reason,
-                                               text: Array(buffer[lineStart..<contentEnd])))
+                out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, textEnd: contentEnd,
+                                               column: problem.column, reason: problem.reason))
             } else {
                 store(general, row: rows, into: sink)
                 sink.rowStarts[rows] = UInt32(truncatingIfNeeded: lineStart)

@@ -14,14 +14,16 @@ final class FeatureStage {
     let directory: RunDirectory
     let pool: WorkPool
     let partitionBars: Int
+    /// Partitions computed (or read back) at once.
+    let tasksInFlight: Int
     let key: String
 
     private(set) var reused = 0
     private(set) var computed = 0
 
-    init(calculator: FeatureCalculator, directory: RunDirectory, pool: WorkPool, partitionBars: Int, key: String) {
+    init(calculator: FeatureCalculator, directory: RunDirectory, pool: WorkPool, partitionBars: Int, tasksInFlight: Int, key: String) {
         self.calculator = calculator; self.directory = directory; self.pool = pool
-        self.partitionBars = partitionBars; self.key = key
+        self.partitionBars = partitionBars; self.tasksInFlight = tasksInFlight; self.key = key
     }
 
     func partitionPath(_ name: String) -> String { directory.featureParts + "/" + name }
@@ -74,7 +76,7 @@ final class FeatureStage {
         let tasks = OrderedTasks<FeaturePartitionResult>(pool: pool)
         let partitioner = BarPartitioner(pastHalo: config.pastHalo, futureHalo: config.futureHalo, partitionBars: partitionBars)
         let calculator = self.calculator
-        let maxInFlight = pool.workers + 1
+        let maxInFlight = tasksInFlight
 
         let featureParts = directory.featureParts
         func dispatch(_ input: PartitionInput, index: Int) throws {
@@ -118,7 +120,7 @@ final class FeatureStage {
             try builder.add(columns, emit: onBar)
         }
         try builder.finish(emit: onBar)
-        for ready in partitioner.finish() { try dispatch(ready.input, index: ready.index) }
+        while let ready = partitioner.nextAtEnd() { try dispatch(ready.input, index: ready.index) }
         while tasks.pending > 0 { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         wroteOutput = true
         state.bars = partitioner.barCount
@@ -186,6 +188,8 @@ final class BarPartitioner {
 
     init(pastHalo: Int, futureHalo: Int, partitionBars: Int) {
         self.pastHalo = pastHalo; self.futureHalo = futureHalo; self.partitionBars = partitionBars
+        // Its largest size, up front: growing by doubling would hold up to twice as much.
+        window.reserveCapacity(pastHalo + partitionBars + futureHalo + 1)
     }
 
     /// Adds the next bar; returns a partition when this bar completes its future halo.
@@ -196,13 +200,12 @@ final class BarPartitioner {
         return cut(rows: nextRow..<(nextRow + partitionBars), reachesEnd: false)
     }
 
-    /// The partitions whose future halo runs past the last bar.
-    func finish() -> [(input: PartitionInput, index: Int)] {
-        var parts: [(PartitionInput, Int)] = []
-        while nextRow < barCount {
-            parts.append(cut(rows: nextRow..<min(nextRow + partitionBars, barCount), reachesEnd: true))
-        }
-        return parts
+    /// After the last bar: the next of the partitions whose future halo runs past it, or nil.
+    /// One at a time, so that the caller's bound on partitions in flight holds here too (each
+    /// of these holds the whole tail of the bars).
+    func nextAtEnd() -> (input: PartitionInput, index: Int)? {
+        guard nextRow < barCount else { return nil }
+        return cut(rows: nextRow..<min(nextRow + partitionBars, barCount), reachesEnd: true)
     }
 
     private func cut(rows: Range<Int>, reachesEnd: Bool) -> (input: PartitionInput, index: Int) {

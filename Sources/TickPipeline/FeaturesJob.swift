@@ -88,9 +88,14 @@ public final class FeaturesJob {
         if let bars = options.partitionBars, bars < 1 { throw TickError.invalidArgument("--partition-bars must be at least 1") }
         if let rows = options.tickPartitionRows, rows < 1 { throw TickError.invalidArgument("--tick-partition-rows must be at least 1") }
         self.options = options
+        let catalog = ColumnCatalog(config: options.config)
         budget = try MemoryBudget(limit: options.memoryLimit, workers: options.read.workers, chunkSize: options.chunkSize,
                                   maxRecordSize: options.maxRecordSize, partitionBars: options.partitionBars,
-                                  tickPartitionRows: options.tickPartitionRows)
+                                  tickPartitionRows: options.tickPartitionRows,
+                                  shape: .init(haloBars: options.config.pastHalo + options.config.futureHalo,
+                                               columns: catalog.features.count + catalog.targets.count,
+                                               inputs: options.quotesPath == nil ? 1 : 2),
+                                  quarantine: options.read.badRows == .quarantine)
         read = options.read
         read.chunkSize = budget.chunkSize
         read.maxRecordSize = budget.maxRecordSize
@@ -148,7 +153,8 @@ public final class FeaturesJob {
 
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
-                                        partitionBars: budget.featurePartitionBars, key: featureKey(trades: trades, quotes: quotes))
+                                        partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
+                                        key: featureKey(trades: trades, quotes: quotes))
         let generation = try directory.beginGeneration()
         let output = try FeatureOutputFiles(generation: generation, catalog: calculator.catalog)
         let features = try featureStage.run(trades: trades, quotes: quotes, previous: manifest.features, output: output) { state in

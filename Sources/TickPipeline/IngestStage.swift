@@ -20,6 +20,9 @@ final class IngestStage {
 
     private(set) var reused = 0
     private(set) var written = 0
+    /// Quarantine sidecars of partitions being encoded, by partition index, committed just
+    /// before their partition is written.
+    private var pendingRejects: [Int: AtomicFileWriter] = [:]
     private(set) var bytesParsed: Int64 = 0
 
     init(role: String, path: String, detected: (layout: Layout?, compression: ByteSource.Compression),
@@ -70,7 +73,18 @@ final class IngestStage {
         // Rows of the partition being filled (appended in place: no copy per batch).
         var tradeRows = TradeColumns()
         var quoteRows = QuoteColumns()
-        var rejects: [UInt8] = []
+        // Quarantined rows of the partition being filled go straight to its sidecar file: a
+        // run of millions of bad rows must not pile up in memory. Sidecars of partitions
+        // waiting to be written are committed just before their partition.
+        var rejects: AtomicFileWriter?
+        func quarantine(_ records: [RejectRecord]) throws {
+            guard !records.isEmpty else { return }
+            if rejects == nil {
+                let index = state.partitions.count + writes.pending
+                rejects = try AtomicFileWriter(path: partitionPath(RunFileName.tickRejects(role: role, index: index)), bufferSize: 256 << 10)
+            }
+            for record in records { try rejects!.write(RejectsFormat.line(record)) }
+        }
         var firstRow = resume?.state.released ?? 0
 
         // Room for a whole partition up front: growing by doubling would copy every row again
@@ -88,24 +102,24 @@ final class IngestStage {
         func submit(_ batch: TickBatch, resume point: ResumePoint) throws {
             let index = state.partitions.count + writes.pending
             let name = RunFileName.tickPartition(role: role, index: index)
-            let rejectsName = rejects.isEmpty ? nil : RunFileName.tickRejects(role: role, index: index)
-            let rejectBytes = rejects
+            let rejectsName = rejects == nil ? nil : RunFileName.tickRejects(role: role, index: index)
+            if let rejects { pendingRejects[index] = rejects }
             let start = firstRow
-            rejects = []
+            rejects = nil
             firstRow += Int64(batch.count)
             writes.submit {
                 let contents = try PartitionCodec.contents(batch, heldAfter: point.state.held)
                 let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
-                return EncodedPartition(name: name, bytes: file.bytes, checksum: file.checksum, firstRow: start, rows: contents.rowCount,
+                return EncodedPartition(index: index, name: name, bytes: file.bytes, checksum: file.checksum, firstRow: start, rows: contents.rowCount,
                                         firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,
-                                        rejectsName: rejectsName, rejects: rejectBytes)
+                                        rejectsName: rejectsName)
             }
             // Two partitions in flight at most: each holds up to `partitionRows` rows.
             while writes.pending >= 2 { try write(writes.takeNext(), into: &state, save: save) }
         }
 
         while let event = try stream.nextEvent() {
-            for record in stream.drainRejects() { rejects += RejectsFormat.line(record) }
+            try quarantine(stream.drainRejects())
             switch event {
             case .rows(.trades(let more)): tradeRows.append(more)
             case .rows(.quotes(let more)): quoteRows.append(more)
@@ -113,9 +127,9 @@ final class IngestStage {
             }
             progress(stream.fileBytesRead)
         }
-        for record in stream.drainRejects() { rejects += RejectsFormat.line(record) }
+        try quarantine(stream.drainRejects())
         let end = stream.currentPoint
-        if tradeRows.count + quoteRows.count > 0 || !rejects.isEmpty { try submit(takeRows(), resume: end) }
+        if tradeRows.count + quoteRows.count > 0 || rejects != nil { try submit(takeRows(), resume: end) }
         while writes.pending > 0 { try write(writes.takeNext(), into: &state, save: save) }
         bytesParsed = stream.bytesChunked
         state.end = end
@@ -124,9 +138,7 @@ final class IngestStage {
     }
 
     private func write(_ part: EncodedPartition, into state: inout InputState, save: (InputState) throws -> Void) throws {
-        if let rejectsName = part.rejectsName {
-            try AtomicFileWriter.write(part.rejects, to: partitionPath(rejectsName))
-        }
+        if part.rejectsName != nil { try pendingRejects.removeValue(forKey: part.index)?.commit() }
         try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
         state.partitions.append(TickPartitionEntry(name: part.name, firstRow: part.firstRow, rows: part.rows,
                                                    bytes: part.bytes.count, checksum: part.checksum,
@@ -150,6 +162,7 @@ final class IngestStage {
 
 /// A partition encoded on the pool, waiting to be written in order.
 struct EncodedPartition: Sendable {
+    var index: Int
     var name: String
     var bytes: [UInt8]
     /// CRC-32 of `bytes`.
@@ -159,8 +172,8 @@ struct EncodedPartition: Sendable {
     var firstTime: Int64
     var lastTime: Int64
     var resume: ResumePoint
+    /// The quarantine sidecar written beside it, if any.
     var rejectsName: String?
-    var rejects: [UInt8]
 }
 
 /// Reads an input's tick partitions back in order, decoding ahead on the pool.

@@ -13,6 +13,9 @@ public struct MemoryBudget: Sendable, Equatable {
     public let maxRecordSize: Int
     public let tickPartitionRows: Int
     public let featurePartitionBars: Int
+    /// Feature partitions computed at once: fewer than `workers + 1` when long windows or
+    /// horizons make each one large.
+    public let featureTasksInFlight: Int
 
     /// Below this nothing useful fits beside the runtime itself.
     public static let minimum = 64 << 20
@@ -21,23 +24,58 @@ public struct MemoryBudget: Sendable, Equatable {
     public static let runtimeOverhead = 32 << 20
     public static let defaultLimit = 1 << 30
 
+    /// The feature stage's sizes for a configuration.
+    public struct FeatureShape: Sendable, Equatable {
+        /// Bars of past and future halo each feature partition carries: the longest window
+        /// and the longest horizon.
+        public var haloBars: Int
+        /// Columns of both output files.
+        public var columns: Int
+        /// Inputs read back from tick partitions while bars are built.
+        public var inputs: Int
+
+        public init(haloBars: Int, columns: Int, inputs: Int) {
+            self.haloBars = haloBars; self.columns = columns; self.inputs = inputs
+        }
+    }
+
+    /// Costs of the feature stage, from peak RSS measured from outside with long halos
+    /// (Scripts/memory-grid.sh): a task holds its bars with halos (a `BarRecord` is 240 bytes)
+    /// and the per-bar series derived from them with their temporaries, about 480 bytes a bar in all; the bar window
+    /// the partitioner keeps holds 240 bytes a bar; a written row costs about 45 bytes a
+    /// column at the peak of a task (computed columns, CSV text and scratch, encoded partition).
+    static let taskBytesPerHaloBar = 480
+    static let windowBytesPerBar = 240
+    static let rowBytesPerColumn = 45
+    /// Fewer bars a partition only adds work: every partition recomputes its halo.
+    static let minimumPartitionBars = 256
+
     /// - Parameters:
     ///   - chunkSize, maxRecordSize: explicit flags, checked against the limit.
     ///   - workers: chunks in flight are `workers + 2` per input.
-    public init(limit: Int, workers: Int, chunkSize: Int?, maxRecordSize: Int?, partitionBars: Int?, tickPartitionRows: Int? = nil) throws {
+    ///   - shape: the feature stage's halo and columns; partitions shrink, and fewer are
+    ///     computed at once, until they fit; when even one of the smallest does not, the
+    ///     configuration is refused, naming the smallest limit that fits.
+    ///   - quarantine: bad rows are kept (`--bad-rows quarantine`): a chunk of them parses into
+    ///     about twice as much again as a chunk of good rows (each a problem record, then a
+    ///     reject record), so chunks are half as large.
+    public init(limit: Int, workers: Int, chunkSize: Int?, maxRecordSize: Int?, partitionBars: Int?, tickPartitionRows: Int? = nil,
+                shape: FeatureShape = FeatureShape(haloBars: 0, columns: 0, inputs: 1), quarantine: Bool = false) throws {
         guard limit >= Self.minimum else {
             throw TickError.invalidArgument("--memory-limit \(limit >> 20) MiB is below the minimum of \(Self.minimum >> 20) MiB")
         }
         self.limit = limit
         let usable = limit - Self.runtimeOverhead
         let inFlight = workers + 2
-        // A quarter for chunks in flight (bytes + parsed columns ≈ 2× the chunk).
+        // A quarter for chunks in flight (bytes + parsed columns ≈ 2× the chunk; 4× for a chunk
+        // of bad rows in quarantine mode).
         let chunkShare = usable / 4
+        let expansion = quarantine ? 4 : 2
         // Past 2 MiB a chunk only costs memory: parsing one already takes far longer than cutting it.
-        let derivedChunk = min(2 << 20, max(64 << 10, chunkShare / (2 * inFlight)))
+        let derivedChunk = min(2 << 20, max(64 << 10, chunkShare / (expansion * inFlight)))
         let chunk = chunkSize ?? derivedChunk
-        if 2 * inFlight * chunk > chunkShare + chunkShare / 2 {
-            throw TickError.invalidArgument("--chunk-size \(chunk) with \(workers) workers needs about \(2 * inFlight * chunk >> 20) MiB in flight, more than --memory-limit \(limit >> 20) MiB allows; use a smaller chunk size or fewer workers")
+        if expansion * inFlight * chunk > chunkShare + chunkShare / 2 {
+            throw TickError.invalidArgument("--chunk-size \(chunk) with \(workers) workers needs about \(expansion * inFlight * chunk >> 20) MiB in flight, more than --memory-limit \(limit >> 20) MiB allows; use a smaller chunk size or fewer workers")
         }
         self.chunkSize = chunk
         // One record must fit in a chunk buffer beside the others.
@@ -47,15 +85,58 @@ public struct MemoryBudget: Sendable, Equatable {
             throw TickError.invalidArgument("--max-record-size \(record >> 20) MiB does not fit in --memory-limit \(limit >> 20) MiB (at most \(recordCap >> 20) MiB)")
         }
         self.maxRecordSize = record
-        // A quarter for the tick partition being filled and encoded.
-        // About 300 bytes a row at the peak: the columns being filled, plus up to two finished
-        // partitions and their encoding buffers waiting for the pool (measured on bookTicker rows).
-        self.tickPartitionRows = tickPartitionRows ?? min(1 << 20, max(16 << 10, (usable / 4) / 300))
-        // A quarter for feature partitions in flight (workers + 1 of them). About 2,600 bytes a
-        // bar at the peak of a task: its bars with halos, the computed columns, the encoded
-        // partition and the CSV text (with its scratch) — measured on the default columns.
-        // Small enough that every worker has partitions to compute and format in parallel.
-        featurePartitionBars = partitionBars ?? min(8_192, max(1_024, (usable / 4) / (2_600 * (workers + 1))))
+        self.tickPartitionRows = tickPartitionRows ?? Self.derivedTickPartitionRows(usable: usable)
+        guard let plan = Self.featurePlan(usable: usable, workers: workers, partitionBars: partitionBars,
+                                          tickPartitionRows: self.tickPartitionRows, shape: shape) else {
+            // The smallest limit whose budget fits (sizes derived from the limit grow with it).
+            var smallest = limit + (1 << 20)
+            while Self.featurePlan(usable: smallest - Self.runtimeOverhead, workers: workers, partitionBars: partitionBars,
+                                   tickPartitionRows: tickPartitionRows ?? Self.derivedTickPartitionRows(usable: smallest - Self.runtimeOverhead),
+                                   shape: shape) == nil {
+                smallest += 1 << 20
+            }
+            throw TickError.limitExceeded("windows and horizons of \(shape.haloBars) bars in all need a --memory-limit of \(smallest >> 20) MiB, more than the \(limit >> 20) MiB given: every feature partition holds that many bars besides its own. Rerun with --memory-limit \(smallest >> 20)MiB or more, or with shorter --windows or --horizons (or a longer --interval)")
+        }
+        featurePartitionBars = plan.bars
+        featureTasksInFlight = plan.tasks
+    }
+
+    /// A quarter for the tick partition being filled and encoded. About 300 bytes a row at the
+    /// peak: the columns being filled, plus up to two finished partitions and their encoding
+    /// buffers waiting for the pool (measured on bookTicker rows).
+    static func derivedTickPartitionRows(usable: Int) -> Int { min(1 << 20, max(16 << 10, (usable / 4) / 300)) }
+
+    /// The feature partitions' size and how many are computed at once, or nil when not even one
+    /// of the smallest fits.
+    ///
+    /// A quarter of the budget for feature partitions in flight (workers + 1 of them). About
+    /// 2,600 bytes a bar at the peak of a task on the default columns; small enough that every
+    /// worker has partitions to compute and format in parallel. With long windows or horizons
+    /// the halo dominates: partitions shrink, then fewer are computed at once, until they fit
+    /// in what the stage has (ingest is over by then: everything but the tick partitions read
+    /// back, two decoded per input at about 100 bytes a row, and the writers).
+    static func featurePlan(usable: Int, workers: Int, partitionBars: Int?, tickPartitionRows: Int,
+                            shape: FeatureShape) -> (bars: Int, tasks: Int)? {
+        var bars = partitionBars ?? min(8_192, max(1_024, (usable / 4) / (2_600 * (workers + 1))))
+        var tasks = workers + 1
+        let available = usable - shape.inputs * 2 * tickPartitionRows * 100 - (4 << 20)
+        while featureBytes(bars: bars, tasks: tasks, shape: shape) > available {
+            if partitionBars == nil && bars > minimumPartitionBars {
+                bars = max(minimumPartitionBars, bars / 2)
+            } else if tasks > 1 {
+                tasks -= 1
+            } else {
+                return nil
+            }
+        }
+        return (bars, tasks)
+    }
+
+    /// Peak bytes of the feature stage: `tasks` partitions of `bars` rows with their halos,
+    /// and the partitioner's window.
+    static func featureBytes(bars: Int, tasks: Int, shape: FeatureShape) -> Int {
+        let task = (bars + shape.haloBars) * taskBytesPerHaloBar + bars * (rowBytesPerColumn * shape.columns + 200)
+        return tasks * task + (bars + shape.haloBars) * windowBytesPerBar
     }
 }
 

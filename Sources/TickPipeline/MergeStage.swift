@@ -3,6 +3,9 @@ import TickCore
 import TickFeatures
 import TickIO
 import TickStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Stage 3: feature partitions, in order, → `features.csv` and `targets.csv`, when they were
 /// all taken from an earlier run (otherwise `FeatureStage` writes the rows as it computes
@@ -45,14 +48,18 @@ struct MergeStage {
         try writer.write(RejectsFormat.header)
         var checksum = Checksum.crc32(RejectsFormat.header)
         for input in inputs {
+            // Copied piece by piece: a sidecar holds every bad row of a partition, which may be
+            // most of a file.
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
             for sidecar in input.partitions.compactMap(\.rejects) {
-                let path = directory.ticks + "/" + sidecar
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw TickError.io(path: path, operation: "read", errno: ENOENT, message: "quarantine file missing")
+                let file = try OwnedFile(path: directory.ticks + "/" + sidecar, flags: O_RDONLY)
+                while true {
+                    let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
+                    if n == 0 { break }
+                    let piece = Array(buffer[0..<n])
+                    checksum = Checksum.combine(checksum, Checksum.crc32(piece), secondLength: n)
+                    try writer.write(piece)
                 }
-                let bytes = [UInt8](data)
-                checksum = Checksum.combine(checksum, Checksum.crc32(bytes), secondLength: bytes.count)
-                try writer.write(bytes)
             }
         }
         try writer.commit()

@@ -235,33 +235,38 @@ final class StreamValidator {
         var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
         for _ in 0..<fromHeld { release(state.held.removeFirst(), into: &output) }
         flush(&output, parsed)
-        // The chunk's last rows become held; their lines are counted back from the chunk's end.
-        let lines = LineNumbers(parsed: parsed, linesBefore: linesBefore, from: max(0, fromChunk - 1))
+        holdLastRows(of: parsed, from: fromChunk, linesBefore: linesBefore)
+        guard fromChunk > 0 else { return }
+        // Nothing else refers to the columns now: they are cut in place, not copied.
+        let cut = rows - fromChunk
+        switch layout.kind {
+        case .trades: parsed.trades.removeLast(cut)
+        case .quotes: parsed.quotes.removeLast(cut)
+        }
+        emit(.rows(layout.kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes)))
+    }
+
+    /// For `acceptWhole`: the chunk's rows from `first` on become held, and the rows before
+    /// them are handed on (their first and last noted); lines are counted back from the
+    /// chunk's end.
+    private func holdLastRows(of parsed: ParsedChunk, from first: Int, linesBefore: Int64) {
+        let rows = parsed.rowCount
+        var lines = LineNumbers(parsed: parsed, linesBefore: linesBefore, from: max(0, first - 1))
         let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
-        func row(_ r: Int) -> HeldRow {
+        func row(_ r: Int, line: Int64) -> HeldRow {
             let start = Int(parsed.rowStart[r])
-            return HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r), line: lines.line(ofRow: r),
+            return HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r), line: line,
                            byteOffset: parsed.byteOffset + Int64(start), text: text(parsed, start), chunkRow: nil)
         }
-        if fromChunk > 0 {
+        if first > 0 {
             if state.firstReleased == nil {
                 let start = Int(parsed.rowStart[0])
-                let line = linesBefore + Int64(newlines(parsed.bytes, 0..<start)) + 1
-                state.firstReleased = HeldRow(time: times[0], id: hasIds ? id(parsed, 0) : 0, values: values(parsed, 0), line: line,
-                                              byteOffset: parsed.byteOffset + Int64(start), text: text(parsed, start), chunkRow: nil)
+                state.firstReleased = row(0, line: linesBefore + Int64(newlines(parsed.bytes, 0..<start)) + 1)
             }
-            state.lastReleased = row(fromChunk - 1)
-            state.released += Int64(fromChunk)
+            state.lastReleased = row(first - 1, line: lines.line(ofRow: first - 1))
+            state.released += Int64(first)
         }
-        for r in fromChunk..<rows { state.held.append(row(r)) }
-        if fromChunk > 0 {
-            let cut = rows - fromChunk
-            switch layout.kind {
-            case .trades: parsed.trades.removeLast(cut)
-            case .quotes: parsed.quotes.removeLast(cut)
-            }
-            emit(.rows(layout.kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes)))
-        }
+        for r in first..<rows { state.held.append(row(r, line: lines.line(ofRow: r))) }
     }
 
     // MARK: - Rules
@@ -319,10 +324,10 @@ final class StreamValidator {
         let location = InputLocation(file: path, line: linesBefore + Int64(problem.lineInChunk) + 1,
                                      byteOffset: parsed.byteOffset + Int64(problem.lineStart), column: problem.column)
         guard badRows == .quarantine else {
-            throw TickError.badRow(location: location, reason: problem.reason, text: printableText(problem.text))
+            throw TickError.badRow(location: location, reason: problem.reason, text: printableText(parsed.text(of: problem)))
         }
         state.counts.rejected += 1
-        rejected.append(RejectRecord(location: location, reason: problem.reason, text: problem.text))
+        rejected.append(RejectRecord(location: location, reason: problem.reason, text: Array(parsed.text(of: problem))))
     }
 
     // MARK: - Rows
@@ -434,25 +439,29 @@ private struct LineCursor {
     }
 }
 
-/// Line numbers of the rows from `first` to the end of a chunk, counted back from its end so
-/// that the cost is the bytes after `first`, not the whole chunk.
+/// Line numbers of the rows from `first` to the end of a chunk, asked for in increasing order,
+/// counted back from the chunk's end so that the cost is the bytes after `first`, not the
+/// whole chunk.
 private struct LineNumbers {
     private let parsed: ParsedChunk
-    private var lineOfFirst: Int64
-    private let first: Int
+    private var row: Int
+    private var line: Int64
 
     init(parsed: ParsedChunk, linesBefore: Int64, from first: Int) {
         self.parsed = parsed
-        self.first = first
+        row = first
         let bytes = parsed.bytes
-        guard first < parsed.rowCount else { lineOfFirst = 0; return }
+        guard first < parsed.rowCount else { line = 0; return }
         let start = Int(parsed.rowStart[first])
         let newlinesInChunk = parsed.lineCount - (bytes.last == UInt8(ascii: "\n") ? 0 : 1)
-        lineOfFirst = linesBefore + Int64(newlinesInChunk - newlines(bytes, start..<bytes.count)) + 1
+        line = linesBefore + Int64(newlinesInChunk - newlines(bytes, start..<bytes.count)) + 1
     }
 
-    func line(ofRow r: Int) -> Int64 {
-        lineOfFirst + Int64(newlines(parsed.bytes, Int(parsed.rowStart[first])..<Int(parsed.rowStart[r])))
+    /// The line of row `r` (at or after the previous one asked for).
+    mutating func line(ofRow r: Int) -> Int64 {
+        line += Int64(newlines(parsed.bytes, Int(parsed.rowStart[row])..<Int(parsed.rowStart[r])))
+        row = r
+        return line
     }
 }
 
