@@ -11,6 +11,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 (BoringSSL's, with the CPU's SHA instructions) for content fingerprints; the
+        // zip checksums of Binance public data need it next.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -20,8 +23,9 @@ let package = Package(
 
         // Value types: timestamps, fixed-point decimals, columns, errors. No I/O.
         .target(name: "TickCore"),
-        // Byte sources (plain, gzip, zstd), zstd frames, atomic files, syscalls that retry EINTR.
-        .target(name: "TickIO", dependencies: ["TickCore", "CZstd", "CZlib"]),
+        // Byte sources (plain, gzip, zstd), zstd frames, atomic files, syscalls that retry EINTR,
+        // checksums and content digests.
+        .target(name: "TickIO", dependencies: ["TickCore", "CZstd", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         // Columnar partition files: per-type encodings, zstd frames, header, footer, checksums.
         .target(name: "TickStore", dependencies: ["TickCore", "TickIO"]),
         // Streaming tokenizer, number/time parsers, layout detection.

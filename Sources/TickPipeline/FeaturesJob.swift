@@ -23,6 +23,8 @@ public struct FeaturesOptions: Sendable {
     public var tickPartitionRows: Int?
     /// Discard the state of earlier runs in the output directory.
     public var fresh = false
+    /// How inputs are recognised as unchanged when a rerun decides what to reuse.
+    public var fingerprint = FingerprintMode.quick
     /// The most bars the run may write; nil means the larger of 50 million and 100 × the trades
     /// used (`RasterGuard`).
     public var maxBars: Int?
@@ -118,7 +120,7 @@ public final class FeaturesJob {
         defer { progress.finish() }
 
         clock.start("ingest")
-        let tradeIngest = IngestStage(role: "trades", path: options.tradesPath, detected: detected.trades, options: read,
+        let tradeIngest = IngestStage(role: "trades", path: options.tradesPath, detected: detected.trades, options: read, fingerprint: options.fingerprint,
                                       partitionRows: budget.tickPartitionRows, pool: pool, directory: directory) { progress.update(doneBytes: $0) }
         let trades = try tradeIngest.run(previous: manifest.trades) { state in
             manifest.trades = state
@@ -130,7 +132,7 @@ public final class FeaturesJob {
         var quotes: InputState?
         if let quotesPath = options.quotesPath {
             let tradeBytes = try Syscall.stat(options.tradesPath).size
-            let stage = IngestStage(role: "quotes", path: quotesPath, detected: detected.quotes!, options: read,
+            let stage = IngestStage(role: "quotes", path: quotesPath, detected: detected.quotes!, options: read, fingerprint: options.fingerprint,
                                     partitionRows: budget.tickPartitionRows,
                                     pool: pool, directory: directory) { progress.update(doneBytes: tradeBytes + $0) }
             quotes = try stage.run(previous: manifest.quotes) { state in
@@ -218,12 +220,20 @@ public final class FeaturesJob {
         [("trades", options.tradesPath)] + (options.quotesPath.map { [("quotes", $0)] } ?? [])
     }
 
-    /// Everything feature values depend on; a different key means old feature partitions are stale.
+    /// Everything feature values depend on; a different key means old feature partitions are
+    /// stale. The inputs enter through their tick partitions (names, rows and checksums), which
+    /// hold exactly the rows the features are made of: a file touched or rewritten with the
+    /// same rows keeps its feature partitions, whatever told its tick partitions apart.
     private func featureKey(trades: InputState, quotes: InputState?) -> String {
         let c = options.config
-        var parts = ["v2", "trades:\(trades.fingerprint.path):\(trades.fingerprint.bytes):\(trades.fingerprint.mtimeNs):\(trades.fingerprint.headTailCrc):\(trades.readKey)"]
+        func rows(_ input: InputState) -> String {
+            let counts = input.end.map { "\($0.counts.read)/\($0.counts.used)/\($0.counts.rejected)/\($0.counts.duplicates)" } ?? ""
+            let list = input.partitions.map { "\($0.name):\($0.rows):\($0.firstTime):\($0.lastTime):\($0.checksum)" }.joined(separator: ",")
+            return ContentDigest.sha256(Array((counts + ";" + list).utf8))
+        }
+        var parts = ["v3", "trades:\(rows(trades)):\(trades.readKey)"]
         if let quotes {
-            parts.append("quotes:\(quotes.fingerprint.path):\(quotes.fingerprint.bytes):\(quotes.fingerprint.mtimeNs):\(quotes.fingerprint.headTailCrc):\(quotes.readKey)")
+            parts.append("quotes:\(rows(quotes)):\(quotes.readKey)")
         }
         parts.append("interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda);max_quote_age=\(c.maxQuoteAge.map(String.init) ?? "none")")
         return parts.joined(separator: "|")

@@ -11,6 +11,7 @@ final class IngestStage {
     let role: String
     let path: String
     let options: ReadOptions
+    let fingerprintMode: FingerprintMode
     let partitionRows: Int
     let pool: WorkPool
     let directory: RunDirectory
@@ -26,9 +27,9 @@ final class IngestStage {
     private(set) var bytesParsed: Int64 = 0
 
     init(role: String, path: String, detected: (layout: Layout?, compression: ByteSource.Compression),
-         options: ReadOptions, partitionRows: Int, pool: WorkPool, directory: RunDirectory,
+         options: ReadOptions, fingerprint: FingerprintMode = .quick, partitionRows: Int, pool: WorkPool, directory: RunDirectory,
          progress: @escaping (Int64) -> Void) {
-        self.role = role; self.path = path; self.detected = detected; self.options = options
+        self.role = role; self.path = path; self.detected = detected; self.options = options; self.fingerprintMode = fingerprint
         self.partitionRows = partitionRows; self.pool = pool; self.directory = directory; self.progress = progress
     }
 
@@ -42,11 +43,11 @@ final class IngestStage {
     /// Brings this input's partitions up to date; `save` is called with the state after every
     /// partition written (the caller persists the manifest).
     func run(previous: InputState?, save: (InputState) throws -> Void) throws -> InputState {
-        let fingerprint = try InputFingerprint.of(path: path)
+        let fingerprint = try InputFingerprint.of(path: path, mode: fingerprintMode)
         var state = InputState(fingerprint: fingerprint, readKey: readKey, layout: detected.layout?.name ?? "empty",
                                timeUnit: detected.layout?.timeUnit.rawValue ?? "", compression: detected.compression.rawValue,
                                partitions: [], end: nil)
-        if let previous, previous.fingerprint == fingerprint, previous.readKey == readKey {
+        if let previous, fingerprint.allowsReuse(of: previous.fingerprint), previous.readKey == readKey {
             for entry in previous.partitions {
                 guard RunDirectory.isIntact(partitionPath(entry.name), bytes: entry.bytes, checksum: entry.checksum),
                       entry.rejects.map({ Syscall.exists(partitionPath($0)) }) ?? true else { break }

@@ -2,16 +2,29 @@ import Foundation
 import TickCore
 import TickIO
 
-/// Identifies an input file's content cheaply: a changed size, modification time, head or tail
-/// means the old partitions of it must not be reused.
+/// How an input file is recognised as unchanged, so that its partitions can be reused.
+public enum FingerprintMode: String, Sendable, Codable, CaseIterable {
+    /// Size, modification time, and a CRC-32 of the first and last 64 KiB: catches appends,
+    /// truncation, rewrites and any edit that changes the size or the modification time, or
+    /// touches the first or last 64 KiB. It misses an edit in the middle that keeps the size
+    /// and restores the modification time (`touch -d`, `rsync -t`, `cp -p` over the file).
+    case quick
+    /// SHA-256 of every byte (read once more before the run): catches any edit, and a file
+    /// whose only change is its modification time is still reused.
+    case content
+}
+
+/// Identifies an input file's content: a change means its old partitions must not be reused.
 public struct InputFingerprint: Sendable, Codable, Equatable {
     public var path: String
     public var bytes: Int64
     public var mtimeNs: Int64
     /// CRC-32 of the first and last 64 KiB.
     public var headTailCrc: UInt32
+    /// SHA-256 of the whole file, with `FingerprintMode.content`.
+    public var sha256: String?
 
-    public static func of(path: String) throws -> InputFingerprint {
+    public static func of(path: String, mode: FingerprintMode = .quick) throws -> InputFingerprint {
         let info = try Syscall.stat(path)
         let file = try OwnedFile(path: path, flags: O_RDONLY)
         let window = Int(min(info.size, 64 << 10))
@@ -21,8 +34,19 @@ public struct InputFingerprint: Sendable, Codable, Equatable {
         _ = try tail.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: info.size - Int64(window), path: path) }
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         return InputFingerprint(path: absolute, bytes: info.size, mtimeNs: info.mtimeNanos,
-                                headTailCrc: Checksum.crc32(tail, seed: Checksum.crc32(head)))
+                                headTailCrc: Checksum.crc32(tail, seed: Checksum.crc32(head)),
+                                sha256: mode == .content ? try ContentDigest.sha256(path: path) : nil)
     }
+
+    /// Whether partitions made from the file `earlier` described are valid for this one: with
+    /// a content digest on both sides, the same path, size and digest (the modification time
+    /// may differ); otherwise the same path, size, modification time and head and tail.
+    public func allowsReuse(of earlier: InputFingerprint) -> Bool {
+        guard path == earlier.path && bytes == earlier.bytes else { return false }
+        if let sha256, let previous = earlier.sha256 { return sha256 == previous }
+        return mtimeNs == earlier.mtimeNs && headTailCrc == earlier.headTailCrc
+    }
+
 }
 
 /// A finished tick partition: rows `[firstRow, firstRow + rows)` of the kept rows of one input.

@@ -50,6 +50,9 @@ struct Features: ParsableCommand {
     @Flag(help: "Discard partitions and manifest of earlier runs in --out and start over.")
     var fresh = false
 
+    @Option(help: "How a rerun recognises unchanged inputs: quick (size, modification time, first and last 64 KiB) or content (SHA-256 of every byte, for files edited in place keeping size and time).")
+    var fingerprint: FingerprintMode = .quick
+
     @Option(help: "Refuse to write more bars than this (default: the larger of 50 million and 100 × the trades used): one absurd timestamp cannot fill the disk.")
     var maxBars: Int?
 
@@ -110,6 +113,7 @@ struct Features: ParsableCommand {
         options.tickPartitionRows = tickPartitionRows
         options.fresh = fresh
         options.maxBars = maxBars
+        options.fingerprint = fingerprint
         let summary = try reportingErrors { try FeaturesJob(options: options).run() }
         let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)

@@ -53,6 +53,7 @@ struct ReadFlags: ParsableArguments {
 }
 
 extension BadRowPolicy: ExpressibleByArgument {}
+extension FingerprintMode: ExpressibleByArgument {}
 
 /// Sizes like `8MiB`, `64KiB`, `1GiB`, `1GB`, `4096`.
 enum ByteSize {
