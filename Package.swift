@@ -14,6 +14,8 @@ let package = Package(
         // SHA-256 (BoringSSL's, with the CPU's SHA instructions) for content fingerprints; the
         // zip checksums of Binance public data need it next.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // Deque: the rows the order rules hold back are a queue that every kept row passes through.
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -33,7 +35,8 @@ let package = Package(
         // Bars, rolling windows, quote state, targets: pure transforms.
         .target(name: "TickFeatures", dependencies: ["TickCore"]),
         // Work pool, stages, writers, the commands' library side.
-        .target(name: "TickPipeline", dependencies: ["TickCore", "TickIO", "TickCSV", "TickFeatures", "TickStore"]),
+        .target(name: "TickPipeline", dependencies: ["TickCore", "TickIO", "TickCSV", "TickFeatures", "TickStore",
+                                                     .product(name: "DequeModule", package: "swift-collections")]),
         .executableTarget(
             name: "tickforge",
             dependencies: ["TickPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -43,7 +46,8 @@ let package = Package(
         .testTarget(name: "TickStoreTests", dependencies: ["TickStore", "TickCore", "TickIO"]),
         .testTarget(name: "TickFeaturesTests", dependencies: ["TickFeatures", "TickCore"]),
         .testTarget(name: "TickPipelineTests", dependencies: ["TickPipeline", "TickIO", "TickCSV", "TickFeatures", "tickforge",
-                                                             "TickStore", "FuzzSupport"]),
+                                                             "TickStore", "FuzzSupport",
+                                                             .product(name: "DequeModule", package: "swift-collections")]),
 
         // Fuzzing (docs/FUZZING.md, Scripts/fuzz.sh). FuzzSupport holds the checks and the reference
         // CSV reader, shared with Tests/TickPipelineTests/FuzzRegressionTests.swift. Built normally, the

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import TickCore
 import TickCSV
@@ -66,8 +67,8 @@ final class IngestStage {
         var resume = state.partitions.last?.resume
         if let last = state.partitions.last {
             // The rows held back for the spike rule are stored in the partition, not the manifest.
-            resume?.state.held = try PartitionCodec.heldRows(PartitionFormat.summarize(path: partitionPath(last.name), verify: false).metadata,
-                                                             path: partitionPath(last.name))
+            resume?.state.held = Deque(try PartitionCodec.heldRows(PartitionFormat.summarize(path: partitionPath(last.name), verify: false).metadata,
+                                                             path: partitionPath(last.name)))
         }
         let stream = try TickStream(path: path, options: options, pool: pool, partitionRows: partitionRows, resume: resume)
         let writes = OrderedTasks<EncodedPartition>(pool: pool)
@@ -109,7 +110,7 @@ final class IngestStage {
             rejects = nil
             firstRow += Int64(batch.count)
             writes.submit {
-                let contents = try PartitionCodec.contents(batch, heldAfter: point.state.held)
+                let contents = try PartitionCodec.contents(batch, heldAfter: Array(point.state.held))
                 let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
                 return EncodedPartition(index: index, name: name, bytes: file.bytes, checksum: file.checksum, firstRow: start, rows: contents.rowCount,
                                         firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,

@@ -1,5 +1,34 @@
+import DequeModule
 import TickCore
 import TickCSV
+
+/// A row's values besides its time and id. Trades: price, quantity, 1 if the buyer aggressed,
+/// 0. Quotes: bid, bid quantity, ask, ask quantity. (Inline, not an array: one is made for
+/// every row a chunk checks row by row.)
+public struct RowValues: Sendable, Equatable, Codable {
+    public var a: Int64, b: Int64, c: Int64, d: Int64
+
+    subscript(i: Int) -> Int64 {
+        switch i {
+        case 0: a
+        case 1: b
+        case 2: c
+        default: d
+        }
+    }
+
+    public init(_ a: Int64, _ b: Int64, _ c: Int64, _ d: Int64) { self.a = a; self.b = b; self.c = c; self.d = d }
+
+    public init(from decoder: any Decoder) throws {
+        var list = try decoder.unkeyedContainer()
+        self.init(try list.decode(Int64.self), try list.decode(Int64.self), try list.decode(Int64.self), try list.decode(Int64.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var list = encoder.unkeyedContainer()
+        try list.encode(a); try list.encode(b); try list.encode(c); try list.encode(d)
+    }
+}
 
 /// A kept row that is not final yet: a later row may still show it to be a spike (contract,
 /// Inputs, Spikes). It carries what is needed to compare it, to emit it, and to report it.
@@ -7,9 +36,7 @@ public struct HeldRow: Sendable, Codable, Equatable {
     public var time: Int64
     /// The trade or update id; 0 when the layout has none.
     public var id: Int64
-    /// Trades: price, quantity, 1 if the buyer aggressed, 0. Quotes: bid, bid quantity, ask,
-    /// ask quantity.
-    public var values: [Int64]
+    public var values: RowValues
     public var line: Int64
     /// Decompressed offset of the line's first byte.
     public var byteOffset: Int64
@@ -28,7 +55,7 @@ public struct HeldRow: Sendable, Codable, Equatable {
 public struct ValidationState: Sendable, Codable, Equatable {
     public var counts = RowCounts()
     /// Kept rows not yet final, oldest first; at most `StreamValidator.heldRows`.
-    public var held: [HeldRow] = []
+    public var held: Deque<HeldRow> = []
     /// Rows handed on (final); the kept rows are `released + held.count`.
     public var released: Int64 = 0
     /// The first and the last row handed on: the stream's time range and where it comes from.
@@ -96,8 +123,8 @@ final class StreamValidator {
     /// in place when the whole chunk is handed on.
     func validate(_ parsed: inout ParsedChunk, linesBefore: Int64) throws -> [Emission] {
         defer { emitted.removeAll() }
-        if passesWhole(parsed) {
-            acceptWhole(&parsed, linesBefore: linesBefore)
+        if isClean(parsed) {
+            acceptClean(&parsed, linesBefore: linesBefore)
             return emitted
         }
         var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
@@ -196,14 +223,11 @@ final class StreamValidator {
     // MARK: - The fast path
 
     /// Whether every row of the chunk is kept as it is, as the row-by-row check would find:
-    /// no bad line, ids (if any) rise strictly and times never fall from the last kept row on,
-    /// and no tick partition ends inside the chunk. Nearly every chunk of a real file passes,
-    /// and this runs on the one reading thread, so it is one branch-free pass.
-    private func passesWhole(_ parsed: ParsedChunk) -> Bool {
-        let rows = parsed.rowCount
-        guard rows > 0, parsed.problems.isEmpty else { return false }
-        let releasedAfter = state.released + Int64(max(0, state.held.count + rows - Self.heldRows))
-        guard releasedAfter / partitionRows == state.released / partitionRows else { return false }
+    /// no bad line, and ids (if any) rise strictly and times never fall from the last kept row
+    /// on. Nearly every chunk of a real file is clean, and this runs on the one reading thread,
+    /// so it is one branch-free pass.
+    private func isClean(_ parsed: ParsedChunk) -> Bool {
+        guard parsed.rowCount > 0, parsed.problems.isEmpty else { return false }
         let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
         var falls = false
         var previous = state.lastKept?.time ?? .min
@@ -222,51 +246,75 @@ final class StreamValidator {
         return !falls
     }
 
-    /// Keeps every row of a chunk that `passesWhole`: hands on the held rows and the chunk's
-    /// rows but its last few, which are held in their place. The chunk's columns are cut in
-    /// place, not copied.
-    private func acceptWhole(_ parsed: inout ParsedChunk, linesBefore: Int64) {
+    /// Keeps every row of a clean chunk: every row kept hands on the oldest held one, so where
+    /// the partition boundaries fall is known in advance. Segment by segment up to each
+    /// boundary, the held rows and the segment's rows are handed on but the last few, which are
+    /// held in their place.
+    private func acceptClean(_ parsed: inout ParsedChunk, linesBefore: Int64) {
         let rows = parsed.rowCount
-        state.counts.read += Int64(rows)
-        state.counts.used += Int64(rows)
-        let releasing = max(0, state.held.count + rows - Self.heldRows)
+        var start = 0
+        while start < rows {
+            let releasing = state.held.count + (rows - start) - Self.heldRows
+            let toBoundary = Int(partitionRows - state.released % partitionRows)
+            // Up to the row whose keeping hands on the row that completes a partition, if any.
+            let end = releasing >= toBoundary ? start + toBoundary + Self.heldRows - state.held.count : rows
+            // Counted segment by segment: a boundary's resume point must count only the rows before it.
+            state.counts.read += Int64(end - start)
+            state.counts.used += Int64(end - start)
+            keep(&parsed, start..<end, linesBefore: linesBefore)
+            guard releasing >= toBoundary else { return }
+            let rowStart = Int(parsed.rowStart[end - 1])
+            emit(.boundary(ResumePoint(byteOffset: parsed.byteOffset + Int64(lineEnd(parsed.bytes, from: rowStart)),
+                                       line: state.held.last!.line, state: state)))
+            start = end
+        }
+    }
+
+    /// Keeps the rows `range` of a clean chunk: hands on the held rows and the range's rows but
+    /// its last few, which are held in their place. When the range is the whole chunk (nearly
+    /// always) its columns are cut in place, not copied.
+    private func keep(_ parsed: inout ParsedChunk, _ range: Range<Int>, linesBefore: Int64) {
+        let releasing = max(0, state.held.count + range.count - Self.heldRows)
         let fromHeld = min(releasing, state.held.count)
-        let fromChunk = releasing - fromHeld
+        let handedOn = range.lowerBound..<(range.lowerBound + releasing - fromHeld)
         var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
         for _ in 0..<fromHeld { release(state.held.removeFirst(), into: &output) }
         flush(&output, parsed)
-        holdLastRows(of: parsed, from: fromChunk, linesBefore: linesBefore)
-        guard fromChunk > 0 else { return }
-        // Nothing else refers to the columns now: they are cut in place, not copied.
-        let cut = rows - fromChunk
-        switch layout.kind {
-        case .trades: parsed.trades.removeLast(cut)
-        case .quotes: parsed.quotes.removeLast(cut)
+        hold(parsed, range, from: handedOn.upperBound, linesBefore: linesBefore)
+        guard !handedOn.isEmpty else { return }
+        if handedOn.lowerBound == 0 && range.upperBound == parsed.rowCount {
+            // Nothing else refers to the columns now: they are cut in place.
+            let cut = parsed.rowCount - handedOn.count
+            switch layout.kind {
+            case .trades: parsed.trades.removeLast(cut)
+            case .quotes: parsed.quotes.removeLast(cut)
+            }
+            emit(.rows(layout.kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes)))
+        } else {
+            emit(.rows(TickStream.gather(parsed, rows: Array(handedOn), kind: layout.kind)))
         }
-        emit(.rows(layout.kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes)))
     }
 
-    /// For `acceptWhole`: the chunk's rows from `first` on become held, and the rows before
-    /// them are handed on (their first and last noted); lines are counted back from the
-    /// chunk's end.
-    private func holdLastRows(of parsed: ParsedChunk, from first: Int, linesBefore: Int64) {
-        let rows = parsed.rowCount
-        var lines = LineNumbers(parsed: parsed, linesBefore: linesBefore, from: max(0, first - 1))
+    /// For `keep`: the rows of `range` from `first` on become held, and the rows of `range`
+    /// before them are handed on (the first and last of the stream noted); lines are counted
+    /// back from the chunk's end.
+    private func hold(_ parsed: ParsedChunk, _ range: Range<Int>, from first: Int, linesBefore: Int64) {
+        var lines = LineNumbers(parsed: parsed, linesBefore: linesBefore, from: max(range.lowerBound, first - 1))
         let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
         func row(_ r: Int, line: Int64) -> HeldRow {
             let start = Int(parsed.rowStart[r])
             return HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r), line: line,
                            byteOffset: parsed.byteOffset + Int64(start), text: text(parsed, start), chunkRow: nil)
         }
-        if first > 0 {
+        if first > range.lowerBound {
             if state.firstReleased == nil {
-                let start = Int(parsed.rowStart[0])
-                state.firstReleased = row(0, line: linesBefore + Int64(newlines(parsed.bytes, 0..<start)) + 1)
+                let start = Int(parsed.rowStart[range.lowerBound])
+                state.firstReleased = row(range.lowerBound, line: linesBefore + Int64(newlines(parsed.bytes, 0..<start)) + 1)
             }
             state.lastReleased = row(first - 1, line: lines.line(ofRow: first - 1))
-            state.released += Int64(first)
+            state.released += Int64(first - range.lowerBound)
         }
-        for r in first..<rows { state.held.append(row(r, line: lines.line(ofRow: r))) }
+        for r in first..<range.upperBound { state.held.append(row(r, line: lines.line(ofRow: r))) }
     }
 
     // MARK: - Rules
@@ -367,14 +415,14 @@ final class StreamValidator {
         layout.kind == .trades ? parsed.trades.id[r] : parsed.quotes.id[r]
     }
 
-    private func values(_ parsed: ParsedChunk, _ r: Int) -> [Int64] {
+    private func values(_ parsed: ParsedChunk, _ r: Int) -> RowValues {
         switch layout.kind {
         case .trades:
             let t = parsed.trades
-            return [t.price[r], t.quantity[r], Int64(t.buyerAggressor[r]), 0]
+            return RowValues(t.price[r], t.quantity[r], Int64(t.buyerAggressor[r]), 0)
         case .quotes:
             let q = parsed.quotes
-            return [q.bidPrice[r], q.bidQuantity[r], q.askPrice[r], q.askQuantity[r]]
+            return RowValues(q.bidPrice[r], q.bidQuantity[r], q.askPrice[r], q.askQuantity[r])
         }
     }
 }
@@ -397,12 +445,12 @@ private struct ReleasedRows {
         }
         switch kind {
         case .trades:
-            trades.time.append(row.time); trades.price.append(row.values[0]); trades.quantity.append(row.values[1])
-            trades.buyerAggressor.append(UInt8(row.values[2]))
+            trades.time.append(row.time); trades.price.append(row.values.a); trades.quantity.append(row.values.b)
+            trades.buyerAggressor.append(UInt8(row.values.c))
             if hasIds { trades.id.append(row.id) }
         case .quotes:
-            quotes.time.append(row.time); quotes.bidPrice.append(row.values[0]); quotes.bidQuantity.append(row.values[1])
-            quotes.askPrice.append(row.values[2]); quotes.askQuantity.append(row.values[3])
+            quotes.time.append(row.time); quotes.bidPrice.append(row.values.a); quotes.bidQuantity.append(row.values.b)
+            quotes.askPrice.append(row.values.c); quotes.askQuantity.append(row.values.d)
             if hasIds { quotes.id.append(row.id) }
         }
     }

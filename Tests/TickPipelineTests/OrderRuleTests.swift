@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Testing
 import TickCore
@@ -181,8 +182,8 @@ import TickCore
             // Through the manifest's JSON and the partition's metadata, as a real resume goes.
             var restored = try JSONDecoder.snakeCase.decode(ResumePoint.self, from: Data(try JSON.encode(point).utf8))
             #expect(restored.state.held.isEmpty, "held rows are not in the manifest")
-            let contents = try PartitionCodec.contents(.trades(TradeColumns()), heldAfter: point.state.held)
-            restored.state.held = try PartitionCodec.heldRows(contents.metadata, path: path)
+            let contents = try PartitionCodec.contents(.trades(TradeColumns()), heldAfter: Array(point.state.held))
+            restored.state.held = Deque(try PartitionCodec.heldRows(contents.metadata, path: path))
             #expect(restored == point)
 
             let resumed = try TickStream(path: path, options: options, pool: pool, partitionRows: 37, resume: restored)
