@@ -40,10 +40,11 @@ public struct MemoryBudget: Sendable, Equatable {
     }
 
     /// Costs of the feature stage, from peak RSS measured from outside with long halos
-    /// (Scripts/memory-grid.sh): a task holds its bars with halos (a `BarRecord` is 240 bytes)
-    /// and the per-bar series derived from them with their temporaries, about 480 bytes a bar in all; the bar window
-    /// the partitioner keeps holds 240 bytes a bar; a written row costs about 45 bytes a
-    /// column at the peak of a task (computed columns, CSV text and scratch, encoded partition).
+    /// (Scripts/memory_grid.py): a task holds its bars with halos (a `BarRecord` is 240 bytes)
+    /// and the per-bar series derived from them with their temporaries, about 480 bytes a bar
+    /// in all; the bar window the partitioner keeps holds 240 bytes a bar; a written row costs
+    /// about 45 bytes a column at the peak of a task (computed columns, CSV text and scratch,
+    /// encoded partition).
     static let taskBytesPerHaloBar = 480
     static let windowBytesPerBar = 240
     static let rowBytesPerColumn = 45

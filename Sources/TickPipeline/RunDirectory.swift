@@ -199,13 +199,13 @@ public final class RunDirectory {
     func publish(_ generation: OutputGeneration, manifest: inout Manifest) throws {
         try generation.sealRecord()
         let names = generation.files.map(\.name)
-        for name in names where !isOwnLink(name, manifest: manifest) {
-            if !manifest.links.contains(name) {
-                manifest.links.append(name)
-                try save(manifest, force: true)
-            }
-            try Syscall.symlink(Self.linkText(name), at: path + "/" + name)
+        let missing = names.filter { !isOwnLink($0, manifest: manifest) }
+        let unlisted = missing.filter { !manifest.links.contains($0) }
+        if !unlisted.isEmpty {
+            manifest.links += unlisted
+            try save(manifest, force: true)
         }
+        for name in missing { try Syscall.symlink(Self.linkText(name), at: path + "/" + name) }
         try Syscall.fsyncDirectory(path)
         let temporary = currentLink + AtomicFileWriter.temporaryMarker + String(getpid())
         Syscall.unlinkIfPresent(temporary)
