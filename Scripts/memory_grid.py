@@ -54,10 +54,10 @@ def run(binary, args):
     return p.returncode, usage.ru_maxrss * 1024, err, time.monotonic() - started
 
 
-# (name, extra flags, inputs). Inputs: 'trades', 'quotes' (trades and bookTicker quotes) or 'bad'
-# (the trades with nine rows in ten malformed, in quarantine mode). Long halos only at intervals
-# where the windows' O(w) work per row stays short; 1h bars hold about 150,000 quotes each (a
-# quote builder that buffered a bar would show it).
+# (name, extra flags, inputs). Inputs: 'trades'; 'quotes' (trades and bookTicker quotes); 'bad'
+# (the trades with nine rows in ten malformed) and 'badrun' (5,000 good rows, then only bad ones),
+# both in quarantine mode. Long halos only at intervals where the windows' O(w) work per row stays
+# short; 1h bars hold about 150,000 quotes each (a quote builder that buffered a bar would show it).
 QUICK = [
     ('1s default', ['--interval', '1s'], 'quotes'),
     ('100ms default', ['--interval', '100ms'], 'quotes'),
@@ -65,6 +65,9 @@ QUICK = [
     ('1s long halo', ['--interval', '1s', '--windows', '10,2000,10000', '--horizons', '10,5000'], 'trades'),
     ('1s halo over the limit', ['--interval', '1s', '--windows', '10,40000', '--horizons', '10,20000'], 'trades'),
     ('1m mostly bad rows', ['--interval', '1m', '--windows', '5,30', '--horizons', '5', '--bad-rows', 'quarantine'], 'bad'),
+    ('1s a long run of bad rows', ['--interval', '1s', '--windows', '2,5', '--horizons', '1', '--bad-rows', 'quarantine'], 'badrun'),
+    ('1m, 120 windows, quotes', ['--interval', '1m', '--windows', ','.join(map(str, range(2, 122))),
+                                 '--horizons', ','.join(map(str, range(1, 41)))], 'quotes'),
 ]
 FULL = QUICK + [
     ('100ms long halo', ['--interval', '100ms', '--windows', '10,1000,5000', '--horizons', '10,20000'], 'trades'),
@@ -75,11 +78,13 @@ FULL = QUICK + [
 ]
 
 
-def make_bad(trades, path):
-    """The trades with nine rows in ten given an extra column: bad rows, quarantined."""
+def make_bad(trades, path, every=10, good_prefix=0):
+    """The trades with an extra column (a bad row, quarantined) on every row but one in `every`
+    and but the first `good_prefix`."""
     with open(trades, 'rb') as src, open(path + '.part', 'wb') as out:
         for i, line in enumerate(src):
-            out.write(line if i == 0 or i % 10 == 0 else line.rstrip(b'\n') + b',x\n')
+            good = i == 0 or i <= good_prefix or (every and i % every == 0)
+            out.write(line if good else line.rstrip(b'\n') + b',x\n')
     os.replace(path + '.part', path)
 
 
@@ -103,13 +108,16 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
 
     bad = os.path.join(args.work, 'bad-%s.csv' % mib(args.size))
+    badrun = os.path.join(args.work, 'badrun-%s.csv' % mib(args.size))
     failures = 0
     for name, flags, kind in (QUICK if args.grid == 'quick' else FULL):
         limit = args.limit
         if kind == 'bad' and not os.path.exists(bad):
             make_bad(trades, bad)
+        if kind == 'badrun' and not os.path.exists(badrun):
+            make_bad(trades, badrun, every=0, good_prefix=5000)   # good rows, then only bad ones
         inputs = {'trades': ['--trades', trades], 'quotes': ['--trades', trades, '--quotes', quotes],
-                  'bad': ['--trades', bad]}[kind]
+                  'bad': ['--trades', bad], 'badrun': ['--trades', badrun]}[kind]
         attempts = []
         while True:
             out = os.path.join(args.work, 'out')

@@ -76,7 +76,7 @@ public enum LayoutDetector {
             layout = try mapped(path: path, mapping: mapping, header: header, columnCount: firstFields.count)
         } else if let header {
             guard let known = KnownLayout.all.lazy.compactMap({ k in k.roles(for: header).map { (k, $0) } }).first else {
-                throw TickError.unreadable(path: path, reason: "unknown CSV layout with header '\(header.joined(separator: ","))'; give a column mapping with --columns (e.g. time=timestamp,price=price,qty=amount,side=side)")
+                throw TickError.unreadable(path: path, reason: "unknown CSV layout with header '\(printableText(firstLine))'; give a column mapping with --columns (e.g. time=timestamp,price=price,qty=amount,side=side)")
             }
             layout = Layout(name: known.0.name, kind: known.0.kind, roles: known.1, header: header,
                             timeUnit: .milliseconds, sideEncoding: known.0.sideEncoding)

@@ -52,6 +52,11 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     /// Future bars a partition needs after its last row.
     public var futureHalo: Int { maxHorizon }
 
+    /// The longest window or horizon accepted: longer than any raster a run may write (the
+    /// raster guard's own limit is far below), and small enough that sums of them cannot
+    /// overflow.
+    public static let maximumBars = 1_000_000_000
+
     /// Checks the flags; the message says what to change.
     public func validate() throws(FeatureConfigError) {
         if windows.isEmpty { throw .init("--windows needs at least one window") }
@@ -60,6 +65,9 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
         if horizons.isEmpty { throw .init("--horizons needs at least one horizon") }
         if let bad = horizons.first(where: { $0 < 1 }) { throw .init("horizon \(bad) is not a positive number of bars") }
         if Set(horizons).count != horizons.count { throw .init("--horizons lists a horizon twice") }
+        if let long = (windows + horizons).first(where: { $0 > Self.maximumBars }) {
+            throw .init("\(long) bars is longer than any raster tickforge writes (at most \(Self.maximumBars) bars); use a shorter window or horizon, or a longer --interval")
+        }
         if !(thresholdBps >= 0) || !thresholdBps.isFinite { throw .init("--threshold-bps must be a non-negative number") }
         if !(ewmLambda > 0 && ewmLambda < 1) { throw .init("--ewm-lambda must be strictly between 0 and 1") }
     }

@@ -76,7 +76,8 @@ public final class AtomicFileWriter {
         try writer.commit()
     }
 
-    static func directory(of path: String) -> String {
+    /// The folder of `path` (`.` for a bare name).
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let dir = String(path[..<slash])
         return dir.isEmpty ? "/" : dir

@@ -42,7 +42,7 @@ final class FeatureStage {
     /// rows to `output` on the way: each partition is formatted by the task that computed it
     /// (or read back), so no partition is decoded again just to be written out.
     func run(trades: InputState, quotes: InputState?, previous: FeatureState?, output: FeatureOutputFiles,
-             save: (FeatureState) throws -> Void) throws -> FeatureState {
+             save: (FeatureState, _ force: Bool) throws -> Void) throws -> FeatureState {
         var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [])
         var intact: [Int: FeaturePartitionEntry] = [:]
         if let previous, previous.key == key, previous.partitionBars == partitionBars {
@@ -57,13 +57,15 @@ final class FeatureStage {
             }
         }
         state.partitions = intact.values.sorted { $0.index < $1.index }
+        // The manifest stops listing what goes before it goes (or is replaced under the same
+        // name), so that it never lists a file that is not the one it describes.
+        try save(state, true)
         let keep = Set(state.partitions.map(\.name))
         // Only tickforge's own names: anything else in the folder is not ours to remove.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.featureParts)) ?? []
         where RunFileName.isFeatureFile(name) && !keep.contains(name) {
             try Syscall.remove(partitionPath(name))
         }
-        try save(state)
 
         let config = calculator.config
         let tradeReader = TickPartitionReader(directory: directory, entries: trades.partitions, pool: pool)
@@ -126,19 +128,19 @@ final class FeatureStage {
         state.bars = partitioner.barCount
         state.quoteCoveredBars = quoteReader == nil ? nil : coveredBars
         state.partitions.sort { $0.index < $1.index }
-        try save(state)
+        try save(state, false)
         return state
     }
 
     /// Stores a computed partition (recorded in the manifest) and appends its rows to the output.
     private func finish(_ result: FeaturePartitionResult, into state: inout FeatureState, output: FeatureOutputFiles,
-                        save: (FeatureState) throws -> Void) throws {
+                        save: (FeatureState, _ force: Bool) throws -> Void) throws {
         if let part = result.encoded {
             try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
             state.partitions.append(FeaturePartitionEntry(index: part.index, name: part.name, rows: part.rows,
                                                           bytes: part.bytes.count, checksum: part.checksum))
             computed += 1
-            try save(state)
+            try save(state, false)
         }
         try output.append(result.text)
     }

@@ -122,9 +122,9 @@ public final class FeaturesJob {
         clock.start("ingest")
         let tradeIngest = IngestStage(role: "trades", path: options.tradesPath, detected: detected.trades, options: read, fingerprint: options.fingerprint,
                                       partitionRows: budget.tickPartitionRows, pool: pool, directory: directory) { progress.update(doneBytes: $0) }
-        let trades = try tradeIngest.run(previous: manifest.trades) { state in
+        let trades = try tradeIngest.run(previous: manifest.trades) { state, force in
             manifest.trades = state
-            try directory.save(manifest)
+            try directory.save(manifest, force: force)
         }
         manifest.trades = trades
         try directory.save(manifest, force: true)
@@ -135,9 +135,9 @@ public final class FeaturesJob {
             let stage = IngestStage(role: "quotes", path: quotesPath, detected: detected.quotes!, options: read, fingerprint: options.fingerprint,
                                     partitionRows: budget.tickPartitionRows,
                                     pool: pool, directory: directory) { progress.update(doneBytes: tradeBytes + $0) }
-            quotes = try stage.run(previous: manifest.quotes) { state in
+            quotes = try stage.run(previous: manifest.quotes) { state, force in
                 manifest.quotes = state
-                try directory.save(manifest)
+                try directory.save(manifest, force: force)
             }
             manifest.quotes = quotes
             try directory.save(manifest, force: true)
@@ -151,7 +151,7 @@ public final class FeaturesJob {
             throw TickError.unreadable(path: options.tradesPath, reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates))")
         }
         try RasterGuard(interval: options.config.interval, maxBars: options.maxBars, rowsUsed: tradeRows.used)
-            .check(first: first, last: last, path: options.tradesPath)
+            .check(first: first, last: last, path: options.tradesPath, timeUnit: trades.timeUnit)
 
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
@@ -159,9 +159,9 @@ public final class FeaturesJob {
                                         key: featureKey(trades: trades, quotes: quotes))
         let generation = try directory.beginGeneration()
         let output = try FeatureOutputFiles(generation: generation, catalog: calculator.catalog)
-        let features = try featureStage.run(trades: trades, quotes: quotes, previous: manifest.features, output: output) { state in
+        let features = try featureStage.run(trades: trades, quotes: quotes, previous: manifest.features, output: output) { state, force in
             manifest.features = state
-            try directory.save(manifest)
+            try directory.save(manifest, force: force)
         }
         manifest.features = features
         try directory.save(manifest, force: true)

@@ -43,7 +43,7 @@ final class IngestStage {
 
     /// Brings this input's partitions up to date; `save` is called with the state after every
     /// partition written (the caller persists the manifest).
-    func run(previous: InputState?, save: (InputState) throws -> Void) throws -> InputState {
+    func run(previous: InputState?, save: (InputState, _ force: Bool) throws -> Void) throws -> InputState {
         let fingerprint = try InputFingerprint.of(path: path, mode: fingerprintMode)
         var state = InputState(fingerprint: fingerprint, readKey: readKey, layout: detected.layout?.name ?? "empty",
                                timeUnit: detected.layout?.timeUnit.rawValue ?? "", compression: detected.compression.rawValue,
@@ -61,8 +61,10 @@ final class IngestStage {
             }
         }
         reused = state.partitions.count
+        // The manifest stops listing what goes before it goes (or is replaced under the same
+        // name), so that it never lists a file that is not the one it describes.
+        try save(state, true)
         try removeStaleFiles(keeping: state.partitions)
-        try save(state)
 
         var resume = state.partitions.last?.resume
         if let last = state.partitions.last {
@@ -126,6 +128,7 @@ final class IngestStage {
             case .rows(.trades(let more)): tradeRows.append(more)
             case .rows(.quotes(let more)): quoteRows.append(more)
             case .boundary(let point): try submit(takeRows(), resume: point)
+            case .rejected: break
             }
             progress(stream.fileBytesRead)
         }
@@ -135,11 +138,11 @@ final class IngestStage {
         while writes.pending > 0 { try write(writes.takeNext(), into: &state, save: save) }
         bytesParsed = stream.bytesChunked
         state.end = end
-        try save(state)
+        try save(state, false)
         return state
     }
 
-    private func write(_ part: EncodedPartition, into state: inout InputState, save: (InputState) throws -> Void) throws {
+    private func write(_ part: EncodedPartition, into state: inout InputState, save: (InputState, _ force: Bool) throws -> Void) throws {
         if part.rejectsName != nil { try pendingRejects.removeValue(forKey: part.index)?.commit() }
         try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
         state.partitions.append(TickPartitionEntry(name: part.name, firstRow: part.firstRow, rows: part.rows,
@@ -147,7 +150,7 @@ final class IngestStage {
                                                    firstTime: part.firstTime, lastTime: part.lastTime,
                                                    resume: part.resume, rejects: part.rejectsName))
         written += 1
-        try save(state)
+        try save(state, false)
     }
 
     /// Removes this input's partition files that the kept entries do not name (only names

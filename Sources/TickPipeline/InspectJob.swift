@@ -36,6 +36,10 @@ public enum InspectJob {
     }
 
     static func file(_ path: String, verify: Bool) throws -> InspectReport {
+        if let text = Syscall.readLink(path), text.hasPrefix(RunFileName.stateFolder + "/" + RunFileName.current + "/") {
+            let directory = AtomicFileWriter.directory(of: path)
+            throw TickError.invalidArgument("\(path) is an output of the run in \(directory): `tickforge inspect \(directory) --verify` checks it")
+        }
         guard looksLikePartition(path) else {
             throw TickError.invalidArgument("\(path) is not a tickforge partition file (it does not start with one's magic bytes): `tickforge inspect` takes a run directory (the --out of `tickforge features`) or a .tfp partition; to read a tick file, use `tickforge scan \(path)`")
         }
@@ -55,6 +59,12 @@ public enum InspectJob {
         let state = path + "/" + RunFileName.stateFolder
         let manifestPath = state + "/" + RunFileName.manifest
         guard let data = FileManager.default.contents(atPath: manifestPath) else {
+            if Syscall.entryKind(state) == .directory {
+                throw TickError.invalidArgument("\(state) has no manifest (deleted, or no run got that far): rerun `tickforge features` into \(path), which rebuilds it and recomputes what it cannot trust")
+            }
+            if path.hasSuffix("/" + RunFileName.stateFolder) || path == RunFileName.stateFolder {
+                throw TickError.invalidArgument("\(path) is the state folder of a run directory: inspect the run directory that holds it")
+            }
             if Syscall.exists(path + "/" + RunFileName.manifest) {
                 throw TickError.invalidArgument("\(path) was written by an earlier tickforge version (it has \(path)/\(RunFileName.manifest), not \(manifestPath)); this version does not read it: rerun `tickforge features` into a new directory")
             }
@@ -137,8 +147,15 @@ public enum InspectJob {
                 report.damaged += 1
                 status = "MISSING"
             }
-            let linked = RunDirectory.isOwnLink(file.name, in: path, manifest: manifest)
-            report.lines.append("  \(pad(file.name, 14)) \(file.bytes) bytes  \(status)" + (linked ? "" : "  (not linked: \(path)/\(file.name) is not tickforge's link to it)"))
+            var line = "  \(pad(file.name, 14)) \(file.bytes) bytes  \(status)"
+            if !RunDirectory.isOwnLink(file.name, in: path, manifest: manifest) {
+                // Readers of the run directory do not see this file: as bad as a damaged one.
+                report.damaged += 1
+                line += Syscall.entryKind(path + "/" + file.name) == nil
+                    ? "  NOT LINKED: \(path)/\(file.name) is missing (a rerun makes the link again)"
+                    : "  NOT LINKED: \(path)/\(file.name) is not tickforge's link (move it away; a rerun makes the link again)"
+            }
+            report.lines.append(line)
         }
     }
 

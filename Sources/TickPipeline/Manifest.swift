@@ -38,12 +38,13 @@ public struct InputFingerprint: Sendable, Codable, Equatable {
                                 sha256: mode == .content ? try ContentDigest.sha256(path: path) : nil)
     }
 
-    /// Whether partitions made from the file `earlier` described are valid for this one: with
-    /// a content digest on both sides, the same path, size and digest (the modification time
-    /// may differ); otherwise the same path, size, modification time and head and tail.
+    /// Whether partitions made from the file `earlier` described are valid for this one. With a
+    /// content digest (content mode): the same path, size and digest, the modification time
+    /// may differ; partitions recorded without a digest cannot be vouched for and are not
+    /// reused. Without one (quick mode): the same path, size, modification time, head and tail.
     public func allowsReuse(of earlier: InputFingerprint) -> Bool {
         guard path == earlier.path && bytes == earlier.bytes else { return false }
-        if let sha256, let previous = earlier.sha256 { return sha256 == previous }
+        if let sha256 { return sha256 == earlier.sha256 }
         return mtimeNs == earlier.mtimeNs && headTailCrc == earlier.headTailCrc
     }
 

@@ -41,13 +41,15 @@ public struct MemoryBudget: Sendable, Equatable {
 
     /// Costs of the feature stage, from peak RSS measured from outside with long halos
     /// (Scripts/memory_grid.py): a task holds its bars with halos (a `BarRecord` is 240 bytes)
-    /// and the per-bar series derived from them with their temporaries, about 480 bytes a bar
+    /// and the per-bar series derived from them with their temporaries, about 520 bytes a bar
     /// in all; the bar window the partitioner keeps holds 240 bytes a bar; a written row costs
-    /// about 45 bytes a column at the peak of a task (computed columns, CSV text and scratch,
+    /// about 64 bytes a column at the peak of a task (computed columns, CSV text and scratch,
     /// encoded partition).
-    static let taskBytesPerHaloBar = 480
+    static let taskBytesPerHaloBar = 520
     static let windowBytesPerBar = 240
-    static let rowBytesPerColumn = 45
+    static let rowBytesPerColumn = 64
+    /// Each column's description, held whole while the JSON metadata is encoded.
+    static let bytesPerColumn = 4_096
     /// Fewer bars a partition only adds work: every partition recomputes its halo.
     static let minimumPartitionBars = 256
 
@@ -76,7 +78,9 @@ public struct MemoryBudget: Sendable, Equatable {
         let derivedChunk = min(2 << 20, max(64 << 10, chunkShare / (expansion * inFlight)))
         let chunk = chunkSize ?? derivedChunk
         if expansion * inFlight * chunk > chunkShare + chunkShare / 2 {
-            throw TickError.invalidArgument("--chunk-size \(chunk) with \(workers) workers needs about \(expansion * inFlight * chunk >> 20) MiB in flight, more than --memory-limit \(limit >> 20) MiB allows; use a smaller chunk size or fewer workers")
+            // The smallest limit whose chunk share holds these chunks.
+            let needed = Self.runtimeOverhead + (expansion * inFlight * chunk * 4 * 2 + 2) / 3
+            throw TickError.invalidArgument("--chunk-size \(chunk) with \(workers) workers needs about \((expansion * inFlight * chunk) >> 20) MiB in flight, more than --memory-limit \(limit >> 20) MiB allows; use a smaller chunk size or fewer workers, or --memory-limit \((needed + (1 << 20) - 1) >> 20)MiB")
         }
         self.chunkSize = chunk
         // One record must fit in a chunk buffer beside the others.
@@ -96,7 +100,14 @@ public struct MemoryBudget: Sendable, Equatable {
                                    shape: shape) == nil {
                 smallest += 1 << 20
             }
-            throw TickError.limitExceeded("windows and horizons of \(shape.haloBars) bars in all need a --memory-limit of \(smallest >> 20) MiB, more than the \(limit >> 20) MiB given: every feature partition holds that many bars besides its own. Rerun with --memory-limit \(smallest >> 20)MiB or more, or with shorter --windows or --horizons (or a longer --interval)")
+            // Name what drives it: the halo (bars every partition holds besides its own) or the
+            // width of a row.
+            let haloShare = shape.haloBars * (Self.taskBytesPerHaloBar + Self.windowBytesPerBar)
+            let rowShare = Self.minimumPartitionBars * (Self.rowBytesPerColumn * shape.columns + 200)
+            let cause = haloShare >= rowShare
+                ? "the longest window and horizon add \(shape.haloBars) bars to every feature partition"
+                : "the \(shape.columns) columns make every row of a feature partition large"
+            throw TickError.limitExceeded("this run needs a --memory-limit of \(smallest >> 20) MiB, more than the \(limit >> 20) MiB given: \(cause). Rerun with --memory-limit \(smallest >> 20)MiB or more, or with fewer or shorter --windows or --horizons (or a longer --interval)")
         }
         featurePartitionBars = plan.bars
         featureTasksInFlight = plan.tasks
@@ -137,7 +148,7 @@ public struct MemoryBudget: Sendable, Equatable {
     /// and the partitioner's window.
     static func featureBytes(bars: Int, tasks: Int, shape: FeatureShape) -> Int {
         let task = (bars + shape.haloBars) * taskBytesPerHaloBar + bars * (rowBytesPerColumn * shape.columns + 200)
-        return tasks * task + (bars + shape.haloBars) * windowBytesPerBar
+        return tasks * task + (bars + shape.haloBars) * windowBytesPerBar + shape.columns * bytesPerColumn
     }
 }
 

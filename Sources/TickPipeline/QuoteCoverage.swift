@@ -26,7 +26,9 @@ public struct QuoteCoverage: Sendable, Codable, Equatable {
         lastQuote = quotes.map { Time.iso8601(micros: $0.last) }
         var warnings: [String] = []
         let tradeSpan = "\(Time.iso8601(micros: trades.first)) to \(Time.iso8601(micros: trades.last))"
-        if let quotes, quotes.last < trades.first || quotes.first > trades.last {
+        // Quotes just before the trades still set the state the bars start from: only when
+        // they cover no bar at all is their missing overlap worth a warning of its own.
+        if let quotes, quotes.last < trades.first || quotes.first > trades.last, coveredBars == 0 {
             warnings.append("quotes and trades do not overlap at all: quotes run from \(Time.iso8601(micros: quotes.first)) to \(Time.iso8601(micros: quotes.last)), trades from \(tradeSpan); check that they are the same instrument and day")
         } else if quotes == nil {
             warnings.append("the quotes file holds no usable quote: every quote column is undefined")

@@ -31,7 +31,7 @@ public struct RasterGuard: Sendable {
     }
 
     /// Throws, naming the rows that set the time range, when it needs more than `limit` bars.
-    func check(first: HeldRow, last: HeldRow, path: String) throws {
+    func check(first: HeldRow, last: HeldRow, path: String, timeUnit: String) throws {
         let count = bars(first: first.time, last: last.time)
         guard count > Int64(limit) else { return }
         let rule = explicit ? "--max-bars \(limit)" : "the default --max-bars \(limit) (the larger of 50 million and 100 × the trades used)"
@@ -42,6 +42,7 @@ public struct RasterGuard: Sendable {
             the trades span \(count) bars of \(interval), more than \(rule) allows:
               first trade: \(row(first))
               last trade:  \(row(last))
+            The times were read as \(timeUnit) (detected from the first row's value; --time-unit overrides).
             Likely causes: a row with a wrong time at the start or end of the file, or files in different time units (milliseconds next to microseconds). Check those rows; if the span is real, rerun with --max-bars \(count).
             """)
     }

@@ -66,7 +66,10 @@ public final class RunDirectory {
         try Syscall.makeDirectories(featureParts)
         try Syscall.makeDirectories(generations)
         if fresh {
-            var manifest = loadManifest()
+            // The manifest forgets the partitions before they are removed (it never lists a
+            // file that is not there).
+            let manifest = loadManifest()
+            try save(Manifest(links: manifest.links), force: true)
             for input in manifest.inputs {
                 for entry in input.partitions {
                     try Syscall.remove(ticks + "/" + entry.name)
@@ -74,8 +77,6 @@ public final class RunDirectory {
                 }
             }
             for entry in manifest.features?.partitions ?? [] { try Syscall.remove(featureParts + "/" + entry.name) }
-            manifest = Manifest(links: manifest.links)
-            try save(manifest, force: true)
         }
         try removeDebris()
     }
@@ -107,6 +108,13 @@ public final class RunDirectory {
     /// input that is one of the outputs or lies in `.tickforge`, or an output name held by a
     /// file or link that the manifest does not list as tickforge's.
     static func claim(directory: String, outputs names: [String], inputs: [(role: String, path: String)]) throws {
+        // A run directory inside another's state folder would put its links and its own state
+        // among files that the other run removes or replaces.
+        var existing = directory
+        while Syscall.entryKind(existing) == nil, existing != "/", existing != "." { existing = AtomicFileWriter.directory(of: existing) }
+        if let real = Syscall.realPath(existing), real.split(separator: "/").contains(Substring(RunFileName.stateFolder)) {
+            throw TickError.invalidArgument("--out \(directory) lies inside a tickforge state folder (\(RunFileName.stateFolder)), whose files another run replaces or removes; choose a directory outside it")
+        }
         let state = directory + "/" + RunFileName.stateFolder
         let manifest = loadManifest(state + "/" + RunFileName.manifest)
         let stateReal = Syscall.realPath(state).map { $0 + "/" }
@@ -145,11 +153,21 @@ public final class RunDirectory {
     /// nothing is reused, which is always safe, and no output link counts as tickforge's).
     public func loadManifest() -> Manifest { Self.loadManifest(manifestPath) }
 
+    /// When the manifest is missing or damaged but a generation is published, the output
+    /// links are still known to be tickforge's by what they say (a link into this state
+    /// folder's `current`): a rerun then rebuilds everything else and keeps the links.
     static func loadManifest(_ path: String) -> Manifest {
-        guard let data = FileManager.default.contents(atPath: path),
-              let manifest = try? JSONDecoder.snakeCase.decode(Manifest.self, from: data),
-              manifest.formatVersion == Manifest.formatVersion else { return Manifest() }
-        return manifest
+        if let data = FileManager.default.contents(atPath: path),
+           let manifest = try? JSONDecoder.snakeCase.decode(Manifest.self, from: data),
+           manifest.formatVersion == Manifest.formatVersion {
+            return manifest
+        }
+        let state = AtomicFileWriter.directory(of: path)
+        let directory = AtomicFileWriter.directory(of: state)
+        guard Syscall.readLink(state + "/" + RunFileName.current)?.hasPrefix(RunFileName.generationsFolder + "/") == true else {
+            return Manifest()
+        }
+        return Manifest(links: RunFileName.outputs.filter { Syscall.readLink(directory + "/" + $0) == linkText($0) })
     }
 
     private var lastSave: DispatchTime?
@@ -209,7 +227,12 @@ public final class RunDirectory {
         try Syscall.fsyncDirectory(path)
         let temporary = currentLink + AtomicFileWriter.temporaryMarker + String(getpid())
         Syscall.unlinkIfPresent(temporary)
-        try Syscall.symlink(RunFileName.generationsFolder + "/" + RunFileName.generation(generation.number), at: temporary)
+        do {
+            try Syscall.symlink(RunFileName.generationsFolder + "/" + RunFileName.generation(generation.number), at: temporary)
+        } catch TickError.io(_, _, let code, let message) {
+            // The temporary name means nothing to the user: name the link being replaced.
+            throw TickError.io(path: currentLink, operation: "create link", errno: code, message: message)
+        }
         try Syscall.rename(temporary, currentLink)
         try Syscall.fsyncDirectory(state)
         generation.published = true

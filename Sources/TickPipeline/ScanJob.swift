@@ -45,15 +45,12 @@ public enum ScanJob {
         let progress = ProgressLine(label: "scan", totalBytes: stream.fileSize, enabled: showProgress)
         var first: Int64?
         var last: Int64?
-        while let batch = try stream.next() {
-            let times: [Int64]
-            switch batch {
-            case .trades(let t): times = t.time
-            case .quotes(let q): times = q.time
-            }
+        while let event = try stream.nextEvent() {
             for record in stream.drainRejects() { try rejects?.write(RejectsFormat.line(record)) }
-            if first == nil { first = times.first }
-            last = times.last ?? last
+            if case .rows(let batch) = event {
+                if first == nil { first = batch.times.first }
+                last = batch.times.last ?? last
+            }
             progress.update(doneBytes: stream.fileBytesRead)
         }
         progress.finish()

@@ -67,6 +67,15 @@ struct SeededRandom: RandomNumberGenerator {
 /// gaps, and quotes that update far more often than trades.
 public enum TickGenerator {
     public static func run(_ options: GeneratorOptions) throws -> GeneratorReport {
+        // Generated data goes only to new files: an existing path may be the user's (or an
+        // output link of a run directory).
+        let paths = [options.tradesPath] + (options.quotesPath.map { [$0] } ?? [])
+        if paths.count == 2 && (paths[0] == paths[1] || Syscall.realPath(paths[0]).map { $0 == Syscall.realPath(paths[1]) } == true) {
+            throw TickError.invalidArgument("the trades and the quotes would both go to \(paths[0]); name two files")
+        }
+        for path in paths where Syscall.entryKind(path) != nil {
+            throw TickError.invalidArgument("\(path) exists: generated data is written only to new files; remove it or choose another name (to measure an existing file, give it to `tickforge bench FILE`)")
+        }
         var random = SeededRandom(seed: options.seed)
         let trades = try AtomicFileWriter(path: options.tradesPath, bufferSize: 4 << 20)
         let quotes = try options.quotesPath.map { try AtomicFileWriter(path: $0, bufferSize: 4 << 20) }

@@ -72,6 +72,9 @@ public enum TickEvent: Sendable {
     case rows(TickBatch)
     /// `partitionRows` more rows were kept since the previous boundary; reading can resume here.
     case boundary(ResumePoint)
+    /// A chunk gave only bad rows: take them with `drainRejects()` (so that a long run of bad
+    /// rows never piles up in memory waiting for a good one).
+    case rejected
 }
 
 /// Reads a tick file as a stream of validated column batches: chunks are cut on this thread,
@@ -190,7 +193,8 @@ public final class TickStream {
         ResumePoint(byteOffset: validatedEnd, line: linesBefore, state: validator?.state ?? ValidationState())
     }
 
-    /// The next validated batch, skipping boundaries (for readers that do not partition).
+    /// The next validated batch, skipping other events (for readers that do not partition and
+    /// do not quarantine: a reader of rejects takes them after every `nextEvent()`).
     public func next() throws -> TickBatch? {
         while let event = try nextEvent() {
             if case .rows(let batch) = event { return batch }
@@ -217,6 +221,7 @@ public final class TickStream {
             let lines = Int64(parsed.lineCount)
             let end = parsed.byteOffset + Int64(parsed.bytes.count)
             pending = try validator.validate(&parsed, linesBefore: linesBefore)
+            if pending.isEmpty && !validator.rejected.isEmpty { pending = [(.rejected, validator.rejected.count)] }
             linesBefore += lines
             validatedEnd = end
         }

@@ -129,7 +129,7 @@ struct Features: ParsableCommand {
             wrote \(summary.rowsWritten) rows (\(summary.bars) bars of \(interval)) to:
               \(out)/features.csv  \(out)/features.json
               \(out)/targets.csv   \(out)/targets.json
-              \(out)/summary.json
+              \(out)/summary.json\(read.badRows == .quarantine ? "  \(out)/rejects.csv" : "")
             trades: \(summary.trades.rows.read) read, \(summary.trades.rows.rejected) rejected, \(summary.trades.rows.duplicates) duplicates\(summary.quotes.map { "\nquotes: \($0.rows.read) read, \($0.rows.rejected) rejected, \($0.rows.duplicates) duplicates" } ?? "")
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)

@@ -14,15 +14,22 @@ struct Scan: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    @Option(help: "Where quarantined rows go with --bad-rows quarantine.")
-    var rejects: String = "rejects.csv"
+    @Option(help: "Where quarantined rows go with --bad-rows quarantine (default: rejects.csv).")
+    var rejects: String?
 
     @OptionGroup var read: ReadFlags
+
+    func validate() throws {
+        if let rejects {
+            guard read.badRows == .quarantine else { throw ValidationError("--rejects only applies with --bad-rows quarantine") }
+            guard !rejects.isEmpty else { throw ValidationError("--rejects needs a file name") }
+        }
+    }
 
     func run() throws {
         let options = try read.options()
         let report = try reportingErrors {
-            try ScanJob.run(path: file, options: options, rejectsPath: rejects, showProgress: !json && Syscall.stderrIsTerminal)
+            try ScanJob.run(path: file, options: options, rejectsPath: rejects ?? "rejects.csv", showProgress: !json && Syscall.stderrIsTerminal)
         }
         if json {
             print(try ScanJob.json(report))

@@ -63,6 +63,8 @@ enum ByteSize {
                                       ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
             guard let value = Double(text.dropLast(suffix.count)), value > 0 else { break }
+            // Below 2^62 bytes, so that sizes derived from it cannot overflow either.
+            guard value * Double(factor) < 0x1p62 else { throw ValidationError("'\(text)' is larger than any size tickforge can use") }
             return Int(value * Double(factor))
         }
         if let value = Int(text), value > 0 { return value }

@@ -71,6 +71,21 @@ struct FingerprintTests {
         }
     }
 
+    /// Partitions recorded by a quick run carry no digest: a content run cannot vouch for them.
+    @Test func aContentRunDoesNotTrustAQuickRunsPartitions() throws {
+        let dir = try TemporaryDirectory("tf-fingerprint-modes")
+        defer { dir.remove() }
+        let trades = dir.path("trades.csv")
+        try FileManager.default.copyItem(atPath: FeatureRun.btcTrades, toPath: trades)
+        let out = dir.path("run")
+        _ = try Self.run(trades, out)
+        try Self.editInPlaceKeepingSizeAndTime(trades)
+        let content = try Self.run(trades, out, ["--fingerprint", "content"])
+        #expect(content["partitions_reused"] as? Int == 0)
+        _ = try Self.run(trades, dir.path("fresh"))
+        #expect(FileManager.default.contents(atPath: out + "/features.csv") == FileManager.default.contents(atPath: dir.path("fresh/features.csv")))
+    }
+
     @Test func aTouchAloneKeepsEverythingWithContentFingerprints() throws {
         let dir = try TemporaryDirectory("tf-fingerprint-touch")
         defer { dir.remove() }

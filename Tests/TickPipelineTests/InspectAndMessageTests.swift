@@ -20,6 +20,13 @@ struct InspectAndMessageTests {
         try Data("{\"format_version\": 1}".utf8).write(to: URL(fileURLWithPath: plain + "/manifest.json"))
         let legacy = try runTickforge(["inspect", plain])
         #expect(legacy.status == 1 && legacy.stderrText.contains("earlier tickforge version"), "\(legacy.stderrText)")
+        // A run's own state folder and its output links: pointed to the run directory.
+        let run = dir.path("run")
+        #expect(try runTickforge(["features", "--trades", FeatureRun.btcTrades, "--out", run]).status == 0)
+        let state = try runTickforge(["inspect", run + "/.tickforge"])
+        #expect(state.status == 1 && state.stderrText.contains("is the state folder of a run directory"), "\(state.stderrText)")
+        let output = try runTickforge(["inspect", run + "/features.csv"])
+        #expect(output.status == 1 && output.stderrText.contains("is an output of the run in \(run)"), "\(output.stderrText)")
     }
 
     @Test func inspectVerifyChecksThePublishedOutputs() throws {
@@ -71,7 +78,8 @@ struct InspectAndMessageTests {
     @Test func aFullDiskNamesTheFileNotItsTemporaryName() throws {
         let dir = try TemporaryDirectory("tf-messages-full")
         defer { dir.remove() }
-        for fault in ["write:3:ENOSPC", "fsync:2:EIO", "rename:4:EIO"] {
+        // The last: the link `current`, made under a temporary name and renamed over the old.
+        for fault in ["write:3:ENOSPC", "fsync:2:EIO", "rename:4:EIO", "link:1:EIO", "link:6:ENOSPC"] {
             let result = try runTickforge(["features", "--trades", FeatureRun.btcTrades, "--out", dir.path("run")],
                                           environment: ["TICKFORGE_FAULT": fault])
             #expect(result.status == 1 && result.stderrText.hasPrefix("error: \(dir.path("run"))/"), "\(fault): \(result.stderrText)")

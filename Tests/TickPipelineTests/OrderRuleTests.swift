@@ -165,6 +165,7 @@ import TickCore
             case .boundary(let point):
                 batches.append((TradeColumns(), rejects))
                 boundaries.append((point, batches.count))
+            case .rejected: batches.append((TradeColumns(), rejects))
             }
         }
         batches.append((TradeColumns(), whole.drainRejects()))

@@ -220,6 +220,86 @@ struct RunDirectoryTests {
         }
     }
 
+    @Test func genAndBenchWriteOnlyNewFiles() throws {
+        let dir = try TemporaryDirectory("tf-own-gen")
+        defer { dir.remove() }
+        let precious = try dir.write("precious.csv", "mine\n")
+        let gen = try runTickforge(["gen", precious, "--size", "1KiB"])
+        #expect(gen.status == 1 && gen.stderrText.contains("exists: generated data is written only to new files"), "\(gen.stderrText)")
+        #expect(try String(contentsOfFile: precious, encoding: .utf8) == "mine\n")
+        // Not over an output link of a run either, nor both files to one path.
+        let out = dir.path("run")
+        #expect(try Self.run(Self.trades, out).status == 0)
+        #expect(try runTickforge(["gen", dir.path("t.csv"), "--size", "1KiB", "--quotes", out + "/features.csv"]).status == 1)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: out + "/features.csv") == ".tickforge/current/features.csv")
+        #expect(try runTickforge(["gen", dir.path("same.csv"), "--size", "1KiB", "--quotes", dir.path("same.csv")]).status == 1)
+        #expect(!FileManager.default.fileExists(atPath: dir.path("same.csv")))
+        let work = dir.path("work")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let mine = try dir.write("work/trades.csv", "mine\n")
+        let bench = try runTickforge(["bench", "--work-dir", work, "--size", "1MiB"])
+        #expect(bench.status == 1 && bench.stderrText.contains("tickforge bench FILE"), "\(bench.stderrText)")
+        #expect(try String(contentsOfFile: mine, encoding: .utf8) == "mine\n")
+    }
+
+    @Test func aRunDirectoryInsideAStateFolderIsRefused() throws {
+        let dir = try TemporaryDirectory("tf-own-nested")
+        defer { dir.remove() }
+        let out = dir.path("run")
+        #expect(try Self.run(Self.trades, out).status == 0)
+        let before = try Self.snapshot(out)
+        for nested in [".tickforge", ".tickforge/ticks", ".tickforge/generations/000009", ".tickforge/new/deeper"] {
+            let result = try Self.run(Self.trades, out + "/" + nested)
+            #expect(result.status == 1 && result.stderrText.contains("lies inside a tickforge state folder"), "\(nested): \(result.stderrText)")
+        }
+        #expect(try Self.snapshot(out) == before)
+    }
+
+    /// A manifest lost or damaged by hand: the links still say they are tickforge's, so a rerun
+    /// (or --fresh) rebuilds the rest and publishes again, as inspect advises.
+    @Test(arguments: ["damaged", "deleted"])
+    func aLostManifestIsRebuiltByARerun(how: String) throws {
+        let dir = try TemporaryDirectory("tf-own-manifest")
+        defer { dir.remove() }
+        let out = dir.path("run")
+        #expect(try Self.run(Self.trades, out).status == 0)
+        let good = Self.visible(out)
+        let manifest = out + "/.tickforge/manifest.json"
+        if how == "damaged" { try Data("{".utf8).write(to: URL(fileURLWithPath: manifest)) } else { try FileManager.default.removeItem(atPath: manifest) }
+        let inspect = try runTickforge(["inspect", out])
+        #expect(inspect.status == 1 && inspect.stderrText.contains("rerun `tickforge features`"), "\(inspect.stderrText)")
+        let rerun = try Self.run(Self.trades, out)
+        #expect(rerun.status == 0, "\(rerun.stderrText)")
+        #expect(Self.visible(out) == good)
+        #expect(try runTickforge(["inspect", "--verify", out]).status == 0)
+    }
+
+    /// Killed at any step of a rerun with other flags, the directory inspects clean: the
+    /// manifest forgets partitions before they are removed or replaced under the same name.
+    @Test func inspectFindsNoDamageAfterAKilledRerun() throws {
+        let dir = try TemporaryDirectory("tf-own-inspect-kill")
+        defer { dir.remove() }
+        let base = dir.path("base")
+        let first = ["--bad-rows", "quarantine", "--tick-partition-rows", "5000", "--partition-bars", "50"]
+        let second = ["--interval", "10s", "--tick-partition-rows", "4000", "--partition-bars", "20"]
+        #expect(try Self.run(Self.trades, base, first).status == 0)
+        let log = dir.path("steps.log")
+        let probe = dir.path("probe")
+        #expect(try runProcess("/bin/cp", ["-a", base, probe]).status == 0)
+        #expect(try Self.run(Self.trades, probe, second, environment: ["TICKFORGE_STEP_LOG": log]).status == 0)
+        let steps = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").count
+        #expect(steps >= 20)
+        for step in stride(from: 1, through: steps, by: max(1, steps / 40)) {
+            let out = dir.path("kill-\(step)")
+            #expect(try runProcess("/bin/cp", ["-a", base, out]).status == 0)
+            let killed = try Self.run(Self.trades, out, second, environment: ["TICKFORGE_KILL_AT": String(step)])
+            #expect(!killed.exited, "step \(step) was not reached")
+            let inspect = try runTickforge(["inspect", "--verify", out])
+            #expect(inspect.status == 0, "step \(step): \(inspect.stdoutText.split(separator: "\n").filter { $0.contains("DAMAGED") || $0.contains("MISSING") || $0.contains("NOT LINKED") })")
+            try FileManager.default.removeItem(atPath: out)
+        }
+    }
+
     @Test func scanNeverOverwritesItsInputOrAUsersFile() throws {
         let dir = try TemporaryDirectory("tf-own-scan")
         defer { dir.remove() }

@@ -101,6 +101,22 @@ struct RunawayInputTests {
         #expect(refused.stderrText.contains("last trade:  ") && refused.stderrText.contains("set by \(path):\(lines.count) "), "\(refused.stderrText)")
     }
 
+    @Test(arguments: [["--windows", "9223372036854775807"], ["--horizons", "4611686018427387904,4611686018427387904"],
+                      ["--windows", "10,1000000001"], ["--memory-limit", "1e30GiB"], ["--max-bars", "-5"]])
+    func absurdNumbersAreRefusedNotCrashedOn(flags: [String]) throws {
+        let dir = try TemporaryDirectory("tf-runaway-absurd")
+        defer { dir.remove() }
+        let result = try runTickforge(["features", "--trades", Self.trades, "--out", dir.path("run")] + flags)
+        #expect(result.exited && result.status == 64, "\(flags): \(result.status) \(result.stderrText)")
+    }
+
+    @Test func scanRejectsFlagNeedsQuarantine() throws {
+        let alone = try runTickforge(["scan", Self.trades, "--rejects", "r.csv"])
+        #expect(alone.status == 64 && alone.stderrText.contains("--rejects only applies with --bad-rows quarantine"), "\(alone.stderrText)")
+        let empty = try runTickforge(["scan", Self.trades, "--bad-rows", "quarantine", "--rejects", ""])
+        #expect(empty.status == 64, "\(empty.stderrText)")
+    }
+
     @Test func anInputGivenTwiceIsRefused() throws {
         let dir = try TemporaryDirectory("tf-runaway-twice")
         defer { dir.remove() }
