@@ -204,10 +204,22 @@ public final class FeaturesJob {
             tradesPerSecond: Double(tradeRows.read) / max(wall, 1e-9),
             peakResidentBytes: Syscall.peakResidentBytes(), memoryLimit: budget.limit, workers: pool.workers,
             chunkSize: budget.chunkSize, tickPartitionRows: budget.tickPartitionRows, partitionBars: budget.featurePartitionBars,
-            quoteCoverage: coverage, warnings: coverage?.warnings ?? [])
+            quoteCoverage: coverage, warnings: rejectionWarnings(inputs) + (coverage?.warnings ?? []))
         try generation.write(Array(try JSON.encode(summary).utf8) + [10], as: "summary.json")
         try directory.publish(generation, manifest: &manifest)
         return summary
+    }
+
+    /// A warning for every input of which more than a tenth of the rows were rejected: in
+    /// quarantine mode the run goes on, but its features may then rest on a small remainder
+    /// (a spike longer than 16 rows, say, makes every row after it out of order).
+    private func rejectionWarnings(_ inputs: MetadataInputs) -> [String] {
+        let all = [("trades", inputs.trades)] + (inputs.quotes.map { [("quotes", $0)] } ?? [])
+        return all.compactMap { role, input in
+            let rows = input.rows
+            guard rows.rejected > 0, rows.rejected * 10 > rows.read else { return nil }
+            return "\(rows.rejected) of \(rows.read) \(role) rows (\(QuoteCoverage.percent(Int(rows.rejected), Int(rows.read)))) were rejected: see \(options.outputDirectory)/rejects.csv for each row and its reason"
+        }
     }
 
     /// The outputs this run publishes.

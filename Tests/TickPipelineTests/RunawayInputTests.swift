@@ -51,6 +51,22 @@ struct RunawayInputTests {
         #expect(stopped.stderrText.contains("column 5): out of order: a spike: stamped 2027-"), "\(stopped.stderrText)")
     }
 
+    /// A spike longer than 16 rows cannot be told from good rows: every row after it is out of
+    /// order. Quarantine goes on, but says loudly how much it rejected.
+    @Test func aRunThatRejectsMostRowsSaysSo() throws {
+        let dir = try TemporaryDirectory("tf-runaway-long-spike")
+        defer { dir.remove() }
+        var lines = try Self.lines()
+        for i in 2_000..<2_020 { lines[i] = Self.restamped(lines[i]) { $0 + 86_400_000 } }
+        let path = try dir.write("long-spike.csv", lines.joined(separator: "\n") + "\n")
+        let result = try Self.run(path, dir.path("run"), ["--bad-rows", "quarantine", "--max-bars", "100000000"])
+        #expect(result.status == 0, "\(result.stderrText)")
+        let rows = (try FeatureRun.summary(dir.path("run"))["trades"] as! [String: Any])["rows"] as! [String: Int]
+        #expect(rows["rejected"] == lines.count - 1 - 2_019)
+        #expect(result.stderrText.contains("warning: \(rows["rejected"]!) of \(rows["read"]!) trades rows"), "\(result.stderrText)")
+        #expect((try FeatureRun.summary(dir.path("run"))["warnings"] as? [String])?.contains { $0.contains("were rejected") } == true)
+    }
+
     @Test func aFutureLastRowIsRefusedBeforeAnyBarIsWritten() throws {
         let dir = try TemporaryDirectory("tf-runaway-last")
         defer { dir.remove() }
