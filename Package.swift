@@ -23,11 +23,15 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // CRC-32C with the CPU's CRC32 instruction (a table where there is none): the checksums
+        // of the published outputs, hundreds of megabytes a run. Only TickIO imports it.
+        .target(name: "CCRC32C"),
+
         // Value types: timestamps, fixed-point decimals, columns, errors. No I/O.
         .target(name: "TickCore"),
         // Byte sources (plain, gzip, zstd), zstd frames, atomic files, syscalls that retry EINTR,
         // checksums and content digests.
-        .target(name: "TickIO", dependencies: ["TickCore", "CZstd", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "TickIO", dependencies: ["TickCore", "CZstd", "CZlib", "CCRC32C", .product(name: "Crypto", package: "swift-crypto")]),
         // Columnar partition files: per-type encodings, zstd frames, header, footer, checksums.
         .target(name: "TickStore", dependencies: ["TickCore", "TickIO"]),
         // Streaming tokenizer, number/time parsers, layout detection.
@@ -43,7 +47,7 @@ let package = Package(
         ),
 
         .testTarget(name: "TickCSVTests", dependencies: ["TickCSV", "TickCore"]),
-        .testTarget(name: "TickStoreTests", dependencies: ["TickStore", "TickCore", "TickIO"]),
+        .testTarget(name: "TickStoreTests", dependencies: ["TickStore", "TickCore", "TickIO", "CCRC32C"]),
         .testTarget(name: "TickFeaturesTests", dependencies: ["TickFeatures", "TickCore"]),
         .testTarget(name: "TickPipelineTests", dependencies: ["TickPipeline", "TickIO", "TickCSV", "TickFeatures", "tickforge",
                                                              "TickStore", "FuzzSupport",

@@ -1,9 +1,8 @@
-import CZlib
 import CZstd
 import TickCore
 
-/// One-shot zstd compression and decompression of whole buffers (stable API only), and the
-/// checksums partition files carry. The only door to libzstd and zlib for other modules.
+/// One-shot zstd compression and decompression of whole buffers (stable API only). The only
+/// door to libzstd for other modules.
 public enum Zstd {
     /// A reusable compression context; one per thread (not shareable).
     public final class Compressor {
@@ -112,30 +111,4 @@ public enum Zstd {
 
     /// The version of the linked libzstd, e.g. `1.5.4`.
     public static var libraryVersion: String { String(cString: ZSTD_versionString()) }
-}
-
-/// CRC-32 (the zlib/gzip polynomial), for footers and manifests.
-public enum Checksum {
-    public static func crc32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return seed }
-        var crc = UInt(seed)
-        var offset = 0
-        // zlib takes a UInt32 length: feed huge buffers in pieces.
-        while offset < bytes.count {
-            let n = min(bytes.count - offset, 1 << 30)
-            crc = CZlib.crc32(crc, base.assumingMemoryBound(to: Bytef.self) + offset, uInt(n))
-            offset += n
-        }
-        return UInt32(truncatingIfNeeded: crc)
-    }
-
-    public static func crc32(_ bytes: [UInt8], seed: UInt32 = 0) -> UInt32 {
-        bytes.withUnsafeBytes { crc32($0, seed: seed) }
-    }
-
-    /// The CRC-32 of `A` followed by `B` from the CRC-32s of each and `B`'s length, without
-    /// reading either again (zlib's `crc32_combine`: a few dozen operations per call).
-    public static func combine(_ first: UInt32, _ second: UInt32, secondLength: Int) -> UInt32 {
-        UInt32(truncatingIfNeeded: crc32_combine(UInt(first), UInt(second), secondLength))
-    }
 }

@@ -1,7 +1,7 @@
 import TickFeatures
 import TickIO
 
-/// A partition's CSV rows with the CRC-32 of each file's part, computed by the task that
+/// A partition's CSV rows with the CRC-32C of each file's part, computed by the task that
 /// formatted them so that checksumming the outputs costs the writing thread nothing.
 struct FormattedRows: Sendable {
     var rows: PartitionOutput
@@ -10,8 +10,8 @@ struct FormattedRows: Sendable {
 
     init(_ rows: PartitionOutput) {
         self.rows = rows
-        featuresChecksum = Checksum.crc32(rows.features)
-        targetsChecksum = Checksum.crc32(rows.targets)
+        featuresChecksum = Checksum.crc32c(rows.features)
+        targetsChecksum = Checksum.crc32c(rows.targets)
     }
 }
 
@@ -34,8 +34,8 @@ final class FeatureOutputFiles {
         let targetsHeader = Array(((["timestamp"] + catalog.targets.map(\.name)).joined(separator: ",") + "\n").utf8)
         try featuresFile.write(featuresHeader)
         try targetsFile.write(targetsHeader)
-        featuresChecksum = Checksum.crc32(featuresHeader)
-        targetsChecksum = Checksum.crc32(targetsHeader)
+        featuresChecksum = Checksum.crc32c(featuresHeader)
+        targetsChecksum = Checksum.crc32c(targetsHeader)
         result = MergeStage.Result(firstDefinedFeature: Array(repeating: nil, count: catalog.features.count),
                                    firstDefinedTarget: Array(repeating: nil, count: catalog.targets.count))
     }
@@ -48,8 +48,8 @@ final class FeatureOutputFiles {
         let rows = part.rows
         try featuresFile.write(rows.features)
         try targetsFile.write(rows.targets)
-        featuresChecksum = Checksum.combine(featuresChecksum, part.featuresChecksum, secondLength: rows.features.count)
-        targetsChecksum = Checksum.combine(targetsChecksum, part.targetsChecksum, secondLength: rows.targets.count)
+        featuresChecksum = Checksum.combineCRC32C(featuresChecksum, part.featuresChecksum, secondLength: rows.features.count)
+        targetsChecksum = Checksum.combineCRC32C(targetsChecksum, part.targetsChecksum, secondLength: rows.targets.count)
         for (c, first) in rows.firstDefinedFeature.enumerated() where result.firstDefinedFeature[c] == nil {
             result.firstDefinedFeature[c] = first.map { $0 + result.rows }
         }

@@ -134,8 +134,8 @@ public enum InspectJob {
                     report.damaged += 1
                     status = "DAMAGED (\(info.size) bytes, \(file.bytes) written)"
                 } else if verify {
-                    if let crc = try? checksum(of: filePath), crc == file.crc32 {
-                        status = "verified (CRC-32 \(String(file.crc32, radix: 16)))"
+                    if let crc = try? checksum(of: filePath), crc == file.crc32c {
+                        status = "verified (CRC-32C \(String(file.crc32c, radix: 16)))"
                     } else {
                         report.damaged += 1
                         status = "DAMAGED (checksum differs from the one recorded when it was written)"
@@ -159,7 +159,7 @@ public enum InspectJob {
         }
     }
 
-    /// CRC-32 of a whole file, read in pieces.
+    /// CRC-32C of a whole file, read in pieces.
     static func checksum(of path: String) throws -> UInt32 {
         let file = try OwnedFile(path: path, flags: O_RDONLY)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -167,7 +167,7 @@ public enum InspectJob {
         while true {
             let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
             if n == 0 { return crc }
-            crc = buffer.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<n]), seed: crc) }
+            crc = buffer.withUnsafeBytes { Checksum.crc32c(UnsafeRawBufferPointer(rebasing: $0[0..<n]), seed: crc) }
         }
     }
 

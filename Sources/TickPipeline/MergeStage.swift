@@ -46,7 +46,7 @@ struct MergeStage {
         let name = "rejects.csv"
         let writer = try AtomicFileWriter(path: generation.filePath(name))
         try writer.write(RejectsFormat.header)
-        var checksum = Checksum.crc32(RejectsFormat.header)
+        var checksum = Checksum.crc32c(RejectsFormat.header)
         for input in inputs {
             // Copied piece by piece: a sidecar holds every bad row of a partition, which may be
             // most of a file.
@@ -57,7 +57,7 @@ struct MergeStage {
                     let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
                     if n == 0 { break }
                     let piece = Array(buffer[0..<n])
-                    checksum = Checksum.combine(checksum, Checksum.crc32(piece), secondLength: n)
+                    checksum = Checksum.crc32c(piece, seed: checksum)
                     try writer.write(piece)
                 }
             }
