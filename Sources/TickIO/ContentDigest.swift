@@ -4,18 +4,12 @@ import TickCore
 import Glibc
 #endif
 
-/// SHA-256 of a whole file's bytes, read in pieces (memory stays at one piece).
+/// SHA-256 of a whole file's bytes, read in pieces.
 public enum ContentDigest {
     /// Lower-case hex SHA-256 of the file at `path` as it is on disk (not decompressed).
     public static func sha256(path: String) throws -> String {
-        let file = try OwnedFile(path: path, flags: O_RDONLY)
         var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        }
+        try OwnedFile(path: path, flags: O_RDONLY).forEachPiece { hasher.update(bufferPointer: $0) }
         return hex(hasher.finalize())
     }
 

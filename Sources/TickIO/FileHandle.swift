@@ -20,4 +20,16 @@ public final class OwnedFile {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try Syscall.read(fd, into: buffer, path: path)
     }
+
+    /// Reads the rest of the file piece by piece (memory stays at one piece), handing each to
+    /// `body`.
+    public func forEachPiece(size: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try read(into: buffer)
+            if n == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
 }

@@ -161,14 +161,9 @@ public enum InspectJob {
 
     /// CRC-32C of a whole file, read in pieces.
     static func checksum(of path: String) throws -> UInt32 {
-        let file = try OwnedFile(path: path, flags: O_RDONLY)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var crc: UInt32 = 0
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
-            if n == 0 { return crc }
-            crc = buffer.withUnsafeBytes { Checksum.crc32c(UnsafeRawBufferPointer(rebasing: $0[0..<n]), seed: crc) }
-        }
+        try OwnedFile(path: path, flags: O_RDONLY).forEachPiece { crc = Checksum.crc32c($0, seed: crc) }
+        return crc
     }
 
     /// The checksum status of one partition: its size and CRC against the manifest, and with

@@ -50,15 +50,10 @@ struct MergeStage {
         for input in inputs {
             // Copied piece by piece: a sidecar holds every bad row of a partition, which may be
             // most of a file.
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
             for sidecar in input.partitions.compactMap(\.rejects) {
-                let file = try OwnedFile(path: directory.ticks + "/" + sidecar, flags: O_RDONLY)
-                while true {
-                    let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
-                    if n == 0 { break }
-                    let piece = Array(buffer[0..<n])
+                try OwnedFile(path: directory.ticks + "/" + sidecar, flags: O_RDONLY).forEachPiece { piece in
                     checksum = Checksum.crc32c(piece, seed: checksum)
-                    try writer.write(piece)
+                    try writer.write(Array(piece))
                 }
             }
         }
