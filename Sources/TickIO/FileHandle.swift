@@ -21,6 +21,14 @@ public final class OwnedFile {
         try Syscall.read(fd, into: buffer, path: path)
     }
 
+    /// Whether the file at `path` can be read and begins with `prefix`.
+    public static func starts(_ path: String, with prefix: [UInt8]) -> Bool {
+        guard let file = try? OwnedFile(path: path, flags: O_RDONLY) else { return false }
+        var head = [UInt8](repeating: 0, count: prefix.count)
+        let n = (try? head.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: 0, path: path) }) ?? 0
+        return n == prefix.count && head == prefix
+    }
+
     /// Reads the rest of the file piece by piece (memory stays at one piece), handing each to
     /// `body`.
     public func forEachPiece(size: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {

@@ -173,8 +173,7 @@ public final class FeaturesJob {
         let coverage = quotes.flatMap { quotes in
             features.quoteCoveredBars.map {
                 QuoteCoverage(coveredBars: $0, bars: barCount, coverageAge: options.config.coverageAge, explicitAge: options.config.maxQuoteAge != nil,
-                              trades: (first.time, last.time), quotes: quotes.end.flatMap { end in
-                                  end.state.firstReleased.flatMap { f in end.state.lastReleased.map { (f.time, $0.time) } } })
+                              trades: (first.time, last.time), quotes: quotes.end?.state.timeRange)
             }
         }
 

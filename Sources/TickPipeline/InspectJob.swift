@@ -25,22 +25,14 @@ public enum InspectJob {
             ? try directory(path, verify: verify) : try file(path, verify: verify)
     }
 
-    /// Whether `path` starts with the partition format's magic (so a damaged partition is told
-    /// apart from a file that is not a partition at all).
-    static func looksLikePartition(_ path: String) -> Bool {
-        let magic = Array("TFPARTHD".utf8)
-        guard let file = try? OwnedFile(path: path, flags: O_RDONLY) else { return false }
-        var head = [UInt8](repeating: 0, count: magic.count)
-        let n = (try? head.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: 0, path: path) }) ?? 0
-        return n == magic.count && head == magic
-    }
-
     static func file(_ path: String, verify: Bool) throws -> InspectReport {
         if let text = Syscall.readLink(path), text.hasPrefix(RunFileName.stateFolder + "/" + RunFileName.current + "/") {
             let directory = AtomicFileWriter.directory(of: path)
             throw TickError.invalidArgument("\(path) is an output of the run in \(directory): `tickforge inspect \(directory) --verify` checks it")
         }
-        guard looksLikePartition(path) else {
+        // Told apart by the partition format's magic: a damaged partition from a file that is
+        // not a partition at all.
+        guard OwnedFile.starts(path, with: PartitionFormat.magic) else {
             throw TickError.invalidArgument("\(path) is not a tickforge partition file (it does not start with one's magic bytes): `tickforge inspect` takes a run directory (the --out of `tickforge features`) or a .tfp partition; to read a tick file, use `tickforge scan \(path)`")
         }
         var report = InspectReport()

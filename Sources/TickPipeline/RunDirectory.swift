@@ -261,18 +261,13 @@ public final class RunDirectory {
         try removeUnpublishedGenerations()
     }
 
-    /// Removes every generation but the published one: the files tickforge writes there, then
-    /// the folder if nothing else is left in it.
+    /// Removes every generation but the published one.
     private func removeUnpublishedGenerations() throws {
         let current = currentGeneration
         for name in (try? FileManager.default.contentsOfDirectory(atPath: generations)) ?? [] {
             guard let number = RunFileName.parseNumber(Substring(name)), number != current,
                   Syscall.entryKind(generations + "/" + name) == .directory else { continue }
-            let folder = generations + "/" + name
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where RunFileName.isGenerationFile(file) {
-                try Syscall.remove(folder + "/" + file)
-            }
-            Syscall.removeEmptyDirectory(folder)
+            try OutputGeneration.remove(generations + "/" + name)
         }
     }
 }
@@ -290,11 +285,16 @@ final class OutputGeneration {
 
     deinit {
         // A run that failed before publishing leaves nothing of its outputs behind.
-        guard !published else { return }
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where RunFileName.isGenerationFile(file) {
-            Syscall.unlinkIfPresent(path + "/" + file)
+        if !published { try? Self.remove(path) }
+    }
+
+    /// Removes a generation folder: the files tickforge writes there, then the folder if
+    /// nothing else is left in it.
+    static func remove(_ folder: String) throws {
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where RunFileName.isGenerationFile(file) {
+            try Syscall.remove(folder + "/" + file)
         }
-        Syscall.removeEmptyDirectory(path)
+        Syscall.removeEmptyDirectory(folder)
     }
 
     func filePath(_ name: String) -> String { path + "/" + name }

@@ -2,9 +2,6 @@ import Foundation
 import TickCore
 import TickCSV
 import TickIO
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What `tickforge scan` reports about one file.
 public struct ScanReport: Sendable, Codable {
@@ -78,12 +75,7 @@ public enum ScanJob {
             throw TickError.invalidArgument("--rejects \(rejects) is the file being scanned; name another file for the quarantined rows")
         }
         guard let kind = Syscall.entryKind(rejects) else { return }
-        let header = RejectsFormat.header
-        var head = [UInt8](repeating: 0, count: header.count)
-        let isOwn = kind == .file && (try? OwnedFile(path: rejects, flags: O_RDONLY)).map { file in
-            (try? head.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: 0, path: rejects) }) == header.count && head == header
-        } == true
-        if !isOwn {
+        if kind != .file || !OwnedFile.starts(rejects, with: RejectsFormat.header) {
             throw TickError.invalidArgument("--rejects \(rejects) exists and is not a rejects file tickforge wrote; move it away or name another file")
         }
     }

@@ -66,6 +66,12 @@ public struct ValidationState: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey { case counts, released, firstReleased, lastReleased }
 
+    /// The times of the first and the last row handed on, once there is one.
+    public var timeRange: (first: Int64, last: Int64)? {
+        guard let first = firstReleased, let last = lastReleased else { return nil }
+        return (first.time, last.time)
+    }
+
     /// The newest kept row, which the next row is compared with.
     var lastKept: HeldRow? { held.last ?? lastReleased }
 }

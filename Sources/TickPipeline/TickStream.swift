@@ -85,7 +85,8 @@ public final class TickStream {
     public let path: String
     /// nil for an empty file.
     public let layout: Layout?
-    public var counts: RowCounts { validator?.state.counts ?? resumedCounts }
+    /// (No validator: an empty file, which nothing was read from.)
+    public var counts: RowCounts { validator?.state.counts ?? RowCounts() }
     public var compression: ByteSource.Compression { source.compression }
     public var fileSize: Int64 { source.fileSize }
     /// Compressed bytes consumed (for progress).
@@ -98,7 +99,6 @@ public final class TickStream {
     private let options: ReadOptions
     private let tasks: OrderedTasks<ParsedChunk>
     private let validator: StreamValidator?
-    private let resumedCounts: RowCounts
     private var firstChunk: Chunk?
     private var inputDone = false
     private var finished = false
@@ -122,7 +122,6 @@ public final class TickStream {
         self.options = options
         tasks = OrderedTasks(pool: pool)
         maxInFlight = pool.workers + 2
-        resumedCounts = resume?.counts ?? RowCounts()
 
         if let resume {
             layout = try Self.detectLayout(path: path, options: options).layout
@@ -258,10 +257,10 @@ public final class TickStream {
         }
     }
 
-    /// The columns of the rows `rows` of `parsed`: all of them, without copying, when `rows`
-    /// is nil or lists every row.
-    static func gather(_ parsed: ParsedChunk, rows: [Int]?, kind: RecordKind) -> TickBatch {
-        guard let rows, rows.count != parsed.rowCount else { return kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes) }
+    /// The columns of the rows `rows` (increasing indices) of `parsed`: all of them, without
+    /// copying, when `rows` lists every row.
+    static func gather(_ parsed: ParsedChunk, rows: [Int], kind: RecordKind) -> TickBatch {
+        guard rows.count != parsed.rowCount else { return kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes) }
         func pick<T>(_ a: [T]) -> [T] { a.isEmpty ? a : rows.map { a[$0] } }
         switch kind {
         case .trades:

@@ -10,6 +10,8 @@ import TickIO
 public enum PartitionFormat {
     /// The format version written, and the only one read.
     public static let version: Int = 1
+    /// The first bytes of every partition file.
+    public static let magic: [UInt8] = PartitionLayout.headMagic
     /// File name extension of partition files, without the dot.
     public static let fileExtension: String = "tfp"
     /// The most rows a partition may hold.
