@@ -291,8 +291,8 @@ def read_quotes(path):
 # Feature computation
 # ----------------------------------------------------------------------------------------
 
-INTERVAL_RE = re.compile(r'^\s*(\d+)\s*(ms|s|m|h)\s*$')
-UNIT_US = {'ms': 1_000, 's': 1_000_000, 'm': 60_000_000, 'h': 3_600_000_000}
+INTERVAL_RE = re.compile(r'^\s*(\d+)\s*(ms|s|m|h|d)\s*$')
+UNIT_US = {'ms': 1_000, 's': 1_000_000, 'm': 60_000_000, 'h': 3_600_000_000, 'd': 86_400_000_000}
 
 
 def parse_interval(s):

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TickFeatures
 import TickIO
 import TickPipeline
 
@@ -28,7 +29,7 @@ struct Bench: ParsableCommand {
     @Option(help: "--memory-limit of the run.", transform: ByteSize.parse)
     var memoryLimit: Int = MemoryBudget.defaultLimit
 
-    @Option(help: "Bar interval.")
+    @Option(help: "Bar interval: a whole number and ms, s, m, h or d (\(BarInterval.examples)).")
     var interval: String = "1s"
 
     @Option(help: "Keep the generated input and outputs here instead of a temporary directory.")
@@ -36,6 +37,12 @@ struct Bench: ParsableCommand {
 
     @Flag(help: "Print one JSON object.")
     var json = false
+
+    func validate() throws {
+        guard BarInterval(interval) != nil else {
+            throw ValidationError("interval '\(interval)' is not a whole number of ms, s, m, h or d of at most 10000d (e.g. \(BarInterval.examples))")
+        }
+    }
 
     func run() throws {
         var options = BenchOptions()

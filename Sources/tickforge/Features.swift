@@ -23,7 +23,7 @@ struct Features: ParsableCommand {
     @Option(help: "Output directory (created if missing).")
     var out: String
 
-    @Option(help: "Bar interval: \(BarInterval.allowed.joined(separator: ", ")).")
+    @Option(help: "Bar interval: a whole number and ms, s, m, h or d (\(BarInterval.examples)).")
     var interval: String = "1s"
 
     @Option(help: "Rolling windows in bars, comma-separated.")
@@ -71,7 +71,7 @@ struct Features: ParsableCommand {
         }
         if let maxBars, maxBars < 1 { throw ValidationError("--max-bars must be at least 1") }
         guard BarInterval(interval) != nil else {
-            throw ValidationError("unknown interval '\(interval)'; use one of \(BarInterval.allowed.joined(separator: ", "))")
+            throw ValidationError("interval '\(interval)' is not a whole number of ms, s, m, h or d of at most 10000d (e.g. \(BarInterval.examples))")
         }
         _ = try Self.bars(windows, "--windows")
         _ = try Self.bars(horizons, "--horizons")

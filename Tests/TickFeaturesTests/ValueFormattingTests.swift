@@ -32,7 +32,15 @@ struct ValueFormattingTests {
     @Test func intervalsAndBarStarts() {
         #expect(BarInterval("100ms")!.micros == 100_000)
         #expect(BarInterval("1h")!.micros == 3_600_000_000)
-        #expect(BarInterval("2s") == nil)
+        #expect(BarInterval("2s")!.micros == 2_000_000)
+        #expect(BarInterval("15m")!.micros == 900_000_000)
+        #expect(BarInterval("7s")!.micros == 7_000_000)
+        #expect(BarInterval("1d")!.micros == 86_400_000_000)
+        #expect(BarInterval("250ms")!.micros == 250_000)
+        for bad in ["", "s", "0s", "-1s", "1.5s", "1 s", "1w", "ms", "1sec", "99999999999999d", "10001d", "+5m"] {
+            #expect(BarInterval(bad) == nil, "\(bad)")
+        }
+        #expect(BarInterval("10000d") != nil)
         let second = BarInterval("1s")!
         #expect(second.barStart(1_723_161_256_999_999) == 1_723_161_256_000_000)
         #expect(second.barStart(-1) == -1_000_000)
