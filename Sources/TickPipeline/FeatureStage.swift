@@ -41,7 +41,7 @@ final class FeatureStage {
     /// Brings the feature partitions up to date and, unless every one was intact, writes all
     /// rows to `output` on the way: each partition is formatted by the task that computed it
     /// (or read back), so no partition is decoded again just to be written out.
-    func run(trades: InputState, quotes: InputState?, previous: FeatureState?, output: FeatureOutputFiles,
+    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, previous: FeatureState?, output: FeatureOutputFiles,
              save: (FeatureState, _ force: Bool) throws -> Void) throws -> FeatureState {
         var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [])
         var intact: [Int: FeaturePartitionEntry] = [:]
@@ -68,8 +68,6 @@ final class FeatureStage {
         }
 
         let config = calculator.config
-        let tradeReader = TickPartitionReader(directory: directory, entries: trades.partitions, pool: pool)
-        let quoteReader = quotes.map { TickPartitionReader(directory: directory, entries: $0.partitions, pool: pool) }
         var builder = BarBuilder(interval: config.interval)
         var quoteBars = QuoteBarBuilder(maxAge: config.maxQuoteAge)
         var coveredBars = 0

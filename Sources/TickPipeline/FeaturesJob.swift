@@ -7,8 +7,10 @@ import TickStore
 
 /// Everything `tickforge features` needs.
 public struct FeaturesOptions: Sendable {
-    public var tradesPath: String
-    public var quotesPath: String?
+    /// What `--trades` was given: files, folders, glob patterns, or `-` for standard input.
+    public var tradesPaths: [String]
+    /// What `--quotes` was given (empty: no quotes).
+    public var quotesPaths: [String]
     public var outputDirectory: String
     public var config: FeatureConfig
     public var read = ReadOptions()
@@ -29,27 +31,63 @@ public struct FeaturesOptions: Sendable {
     /// used (`RasterGuard`).
     public var maxBars: Int?
     public var showProgress = Syscall.stderrIsTerminal
+    /// The symbol to keep where files name or hold several.
+    public var symbol: String?
+    /// A time unit for one input's files only (`--time-unit trades=us`), over `read.timeUnit`.
+    public var timeUnits: [String: TimeUnit] = [:]
+    /// Infer unknown trade sides by the tick rule instead of rejecting them.
+    public var inferUnknownSides = false
 
-    public init(tradesPath: String, quotesPath: String?, outputDirectory: String, config: FeatureConfig) {
-        self.tradesPath = tradesPath; self.quotesPath = quotesPath
+    public init(tradesPaths: [String], quotesPaths: [String], outputDirectory: String, config: FeatureConfig) {
+        self.tradesPaths = tradesPaths; self.quotesPaths = quotesPaths
         self.outputDirectory = outputDirectory; self.config = config
     }
+
+    public init(tradesPath: String, quotesPath: String?, outputDirectory: String, config: FeatureConfig) {
+        self.init(tradesPaths: [tradesPath], quotesPaths: quotesPath.map { [$0] } ?? [], outputDirectory: outputDirectory, config: config)
+    }
+
+    var hasQuotes: Bool { !quotesPaths.isEmpty }
 }
 
 /// What a features run did (written to `summary.json`).
 public struct RunSummary: Sendable, Codable {
+    /// One input: all the files of one option, merged into one stream.
     public struct Input: Sendable, Codable {
+        /// The file, or the option's arguments joined by commas when there are several files.
         public var path: String
+        /// The files' layout, time unit and compression (`mixed` where the files differ).
         public var layout: String
         public var timeUnit: String
         public var compression: String
         public var bytes: Int64
+        /// The rows of every file, after the merge: duplicates and rejects across files count.
         public var rows: RowCounts
         /// Tick partitions taken from an earlier run, and written by this one.
         public var partitionsReused: Int
         public var partitionsWritten: Int
         /// Bytes of all this input's tick partitions.
         public var partitionBytes: Int
+        /// What the merge of the files did.
+        public var merge: MergeCounts
+        /// Each file, in the order given.
+        public var files: [File]
+        /// Files left out because their names say another symbol than `--symbol`.
+        public var otherSymbolFiles: [String]
+        /// False when a file came from standard input: an interrupted run reads it again.
+        public var resumable: Bool
+    }
+
+    /// One file of an input.
+    public struct File: Sendable, Codable {
+        public var path: String
+        public var layout: String
+        public var timeUnit: String
+        public var compression: String
+        public var bytes: Int64
+        public var rows: RowCounts
+        public var firstTime: String?
+        public var lastTime: String?
     }
     public var trades: Input
     public var quotes: Input?
@@ -96,7 +134,7 @@ public final class FeaturesJob {
                                   tickPartitionRows: options.tickPartitionRows,
                                   shape: .init(haloBars: options.config.pastHalo + options.config.futureHalo,
                                                columns: catalog.features.count + catalog.targets.count,
-                                               inputs: options.quotesPath == nil ? 1 : 2),
+                                               inputs: options.hasQuotes ? 2 : 1),
                                   quarantine: options.read.badRows == .quarantine)
         read = options.read
         read.chunkSize = budget.chunkSize
@@ -109,49 +147,53 @@ public final class FeaturesJob {
     public func run() throws -> RunSummary {
         MemoryBudget.configureAllocator(limit: budget.limit)
         let clock = StageClock()
+        let tradeFiles = try InputFiles.expand(options.tradesPaths, option: "--trades")
+        let quoteFiles = try InputFiles.expand(options.quotesPaths, option: "--quotes")
+        if tradeFiles.contains(InputFiles.standardInput) && quoteFiles.contains(InputFiles.standardInput) {
+            throw TickError.invalidArgument("--trades and --quotes both name standard input (-): only one input can be piped in")
+        }
         // What the run directory would refuse is refused first, before the inputs are read.
-        try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames, inputs: inputRoles)
-        try checkInputsBeforeWork()
-        let detected = try detectInputs()
-        let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames, inputs: inputRoles)
+        try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames,
+                               inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
+        let tradeGroup = try InputGroup(role: "trades", paths: tradeFiles, kind: .trades, options: readOptions(role: "trades"), symbol: options.symbol)
+        let quoteGroup = try options.hasQuotes
+            ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"), symbol: options.symbol) : nil
+        guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
+            throw TickError.unreadable(path: tradeGroup.files[0].path, reason: "the file is empty: no trades to make bars from")
+        }
+        try checkInputsBeforeWork(tradeGroup)
+        let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
+                                         inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
         var manifest = directory.loadManifest()
-        let totalBytes = try Syscall.stat(options.tradesPath).size + (try options.quotesPath.map { try Syscall.stat($0).size } ?? 0)
+        let groups = [tradeGroup] + (quoteGroup.map { [$0] } ?? [])
+        let totalBytes = groups.flatMap(\.files).reduce(Int64(0)) { $0 + $1.bytes }
         let progress = ProgressLine(label: "features", totalBytes: totalBytes, enabled: options.showProgress)
         defer { progress.finish() }
 
         clock.start("ingest")
-        let tradeIngest = IngestStage(role: "trades", path: options.tradesPath, detected: detected.trades, options: read, fingerprint: options.fingerprint,
-                                      partitionRows: budget.tickPartitionRows, pool: pool, directory: directory) { progress.update(doneBytes: $0) }
-        let trades = try tradeIngest.run(previous: manifest.trades) { state, force in
-            manifest.trades = state
-            try directory.save(manifest, force: force)
+        var ingests: [String: [IngestStage]] = [:]
+        var bytesBefore: Int64 = 0
+        for group in groups {
+            ingests[group.role] = try ingest(group, manifest: &manifest, directory: directory) { progress.update(doneBytes: bytesBefore + $0) }
+            bytesBefore += group.files.reduce(0) { $0 + $1.bytes }
         }
-        manifest.trades = trades
-        try directory.save(manifest, force: true)
-        var quoteIngest: IngestStage?
-        var quotes: InputState?
-        if let quotesPath = options.quotesPath {
-            let tradeBytes = try Syscall.stat(options.tradesPath).size
-            let stage = IngestStage(role: "quotes", path: quotesPath, detected: detected.quotes!, options: read, fingerprint: options.fingerprint,
-                                    partitionRows: budget.tickPartitionRows,
-                                    pool: pool, directory: directory) { progress.update(doneBytes: tradeBytes + $0) }
-            quotes = try stage.run(previous: manifest.quotes) { state, force in
-                manifest.quotes = state
-                try directory.save(manifest, force: force)
-            }
-            manifest.quotes = quotes
+        if quoteGroup == nil, !manifest.quotes.isEmpty {
+            manifest.quotes = []
             try directory.save(manifest, force: true)
-            quoteIngest = stage
-        } else if manifest.quotes != nil {
-            manifest.quotes = nil
-            try directory.save(manifest, force: true)
+            try sweepTickFiles(role: "quotes", keeping: [], directory: directory)
         }
-        let tradeRows = trades.end?.counts ?? RowCounts()
-        guard tradeRows.used > 0, let end = trades.end, let first = end.state.firstReleased, let last = end.state.lastReleased else {
-            throw TickError.unreadable(path: options.tradesPath, reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates))")
+        let trades = manifest.trades
+        let quotes = quoteGroup == nil ? nil : manifest.quotes
+        let tradeRows = Self.total(trades)
+        let ends = trades.compactMap { $0.end?.state }
+        guard tradeRows.used > 0, let first = ends.compactMap(\.firstReleased).min(by: { $0.time < $1.time }),
+              let last = ends.compactMap(\.lastReleased).max(by: { $0.time < $1.time }) else {
+            throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
+                                       reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates))")
         }
         try RasterGuard(interval: options.config.interval, maxBars: options.maxBars, rowsUsed: tradeRows.used)
-            .check(first: first, last: last, path: options.tradesPath, timeUnit: trades.timeUnit)
+            .check(first: first, last: last, path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : "the trades",
+                   timeUnit: trades.first?.timeUnit ?? "")
 
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
@@ -159,9 +201,19 @@ public final class FeaturesJob {
                                         key: featureKey(trades: trades, quotes: quotes))
         let generation = try directory.beginGeneration()
         let output = try FeatureOutputFiles(generation: generation, catalog: calculator.catalog)
-        let features = try featureStage.run(trades: trades, quotes: quotes, previous: manifest.features, output: output) { state, force in
+        let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
+        let quoteReader = quotes.map { mergedReader(role: "quotes", files: $0, group: quoteGroup!, directory: directory) }
+        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, previous: manifest.features, output: output) { state, force in
             manifest.features = state
             try directory.save(manifest, force: force)
+        }
+        if featureStage.computed > 0 || features.merged == nil {
+            // The merge ran: record what it did (a run that reuses every partition does not merge).
+            var merged = ["trades": tradeReader.counts]
+            if let quoteReader { merged["quotes"] = quoteReader.counts }
+            features.merged = merged
+            features.mergeRejects = try writeMergeRejects([("trades", tradeReader, tradeGroup)] + (quoteReader.map { [("quotes", $0, quoteGroup!)] } ?? []),
+                                                          directory: directory)
         }
         manifest.features = features
         try directory.save(manifest, force: true)
@@ -173,7 +225,7 @@ public final class FeaturesJob {
         let coverage = quotes.flatMap { quotes in
             features.quoteCoveredBars.map {
                 QuoteCoverage(coveredBars: $0, bars: barCount, coverageAge: options.config.coverageAge, explicitAge: options.config.maxQuoteAge != nil,
-                              trades: (first.time, last.time), quotes: quotes.end?.state.timeRange)
+                              trades: (first.time, last.time), quotes: Self.timeRange(quotes))
             }
         }
 
@@ -181,9 +233,11 @@ public final class FeaturesJob {
         let merge = MergeStage(calculator: calculator, directory: directory, pool: pool)
         if !featureStage.wroteOutput { try merge.run(features, into: output) }
         let merged = try output.commit()
-        if options.read.badRows == .quarantine { try merge.mergeRejects([trades] + (quotes.map { [$0] } ?? []), into: generation) }
-        let inputs = MetadataInputs(trades: describe(trades, path: options.tradesPath, stage: tradeIngest),
-                                    quotes: quotes.map { describe($0, path: options.quotesPath!, stage: quoteIngest!) })
+        if options.read.badRows == .quarantine {
+            try merge.mergeRejects(manifest.inputs, extra: features.mergeRejects, into: generation)
+        }
+        let inputs = MetadataInputs(trades: describe(trades, group: tradeGroup, stages: ingests["trades"]!, merge: features.merged?["trades"]),
+                                    quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) })
         let metadata = OutputMetadata(config: options.config, catalog: calculator.catalog, rowCount: merged.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
                                       inputs: inputs, badRows: options.read.badRows)
@@ -194,7 +248,11 @@ public final class FeaturesJob {
         clock.stop()
 
         let wall = clock.wallSeconds
-        let parsed = tradeIngest.bytesParsed + (quoteIngest?.bytesParsed ?? 0)
+        let parsed = ingests.values.joined().reduce(Int64(0)) { $0 + $1.bytesParsed }
+        var warnings = rejectionWarnings(inputs) + groups.flatMap(\.warnings) + (coverage?.warnings ?? [])
+        if groups.flatMap(\.files).contains(where: \.isStandardInput) {
+            warnings.append("standard input was read in full: the ingest of a pipe cannot be resumed, so an interrupted run must be given the data again (its other files resume)")
+        }
         let summary = RunSummary(
             trades: inputs.trades, quotes: inputs.quotes, bars: barCount, rowsWritten: merged.rows,
             featurePartitionsReused: featureStage.reused, featurePartitionsComputed: featureStage.computed,
@@ -203,10 +261,124 @@ public final class FeaturesJob {
             tradesPerSecond: Double(tradeRows.read) / max(wall, 1e-9),
             peakResidentBytes: Syscall.peakResidentBytes(), memoryLimit: budget.limit, workers: pool.workers,
             chunkSize: budget.chunkSize, tickPartitionRows: budget.tickPartitionRows, partitionBars: budget.featurePartitionBars,
-            quoteCoverage: coverage, warnings: rejectionWarnings(inputs) + (coverage?.warnings ?? []))
+            quoteCoverage: coverage, warnings: warnings)
         try generation.write(Array(try JSON.encode(summary).utf8) + [10], as: "summary.json")
         try directory.publish(generation, manifest: &manifest)
         return summary
+    }
+
+    /// The read options of one input: `--time-unit ROLE=UNIT` over `--time-unit UNIT`.
+    private func readOptions(role: String) -> ReadOptions {
+        var options = read
+        if let unit = self.options.timeUnits[role] { options.timeUnit = unit }
+        return options
+    }
+
+    /// Brings the partitions of every file of `group` up to date, one file after the other.
+    /// The manifest keeps listing the earlier run's files not reached yet, so that a run
+    /// killed on the way still reuses them; files no longer given are forgotten, and their
+    /// partitions removed, first.
+    private func ingest(_ group: InputGroup, manifest: inout Manifest, directory: RunDirectory,
+                        progress: @escaping (Int64) -> Void) throws -> [IngestStage] {
+        let role = group.role
+        let given = Set(group.files.map { InputFingerprint.absolute($0.path) })
+        let earlier = manifest[role].filter { !$0.fromPipe && given.contains($0.fingerprint.path) }
+        manifest[role] = earlier
+        try directory.save(manifest, force: true)
+        try sweepTickFiles(role: role, keeping: Set(earlier.map(\.fileNumber)), directory: directory)
+
+        var done: [InputState] = []
+        var stages: [IngestStage] = []
+        var bytesDone: Int64 = 0
+        for file in group.files {
+            let path = InputFingerprint.absolute(file.path)
+            let previous = file.isStandardInput ? nil : earlier.first { $0.fingerprint.path == path }
+            let number = previous?.fileNumber ?? manifest.nextFileNumber
+            if previous == nil { manifest.nextFileNumber += 1 }
+            let waiting = earlier.filter { entry in entry.fileNumber != number && !done.contains { $0.fileNumber == entry.fileNumber } }
+            let offset = bytesDone
+            let stage = IngestStage(role: role, file: file, fileNumber: number, options: readOptions(role: role),
+                                    fingerprint: options.fingerprint, partitionRows: budget.tickPartitionRows, pool: pool,
+                                    directory: directory) { progress(offset + $0) }
+            let state = try stage.run(previous: previous) { state, force in
+                manifest[role] = done + [state] + waiting
+                try directory.save(manifest, force: force)
+            }
+            done.append(state)
+            stages.append(stage)
+            bytesDone += file.bytes
+            manifest[role] = done + waiting
+            try directory.save(manifest, force: true)
+        }
+        manifest[role] = done
+        try directory.save(manifest, force: true)
+        return stages
+    }
+
+    /// Removes the tick files of `role` whose file number is not kept (only names tickforge
+    /// gives its partitions).
+    private func sweepTickFiles(role: String, keeping numbers: Set<Int>, directory: RunDirectory) throws {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.ticks)) ?? []
+        where RunFileName.isTickFile(name, role: role) && !(RunFileName.tickFileNumber(name).map(numbers.contains) ?? false) {
+            try Syscall.remove(directory.ticks + "/" + name)
+        }
+    }
+
+    /// The merged stream of an input's files.
+    private func mergedReader(role: String, files: [InputState], group: InputGroup, directory: RunDirectory) -> MergedTickReader {
+        let sources = files.compactMap { state -> MergeSource? in
+            guard let first = state.partitions.first else { return nil }
+            return MergeSource(path: group.files.first { InputFingerprint.absolute($0.path) == state.fingerprint.path }?.path ?? state.fingerprint.path,
+                               partitions: state.partitions, firstTime: first.firstTime)
+        }
+        let layout = group.files.compactMap(\.layout).first
+        let read = readOptions(role: role)
+        let locate: (MergeConflict) throws -> Never = { [group] conflict in
+            // In error mode the first conflict stops the run: find its line for the message.
+            let path = sources.sorted { ($0.firstTime, $0.path) < ($1.firstTime, $1.path) }[conflict.file].path
+            let layout = group.files.first { $0.path == path }?.layout
+            if let layout, let record = try RowLocator.locate(path: path, layout: layout, ids: [conflict.id], options: read)[conflict.id] {
+                throw TickError.badRow(location: record.location, reason: conflict.reason, text: printableText(record.text))
+            }
+            throw TickError.unreadable(path: path, reason: "row with id \(conflict.id): \(conflict.reason)")
+        }
+        return MergedTickReader(directory: directory, sources: sources, kind: role == "quotes" ? .quotes : .trades,
+                                compareIds: layout?.hasIds ?? false, inferSides: options.inferUnknownSides,
+                                badRows: options.read.badRows, pool: pool, locate: locate)
+    }
+
+    /// Writes the rows that merging rejected (quarantine mode) to a sidecar of the feature
+    /// state, located in their files; nil when there are none.
+    private func writeMergeRejects(_ readers: [(role: String, reader: MergedTickReader, group: InputGroup)], directory: RunDirectory) throws -> String? {
+        guard readers.contains(where: { !$0.reader.conflicts.isEmpty }) else { return nil }
+        let name = RunFileName.mergeRejects
+        let writer = try AtomicFileWriter(path: directory.featureParts + "/" + name)
+        for (_, reader, group) in readers where !reader.conflicts.isEmpty {
+            for (index, source) in reader.files.enumerated() {
+                let conflicts = reader.conflicts.filter { $0.file == index }
+                guard !conflicts.isEmpty, let layout = group.files.first(where: { $0.path == source.path })?.layout else { continue }
+                let found = try RowLocator.locate(path: source.path, layout: layout, ids: Set(conflicts.map(\.id)), options: read)
+                for conflict in conflicts {
+                    var record = found[conflict.id] ?? RejectRecord(location: InputLocation(file: source.path, line: 0, byteOffset: 0), reason: "", text: [])
+                    record.reason = conflict.reason
+                    try writer.write(RejectsFormat.line(record))
+                }
+            }
+        }
+        try writer.commit()
+        return name
+    }
+
+    /// The counts of all files of an input, before the merge.
+    static func total(_ files: [InputState]) -> RowCounts {
+        files.reduce(RowCounts()) { $0 + ($1.end?.counts ?? RowCounts()) }
+    }
+
+    /// The first and last kept times of an input's files.
+    static func timeRange(_ files: [InputState]) -> (first: Int64, last: Int64)? {
+        let ranges = files.compactMap { $0.end?.state.timeRange }
+        guard let first = ranges.map(\.first).min(), let last = ranges.map(\.last).max() else { return nil }
+        return (first, last)
     }
 
     /// A warning for every input of which more than a tenth of the rows were rejected: in
@@ -226,65 +398,72 @@ public final class FeaturesJob {
         RunFileName.outputs.filter { $0 != "rejects.csv" || options.read.badRows == .quarantine }
     }
 
-    /// Each input with the name of its option, for messages.
-    private var inputRoles: [(role: String, path: String)] {
-        [("trades", options.tradesPath)] + (options.quotesPath.map { [("quotes", $0)] } ?? [])
-    }
-
     /// Everything feature values depend on; a different key means old feature partitions are
     /// stale. The inputs enter through their tick partitions (names, rows and checksums), which
     /// hold exactly the rows the features are made of: a file touched or rewritten with the
     /// same rows keeps its feature partitions, whatever told its tick partitions apart.
-    private func featureKey(trades: InputState, quotes: InputState?) -> String {
+    private func featureKey(trades: [InputState], quotes: [InputState]?) -> String {
         let c = options.config
-        func rows(_ input: InputState) -> String {
-            let counts = input.end.map { "\($0.counts.read)/\($0.counts.used)/\($0.counts.rejected)/\($0.counts.duplicates)" } ?? ""
-            let list = input.partitions.map { "\($0.name):\($0.rows):\($0.firstTime):\($0.lastTime):\($0.checksum)" }.joined(separator: ",")
-            return ContentDigest.sha256(Array((counts + ";" + list).utf8))
+        func rows(_ files: [InputState]) -> String {
+            let text = files.map { input in
+                let counts = input.end.map { "\($0.counts.read)/\($0.counts.used)/\($0.counts.rejected)/\($0.counts.duplicates)" } ?? ""
+                let list = input.partitions.map { "\($0.name):\($0.rows):\($0.firstTime):\($0.lastTime):\($0.checksum)" }.joined(separator: ",")
+                return "\(input.fingerprint.path)|\(input.readKey)|\(counts);\(list)"
+            }.joined(separator: "\n")
+            return ContentDigest.sha256(Array(text.utf8))
         }
-        var parts = ["v3", "trades:\(rows(trades)):\(trades.readKey)"]
-        if let quotes {
-            parts.append("quotes:\(rows(quotes)):\(quotes.readKey)")
-        }
-        parts.append("interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda);max_quote_age=\(c.maxQuoteAge.map(String.init) ?? "none")")
+        var parts = ["v4", "trades:\(rows(trades))"]
+        if let quotes { parts.append("quotes:\(rows(quotes))") }
+        parts.append("interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda);max_quote_age=\(c.maxQuoteAge.map(String.init) ?? "none");tick_rule=\(options.inferUnknownSides);bad_rows=\(options.read.badRows.rawValue)")
         return parts.joined(separator: "|")
     }
 
-    private func describe(_ state: InputState, path: String, stage: IngestStage) -> RunSummary.Input {
-        RunSummary.Input(path: path, layout: state.layout, timeUnit: state.timeUnit, compression: state.compression,
-                         bytes: state.fingerprint.bytes, rows: state.end?.counts ?? RowCounts(),
-                         partitionsReused: stage.reused, partitionsWritten: stage.written,
-                         partitionBytes: state.partitions.reduce(0) { $0 + $1.bytes })
-    }
-
-    typealias Detection = (layout: Layout?, compression: ByteSource.Compression)
-
-    /// Detects both inputs' layouts and refuses, before any work, an empty trades file and files
-    /// passed in each other's place.
-    private func detectInputs() throws -> (trades: Detection, quotes: Detection?) {
-        let trades = try TickStream.detectLayout(path: options.tradesPath, options: read)
-        guard let tradeLayout = trades.layout else {
-            throw TickError.unreadable(path: options.tradesPath, reason: "the file is empty: no trades to make bars from")
+    private func describe(_ files: [InputState], group: InputGroup, stages: [IngestStage], merge: MergeCounts?) -> RunSummary.Input {
+        let merge = merge ?? MergeCounts()
+        var rows = Self.total(files)
+        rows.duplicates += merge.duplicates
+        rows.rejected += merge.rejected
+        rows.used -= merge.duplicates + merge.rejected
+        func common(_ values: [String]) -> String { Set(values).count == 1 ? values[0] : "mixed" }
+        let described = zip(group.files, files).map { file, state in
+            RunSummary.File(path: file.path, layout: state.layout, timeUnit: state.timeUnit, compression: state.compression,
+                            bytes: file.bytes, rows: state.end?.counts ?? RowCounts(),
+                            firstTime: state.end?.state.timeRange.map { Time.iso8601(micros: $0.first) },
+                            lastTime: state.end?.state.timeRange.map { Time.iso8601(micros: $0.last) })
         }
-        guard tradeLayout.kind == .trades else {
-            throw TickError.invalidArgument("\(options.tradesPath) holds quotes (\(tradeLayout.name)), not trades; pass it with --quotes")
-        }
-        let quotes = try options.quotesPath.map { try TickStream.detectLayout(path: $0, options: read) }
-        if let quotesPath = options.quotesPath, let layout = quotes?.layout, layout.kind != .quotes {
-            throw TickError.invalidArgument("\(quotesPath) holds trades (\(layout.name)), not quotes; pass it with --trades")
-        }
-        return (trades, quotes)
+        return RunSummary.Input(path: group.files.count == 1 ? group.files[0].path : (group.role == "quotes" ? options.quotesPaths : options.tradesPaths).joined(separator: ","),
+                                layout: common(files.map(\.layout)), timeUnit: common(files.map(\.timeUnit)),
+                                compression: common(files.map(\.compression)), bytes: group.files.reduce(0) { $0 + $1.bytes },
+                                rows: rows, partitionsReused: stages.reduce(0) { $0 + $1.reused },
+                                partitionsWritten: stages.reduce(0) { $0 + $1.written },
+                                partitionBytes: files.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + $1.bytes } },
+                                merge: merge, files: described, otherSymbolFiles: group.otherSymbolFiles,
+                                resumable: !group.files.contains(where: \.isStandardInput))
     }
 
     /// Refuses, before any work, what cannot work: a horizon longer than the data (read from
-    /// the first and last rows of a plain file; compressed inputs are checked once the bars
-    /// are counted).
-    private func checkInputsBeforeWork() throws {
-        guard let range = try? TimeRangePeek.peek(path: options.tradesPath, options: read) else { return }
+    /// the first row of the earliest file and the last row of the latest, when they are
+    /// plain; compressed inputs are checked once the bars are counted).
+    private func checkInputsBeforeWork(_ group: InputGroup) throws {
+        let timed = group.files.filter { $0.firstTime != nil }
+        guard let earliest = timed.min(by: { $0.firstTime! < $1.firstTime! }),
+              let latest = timed.max(by: { $0.firstTime! < $1.firstTime! }),
+              let range = try? TimeRangePeek.lastTime(of: latest) else { return }
+        let first = earliest.firstTime!
+        guard range >= first else { return }
         let interval = options.config.interval
-        let bars = (interval.barStart(range.last) - interval.barStart(range.first)) / interval.micros + 1
+        let bars = (interval.barStart(range) - interval.barStart(first)) / interval.micros + 1
         if Int64(options.config.maxHorizon) > bars - 1 {
-            throw TickError.invalidArgument("horizon \(options.config.maxHorizon) bars is longer than the data (\(bars) bars of \(interval) from \(Time.iso8601(micros: range.first)) to \(Time.iso8601(micros: range.last))); every target would be undefined")
+            throw TickError.invalidArgument("horizon \(options.config.maxHorizon) bars is longer than the data (\(bars) bars of \(interval) from \(Time.iso8601(micros: first)) to \(Time.iso8601(micros: range))); every target would be undefined")
         }
+    }
+}
+
+extension RowCounts {
+    /// The counts of two files together.
+    static func + (a: RowCounts, b: RowCounts) -> RowCounts {
+        var sum = a
+        sum.read += b.read; sum.used += b.used; sum.rejected += b.rejected; sum.duplicates += b.duplicates
+        return sum
     }
 }

@@ -6,19 +6,20 @@ import TickIO
 import TickStore
 
 /// Stage 1: one input file → validated tick partitions on disk, recorded in the manifest as
-/// they finish. A rerun keeps the intact prefix of partitions of an unchanged input and reads
+/// they finish. A rerun keeps the intact prefix of partitions of an unchanged file and reads
 /// on from the resume point of the last one.
 final class IngestStage {
     let role: String
-    let path: String
+    let file: ProbedFile
+    /// The number in this file's partition names.
+    let fileNumber: Int
     let options: ReadOptions
     let fingerprintMode: FingerprintMode
     let partitionRows: Int
     let pool: WorkPool
     let directory: RunDirectory
     let progress: (Int64) -> Void
-    /// The input's layout and compression, detected by the caller before any work.
-    let detected: (layout: Layout?, compression: ByteSource.Compression)
+    var path: String { file.path }
 
     private(set) var reused = 0
     private(set) var written = 0
@@ -27,10 +28,9 @@ final class IngestStage {
     private var pendingRejects: [Int: AtomicFileWriter] = [:]
     private(set) var bytesParsed: Int64 = 0
 
-    init(role: String, path: String, detected: (layout: Layout?, compression: ByteSource.Compression),
-         options: ReadOptions, fingerprint: FingerprintMode = .quick, partitionRows: Int, pool: WorkPool, directory: RunDirectory,
-         progress: @escaping (Int64) -> Void) {
-        self.role = role; self.path = path; self.detected = detected; self.options = options; self.fingerprintMode = fingerprint
+    init(role: String, file: ProbedFile, fileNumber: Int, options: ReadOptions, fingerprint: FingerprintMode = .quick,
+         partitionRows: Int, pool: WorkPool, directory: RunDirectory, progress: @escaping (Int64) -> Void) {
+        self.role = role; self.file = file; self.fileNumber = fileNumber; self.options = options; self.fingerprintMode = fingerprint
         self.partitionRows = partitionRows; self.pool = pool; self.directory = directory; self.progress = progress
     }
 
@@ -45,9 +45,9 @@ final class IngestStage {
     /// partition written (the caller persists the manifest).
     func run(previous: InputState?, save: (InputState, _ force: Bool) throws -> Void) throws -> InputState {
         let fingerprint = try InputFingerprint.of(path: path, mode: fingerprintMode)
-        var state = InputState(fingerprint: fingerprint, readKey: readKey, layout: detected.layout?.name ?? "empty",
-                               timeUnit: detected.layout?.timeUnit.rawValue ?? "", compression: detected.compression.rawValue,
-                               partitions: [], end: nil)
+        var state = InputState(fileNumber: fileNumber, fingerprint: fingerprint, readKey: readKey, layout: file.layout?.name ?? "empty",
+                               timeUnit: file.layout?.timeUnit.rawValue ?? "", compression: file.compression.rawValue,
+                               partitions: [], end: nil, fromPipe: file.isStandardInput)
         if let previous, fingerprint.allowsReuse(of: previous.fingerprint), previous.readKey == readKey {
             for entry in previous.partitions {
                 guard RunDirectory.isIntact(partitionPath(entry.name), bytes: entry.bytes, checksum: entry.checksum),
@@ -72,7 +72,7 @@ final class IngestStage {
             resume?.state.held = Deque(try PartitionCodec.heldRows(PartitionFormat.summarize(path: partitionPath(last.name), verify: false).metadata,
                                                              path: partitionPath(last.name)))
         }
-        let stream = try TickStream(path: path, options: options, pool: pool, partitionRows: partitionRows, resume: resume)
+        let stream = try TickStream(file: file, options: options, pool: pool, partitionRows: partitionRows, resume: resume)
         let writes = OrderedTasks<EncodedPartition>(pool: pool)
         // Rows of the partition being filled (appended in place: no copy per batch).
         var tradeRows = TradeColumns()
@@ -85,7 +85,7 @@ final class IngestStage {
             guard !records.isEmpty else { return }
             if rejects == nil {
                 let index = state.partitions.count + writes.pending
-                rejects = try AtomicFileWriter(path: partitionPath(RunFileName.tickRejects(role: role, index: index)), bufferSize: 256 << 10)
+                rejects = try AtomicFileWriter(path: partitionPath(RunFileName.tickRejects(role: role, file: fileNumber, index: index)), bufferSize: 256 << 10)
             }
             for record in records { try rejects!.write(RejectsFormat.line(record)) }
         }
@@ -93,7 +93,7 @@ final class IngestStage {
 
         // Room for a whole partition up front: growing by doubling would copy every row again
         // on this (the only reading) thread.
-        let withIds = detected.layout?.hasIds ?? false
+        let withIds = file.layout?.hasIds ?? false
         func reserveRows() {
             if role == "quotes" { quoteRows.reserve(partitionRows, withIds: withIds) } else { tradeRows.reserve(partitionRows, withIds: withIds) }
         }
@@ -105,8 +105,8 @@ final class IngestStage {
 
         func submit(_ batch: TickBatch, resume point: ResumePoint) throws {
             let index = state.partitions.count + writes.pending
-            let name = RunFileName.tickPartition(role: role, index: index)
-            let rejectsName = rejects == nil ? nil : RunFileName.tickRejects(role: role, index: index)
+            let name = RunFileName.tickPartition(role: role, file: fileNumber, index: index)
+            let rejectsName = rejects == nil ? nil : RunFileName.tickRejects(role: role, file: fileNumber, index: index)
             if let rejects { pendingRejects[index] = rejects }
             let start = firstRow
             rejects = nil
@@ -153,12 +153,12 @@ final class IngestStage {
         try save(state, false)
     }
 
-    /// Removes this input's partition files that the kept entries do not name (only names
+    /// Removes this file's partition files that the kept entries do not name (only names
     /// tickforge gives its partitions: anything else in the folder is not ours to remove).
     private func removeStaleFiles(keeping entries: [TickPartitionEntry]) throws {
         let keep = Set(entries.flatMap { [$0.name] + ($0.rejects.map { [$0] } ?? []) })
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.ticks)) ?? []
-        for name in names where RunFileName.isTickFile(name, role: role) && !keep.contains(name) {
+        for name in names where RunFileName.isTickFile(name, role: role, file: fileNumber) && !keep.contains(name) {
             try Syscall.remove(partitionPath(name))
         }
     }

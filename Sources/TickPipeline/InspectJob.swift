@@ -69,8 +69,7 @@ public enum InspectJob {
             throw TickError.unreadable(path: manifestPath, reason: "the manifest is damaged (not the JSON tickforge writes); rerun `tickforge features` with the same flags, which rebuilds what it cannot trust")
         }
         report.lines.append("manifest: \(manifestPath) (format \(manifest.formatVersion))")
-        for (role, input) in [("trades", manifest.trades), ("quotes", manifest.quotes)] {
-            guard let input else { continue }
+        for (role, input) in manifest.trades.map({ ("trades", $0) }) + manifest.quotes.map({ ("quotes", $0) }) {
             let counts = input.end?.counts
             report.lines.append("")
             report.lines.append("\(role): \(input.fingerprint.path) (\(input.fingerprint.bytes) bytes, \(input.layout), \(input.timeUnit), \(input.compression))")

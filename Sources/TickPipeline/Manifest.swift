@@ -25,6 +25,8 @@ public struct InputFingerprint: Sendable, Codable, Equatable {
     public var sha256: String?
 
     public static func of(path: String, mode: FingerprintMode = .quick) throws -> InputFingerprint {
+        // Standard input has no identity: what it held is never reused.
+        if path == InputFiles.standardInput { return InputFingerprint(path: path, bytes: 0, mtimeNs: 0, headTailCrc: 0) }
         let info = try Syscall.stat(path)
         let file = try OwnedFile(path: path, flags: O_RDONLY)
         let window = Int(min(info.size, 64 << 10))
@@ -32,10 +34,14 @@ public struct InputFingerprint: Sendable, Codable, Equatable {
         var tail = [UInt8](repeating: 0, count: window)
         _ = try head.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: 0, path: path) }
         _ = try tail.withUnsafeMutableBytes { try Syscall.pread(file.fd, into: $0, offset: info.size - Int64(window), path: path) }
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        return InputFingerprint(path: absolute, bytes: info.size, mtimeNs: info.mtimeNanos,
+        return InputFingerprint(path: absolute(path), bytes: info.size, mtimeNs: info.mtimeNanos,
                                 headTailCrc: Checksum.crc32(tail, seed: Checksum.crc32(head)),
                                 sha256: mode == .content ? try ContentDigest.sha256(path: path) : nil)
+    }
+
+    /// `path` made absolute (not resolved: a file is known by the path it was given as).
+    public static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") || path == InputFiles.standardInput ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Whether partitions made from the file `earlier` described are valid for this one. With a
@@ -43,7 +49,7 @@ public struct InputFingerprint: Sendable, Codable, Equatable {
     /// may differ; partitions recorded without a digest cannot be vouched for and are not
     /// reused. Without one (quick mode): the same path, size, modification time, head and tail.
     public func allowsReuse(of earlier: InputFingerprint) -> Bool {
-        guard path == earlier.path && bytes == earlier.bytes else { return false }
+        guard path != InputFiles.standardInput, path == earlier.path && bytes == earlier.bytes else { return false }
         if let sha256 { return sha256 == earlier.sha256 }
         return mtimeNs == earlier.mtimeNs && headTailCrc == earlier.headTailCrc
     }
@@ -65,8 +71,10 @@ public struct TickPartitionEntry: Sendable, Codable, Equatable {
     public var rejects: String?
 }
 
-/// The ingest state of one input.
+/// The ingest state of one input file.
 public struct InputState: Sendable, Codable, Equatable {
+    /// The number in the names of this file's partitions; it stays with the file.
+    public var fileNumber: Int
     public var fingerprint: InputFingerprint
     /// The flags that change which rows are kept and how they parse.
     public var readKey: String
@@ -76,6 +84,8 @@ public struct InputState: Sendable, Codable, Equatable {
     public var partitions: [TickPartitionEntry]
     /// Set when the whole input is in partitions: the state at the end of the file.
     public var end: ResumePoint?
+    /// Whether the file was read from standard input (whose ingest cannot be resumed).
+    public var fromPipe = false
 }
 
 /// A finished feature partition: bar rows `[index·partitionBars, …)`.
@@ -100,23 +110,39 @@ public struct FeatureState: Sendable, Codable, Equatable {
     /// Set with `bars` when there are quotes: the bars whose quote state is at most the
     /// coverage age old at their end.
     public var quoteCoveredBars: Int?
+    /// Set with `bars`: what merging each input's files did (rows read twice, conflicts,
+    /// inferred sides), by role.
+    public var merged: [String: MergeCounts]?
+    /// The sidecar (in the features folder) of rows that merging rejected, in quarantine mode.
+    public var mergeRejects: String?
 }
 
 /// `DIR/.tickforge/manifest.json`: what a run has finished, so that a rerun can skip it, and
 /// which output links in `DIR` tickforge made.
 public struct Manifest: Sendable, Codable, Equatable {
     /// 2: the state moved into `.tickforge`, outputs became links to a published generation.
-    public static let formatVersion = 2
+    /// 3: an input is many files, each with its own partitions.
+    public static let formatVersion = 3
     public var formatVersion = Manifest.formatVersion
-    public var trades: InputState?
-    public var quotes: InputState?
+    /// The trades files' states, one per file.
+    public var trades: [InputState] = []
+    /// The quotes files' states (empty without quotes).
+    public var quotes: [InputState] = []
     public var features: FeatureState?
+    /// The number the next new input file gets.
+    public var nextFileNumber = 0
     /// Names in `DIR` that are tickforge's links to the published outputs. A name is listed
     /// before its link is created, so no link of tickforge's is ever missing from the list.
     public var links: [String] = []
 
     public init(links: [String] = []) { self.links = links }
 
-    /// The inputs with ingest state.
-    public var inputs: [InputState] { [trades, quotes].compactMap { $0 } }
+    /// Every input file with ingest state.
+    public var inputs: [InputState] { trades + quotes }
+
+    /// The files of an input role.
+    public subscript(role: String) -> [InputState] {
+        get { role == "quotes" ? quotes : trades }
+        set { if role == "quotes" { quotes = newValue } else { trades = newValue } }
+    }
 }

@@ -42,19 +42,20 @@ struct MergeStage {
     }
 
     /// Joins the quarantine sidecars of the tick partitions into the generation's `rejects.csv`.
-    func mergeRejects(_ inputs: [InputState], into generation: OutputGeneration) throws {
+    /// - Parameter extra: the sidecar of rows the merge of files rejected, in the features folder.
+    func mergeRejects(_ inputs: [InputState], extra: String?, into generation: OutputGeneration) throws {
         let name = "rejects.csv"
         let writer = try AtomicFileWriter(path: generation.filePath(name))
         try writer.write(RejectsFormat.header)
         var checksum = Checksum.crc32c(RejectsFormat.header)
-        for input in inputs {
-            // Copied piece by piece: a sidecar holds every bad row of a partition, which may be
-            // most of a file.
-            for sidecar in input.partitions.compactMap(\.rejects) {
-                try OwnedFile(path: directory.ticks + "/" + sidecar, flags: O_RDONLY).forEachPiece { piece in
-                    checksum = Checksum.crc32c(piece, seed: checksum)
-                    try writer.write(Array(piece))
-                }
+        // Copied piece by piece: a sidecar holds every bad row of a partition, which may be most
+        // of a file.
+        let sidecars = inputs.flatMap { $0.partitions.compactMap(\.rejects).map { directory.ticks + "/" + $0 } }
+            + (extra.map { [directory.featureParts + "/" + $0] } ?? [])
+        for path in sidecars {
+            try OwnedFile(path: path, flags: O_RDONLY).forEachPiece { piece in
+                checksum = Checksum.crc32c(piece, seed: checksum)
+                try writer.write(Array(piece))
             }
         }
         try writer.commit()

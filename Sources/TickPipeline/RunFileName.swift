@@ -20,9 +20,13 @@ enum RunFileName {
     /// Every output a run can publish, in the order they are listed to the user.
     static let outputs = ["features.csv", "targets.csv", "features.json", "targets.json", "summary.json", "rejects.csv"]
 
-    static func tickPartition(role: String, index: Int) -> String { "\(role)-\(number(index)).tfp" }
-    static func tickRejects(role: String, index: Int) -> String { "\(role)-\(number(index)).rejects.csv" }
+    /// Partition `index` of input file `file` (the file's number in the manifest, which stays
+    /// with the file when others are added or removed).
+    static func tickPartition(role: String, file: Int, index: Int) -> String { "\(role)-\(number(file))-\(number(index)).tfp" }
+    static func tickRejects(role: String, file: Int, index: Int) -> String { "\(role)-\(number(file))-\(number(index)).rejects.csv" }
     static func featurePartition(index: Int) -> String { "part-\(number(index)).tfp" }
+    /// Rows that merging an input's files rejected (quarantine mode), beside the feature partitions.
+    static let mergeRejects = "merged.rejects.csv"
     static func generation(_ index: Int) -> String { number(index) }
 
     /// Zero-padded to six digits, more when needed.
@@ -37,23 +41,35 @@ enum RunFileName {
         return Int(text)
     }
 
-    /// Whether `name` in the ticks folder is a tick partition or quarantine sidecar of `role`
-    /// (any role when nil), or a temporary file of one.
-    static func isTickFile(_ name: String, role: String? = nil) -> Bool {
+    /// Whether `name` in the ticks folder is a tick partition or quarantine sidecar (or a
+    /// temporary file of one) of input file `file` of `role`, of any when nil. Names of the
+    /// earlier one-file-per-input layout (`trades-000012.tfp`) count as files of no number,
+    /// so that they are swept away when that is what a run finds.
+    static func isTickFile(_ name: String, role: String? = nil, file: Int? = nil) -> Bool {
         let base = withoutTemporarySuffix(name)
         for suffix in [".tfp", ".rejects.csv"] where base.hasSuffix(suffix) {
-            let stem = base.dropLast(suffix.count)
-            guard let dash = stem.lastIndex(of: "-") else { return false }
-            let prefix = stem[..<dash]
+            let parts = base.dropLast(suffix.count).split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2 || parts.count == 3, parseNumber(parts.last!) != nil else { return false }
+            let prefix = parts[0]
             let isRole = role.map { prefix == $0 } ?? (!prefix.isEmpty && prefix.allSatisfy { $0.isASCII && $0.isLowercase })
-            return isRole && parseNumber(stem[stem.index(after: dash)...]) != nil
+            guard isRole else { return false }
+            guard let file else { return parts.count == 2 || parseNumber(parts[1]) != nil }
+            return parts.count == 3 && parseNumber(parts[1]) == file
         }
         return false
     }
 
-    /// Whether `name` in the features folder is a feature partition or a temporary file of one.
+    /// The input file number in a tick file's name (nil for the earlier layout's names).
+    static func tickFileNumber(_ name: String) -> Int? {
+        let parts = withoutTemporarySuffix(name).split(separator: ".")[0].split(separator: "-")
+        return parts.count == 3 ? parseNumber(parts[1]) : nil
+    }
+
+    /// Whether `name` in the features folder is a feature partition, the merge's rejects, or a
+    /// temporary file of one.
     static func isFeatureFile(_ name: String) -> Bool {
         let base = withoutTemporarySuffix(name)
+        if base == mergeRejects { return true }
         guard base.hasPrefix("part-"), base.hasSuffix(".tfp") else { return false }
         return parseNumber(base.dropFirst(5).dropLast(4)) != nil
     }

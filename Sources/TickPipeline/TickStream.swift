@@ -18,6 +18,8 @@ public struct ReadOptions: Sendable {
     public var badRows: BadRowPolicy = .error
     public var timeUnit: TimeUnit?
     public var mapping: ColumnMapping?
+    /// Check a `NAME.CHECKSUM` sidecar's SHA-256 while reading `NAME`.
+    public var verifyChecksums = true
     public init() {}
 }
 
@@ -87,19 +89,17 @@ public final class TickStream {
     public let layout: Layout?
     /// (No validator: an empty file, which nothing was read from.)
     public var counts: RowCounts { validator?.state.counts ?? RowCounts() }
-    public var compression: ByteSource.Compression { source.compression }
-    public var fileSize: Int64 { source.fileSize }
+    public var compression: ByteSource.Compression { input.source.compression }
+    public var fileSize: Int64 { input.source.fileSize }
     /// Compressed bytes consumed (for progress).
-    public var fileBytesRead: Int64 { source.fileBytesRead }
+    public var fileBytesRead: Int64 { input.source.fileBytesRead }
     /// Decompressed bytes cut into chunks so far (from the resume point on).
     public private(set) var bytesChunked: Int64 = 0
 
-    private let source: ByteSource
-    private let chunker: LineChunker
+    private let input: ChunkedInput
     private let options: ReadOptions
     private let tasks: OrderedTasks<ParsedChunk>
     private let validator: StreamValidator?
-    private var firstChunk: Chunk?
     private var inputDone = false
     private var finished = false
     private let maxInFlight: Int
@@ -112,68 +112,39 @@ public final class TickStream {
     /// How many of the validator's rejects may be taken: those found before the events taken.
     private var rejectsReady = 0
 
+    /// Reads a probed file with the layout its probe found (nothing is detected again).
+    ///
     /// - Parameters:
     ///   - partitionRows: emit a `.boundary` after every this many kept rows (counted from the
     ///     start of the file, so boundaries do not move when a run resumes).
     ///   - resume: continue after a boundary of an earlier run instead of from the start.
-    public init(path: String, options: ReadOptions, pool: WorkPool,
+    public init(file: ProbedFile, options: ReadOptions, pool: WorkPool,
                 partitionRows: Int = .max, resume: ResumePoint? = nil) throws {
-        self.path = path
+        path = file.path
+        layout = file.layout
         self.options = options
         tasks = OrderedTasks(pool: pool)
         maxInFlight = pool.workers + 2
-
-        if let resume {
-            layout = try Self.detectLayout(path: path, options: options).layout
-            let source = try ByteSource(path: path)
-            try source.skip(to: resume.byteOffset)
-            self.source = source
-            chunker = LineChunker(path: path, chunkSize: options.chunkSize, maxRecordSize: options.maxRecordSize,
-                                  startOffset: resume.byteOffset) { try source.read(into: $0) }
-            linesBefore = resume.line
-            validatedEnd = resume.byteOffset
-            firstChunk = nil
-        } else {
-            let source = try ByteSource(path: path)
-            self.source = source
-            chunker = LineChunker(path: path, chunkSize: options.chunkSize, maxRecordSize: options.maxRecordSize) {
-                try source.read(into: $0)
+        if file.isStandardInput {
+            guard resume == nil, let opened = file.handoff?.take() else {
+                throw TickError.unreadable(path: "standard input", reason: "standard input cannot be read twice: the ingest of a pipe cannot be resumed, rerun with the data piped in again")
             }
-            let detected = try Self.firstChunkAndLayout(path: path, chunker: chunker, options: options)
-            layout = detected.layout
-            firstChunk = detected.first
+            input = opened
+        } else {
+            input = try ChunkedInput(path: path, chunkSize: options.chunkSize, maxRecordSize: options.maxRecordSize,
+                                     verifyChecksum: options.verifyChecksums, offset: resume?.byteOffset ?? 0)
         }
+        linesBefore = resume?.line ?? 0
+        validatedEnd = resume?.byteOffset ?? 0
         validator = layout.map {
-            StreamValidator(path: path, layout: $0, badRows: options.badRows, partitionRows: Int64(partitionRows),
+            StreamValidator(path: file.path, layout: $0, badRows: options.badRows, partitionRows: Int64(partitionRows),
                             state: resume?.state ?? ValidationState())
         }
     }
 
-    /// The layout of a file, from its first lines.
-    public static func detectLayout(path: String, options: ReadOptions) throws -> (layout: Layout?, compression: ByteSource.Compression) {
-        let source = try ByteSource(path: path)
-        let chunker = LineChunker(path: path, chunkSize: 64 << 10, maxRecordSize: options.maxRecordSize) { try source.read(into: $0) }
-        return (try firstChunkAndLayout(path: path, chunker: chunker, options: options).layout, source.compression)
-    }
-
-    /// Reads until the first two lines are in hand, strips a UTF-8 byte-order mark, detects.
-    private static func firstChunkAndLayout(path: String, chunker: LineChunker, options: ReadOptions) throws -> (first: Chunk?, layout: Layout?) {
-        var first = try chunker.next()
-        while var chunk = first, lineCount(chunk.bytes, atMost: 2) < 2, let more = try chunker.next() {
-            chunk.bytes += more.bytes
-            first = chunk
-        }
-        if var chunk = first, chunk.bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            chunk.bytes.removeFirst(3)
-            chunk.byteOffset = 3
-            first = chunk
-        }
-        guard let chunk = first else { return (nil, nil) }
-        let lines = firstLines(chunk.bytes, count: 2)
-        guard let firstLine = lines.first else { return (nil, nil) }
-        let layout = try LayoutDetector.detect(path: path, firstLine: firstLine, secondLine: lines.count > 1 ? lines[1] : nil,
-                                               mapping: options.mapping, timeUnit: options.timeUnit)
-        return (chunk, layout)
+    /// Probes `path` and reads it from the start.
+    public convenience init(path: String, options: ReadOptions, pool: WorkPool, partitionRows: Int = .max) throws {
+        try self.init(file: try InputProbe.probe(path: path, options: options), options: options, pool: pool, partitionRows: partitionRows)
     }
 
     /// The rows quarantined before the events taken so far, in the order they were found.
@@ -234,16 +205,11 @@ public final class TickStream {
         let parser = ChunkParser(layout: layout, maxRecordSize: options.maxRecordSize)
         while !inputDone && tasks.pending < maxInFlight {
             let chunk: Chunk?
-            if let first = firstChunk {
-                chunk = first
-                firstChunk = nil
-            } else {
-                do { chunk = try chunker.next() } catch {
-                    // Deliver the error in order, after the chunks before it.
-                    inputDone = true
-                    tasks.submit { throw error }
-                    return
-                }
+            do { chunk = try input.next() } catch {
+                // Deliver the error in order, after the chunks before it.
+                inputDone = true
+                tasks.submit { throw error }
+                return
             }
             guard let chunk else { inputDone = true; return }
             bytesChunked += Int64(chunk.bytes.count)

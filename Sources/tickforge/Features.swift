@@ -5,20 +5,30 @@ import TickFeatures
 import TickIO
 import TickPipeline
 
+/// `--side-unknown`.
+enum UnknownSidePolicyFlag: String, ExpressibleByArgument, CaseIterable {
+    case reject
+    case tickRule = "tick-rule"
+}
+
 struct Features: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compute bars, features and targets: writes features.csv, targets.csv, their .json metadata and summary.json.",
         usage: "tickforge features --trades <trades> [--quotes <quotes>] --out <out> [<options>]")
 
-    // Arrays, so that an input given twice is refused instead of one of them silently dropped.
-    @Option(name: .customLong("trades"), help: ArgumentHelp("Trades file (Binance trades/aggTrades, Tardis trades, or mapped with --columns); plain, .gz or .zst.", valueName: "trades"))
+    @Option(name: .customLong("trades"), parsing: .upToNextOption,
+            help: ArgumentHelp("Trades: files, folders (every file below), glob patterns, or - for standard input; the flag repeats. Binance trades/aggTrades, Tardis trades, or mapped with --columns; plain, .gz, .zst or .zip. The files are merged into one stream by time.", valueName: "trades"))
     var tradesPaths: [String] = []
 
-    @Option(name: .customLong("quotes"), help: ArgumentHelp("Top-of-book quotes file (Binance bookTicker or Tardis quotes).", valueName: "quotes"))
+    @Option(name: .customLong("quotes"), parsing: .upToNextOption,
+            help: ArgumentHelp("Top-of-book quotes (Binance bookTicker or Tardis quotes), given like --trades.", valueName: "quotes"))
     var quotesPaths: [String] = []
 
-    var trades: String { tradesPaths.first ?? "" }
-    var quotes: String? { quotesPaths.first }
+    @Option(help: ArgumentHelp("Keep only this symbol where files name or hold several (Tardis symbol column, data.binance.vision file names).", valueName: "symbol"))
+    var symbol: String?
+
+    @Option(help: ArgumentHelp("What to do with a trade whose side is unknown (Tardis side=unknown): reject (a bad row) or tick-rule (infer it: buyer above the previous trade's price, seller below, the previous side when equal).", valueName: "policy"))
+    var sideUnknown: UnknownSidePolicyFlag = .reject
 
     @Option(help: "Output directory (created if missing).")
     var out: String
@@ -66,9 +76,6 @@ struct Features: ParsableCommand {
 
     func validate() throws {
         guard !tradesPaths.isEmpty else { throw ValidationError("Missing expected argument '--trades <trades>'") }
-        for (flag, paths) in [("--trades", tradesPaths), ("--quotes", quotesPaths)] where paths.count > 1 {
-            throw ValidationError("\(flag) was given \(paths.count) times (\(paths.joined(separator: ", "))): a run reads one file per input for now; join the files, or run each on its own")
-        }
         if let maxBars, maxBars < 1 { throw ValidationError("--max-bars must be at least 1") }
         guard BarInterval(interval) != nil else {
             throw ValidationError("interval '\(interval)' is not a whole number of ms, s, m, h or d of at most 10000d (e.g. \(BarInterval.examples))")
@@ -81,9 +88,7 @@ struct Features: ParsableCommand {
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw ValidationError("--out \(out) is a file, not a directory")
         }
-        for path in [trades] + (quotes.map { [$0] } ?? []) where !FileManager.default.isReadableFile(atPath: path) {
-            throw ValidationError("cannot read \(path): no such file or no permission")
-        }
+
     }
 
     static func bars(_ text: String, _ flag: String) throws -> [Int] {
@@ -96,16 +101,30 @@ struct Features: ParsableCommand {
         }
     }
 
+    /// `trades: 3 files, 120 read, 1 rejected, 2 duplicates (1 across files)`.
+    static func describe(_ role: String, _ input: RunSummary.Input) -> String {
+        var text = "\(role): "
+        if input.files.count > 1 { text += "\(input.files.count) files, " }
+        text += "\(input.rows.read) read, \(input.rows.rejected) rejected, \(input.rows.duplicates) duplicates"
+        if input.merge.duplicates > 0 { text += " (\(input.merge.duplicates) across files)" }
+        if input.merge.inferredSides > 0 { text += ", \(input.merge.inferredSides) sides inferred by the tick rule" }
+        if !input.otherSymbolFiles.isEmpty { text += ", \(input.otherSymbolFiles.count) files of other symbols skipped" }
+        return text
+    }
+
     func config() throws -> FeatureConfig {
         FeatureConfig(interval: BarInterval(interval)!, windows: try Self.bars(windows, "--windows"),
                       horizons: try Self.bars(horizons, "--horizons"), thresholdBps: thresholdBps,
-                      ewmLambda: ewmLambda, hasQuotes: quotes != nil, completeRowsOnly: completeRowsOnly,
+                      ewmLambda: ewmLambda, hasQuotes: !quotesPaths.isEmpty, completeRowsOnly: completeRowsOnly,
                       maxQuoteAge: try maxQuoteAge.map { try FeatureConfig.quoteAge(parsing: $0) })
     }
 
     func run() throws {
-        var options = FeaturesOptions(tradesPath: trades, quotesPath: quotes, outputDirectory: out, config: try config())
+        var options = FeaturesOptions(tradesPaths: tradesPaths, quotesPaths: quotesPaths, outputDirectory: out, config: try config())
         options.read = try read.options()
+        options.timeUnits = try read.timeUnits().filter { !$0.key.isEmpty }
+        options.symbol = symbol
+        options.inferUnknownSides = sideUnknown == .tickRule
         options.chunkSize = read.chunkSize
         options.maxRecordSize = read.maxRecordSize
         options.memoryLimit = memoryLimit
@@ -130,7 +149,7 @@ struct Features: ParsableCommand {
               \(out)/features.csv  \(out)/features.json
               \(out)/targets.csv   \(out)/targets.json
               \(out)/summary.json\(read.badRows == .quarantine ? "  \(out)/rejects.csv" : "")
-            trades: \(summary.trades.rows.read) read, \(summary.trades.rows.rejected) rejected, \(summary.trades.rows.duplicates) duplicates\(summary.quotes.map { "\nquotes: \($0.rows.read) read, \($0.rows.rejected) rejected, \($0.rows.duplicates) duplicates" } ?? "")
+            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)
     }

@@ -25,8 +25,11 @@ struct ReadFlags: ParsableArguments {
     @Option(help: "What to do with bad rows: error (stop) or quarantine (write rejects.csv and go on).")
     var badRows: BadRowPolicy = .error
 
-    @Option(help: "Time unit of the input (s, ms, us, ns); detected from the first value when omitted.")
-    var timeUnit: String?
+    @Option(help: ArgumentHelp("Time unit (s, ms, us, ns) of every input, or of one input as ROLE=UNIT (trades=us); repeatable. Detected per file from its first value when omitted.", valueName: "unit"))
+    var timeUnit: [String] = []
+
+    @Flag(help: "Do not check NAME.CHECKSUM sidecars (sha256sum format, as Binance publishes) against the files they describe.")
+    var noVerifyChecksums = false
 
     @Option(help: "Longest line accepted (e.g. 1MiB; default 1MiB, less under a small --memory-limit).", transform: ByteSize.parse)
     var maxRecordSize: Int?
@@ -36,8 +39,23 @@ struct ReadFlags: ParsableArguments {
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        if let timeUnit, TimeUnit(flag: timeUnit) == nil { throw ValidationError("--time-unit must be s, ms, us or ns") }
+        _ = try timeUnits()
         if let columns { do { _ = try ColumnMapping(parsing: columns) } catch { throw ValidationError("\(error)") } }
+    }
+
+    /// `--time-unit` values by input role ("" for every input).
+    func timeUnits() throws -> [String: TimeUnit] {
+        var units: [String: TimeUnit] = [:]
+        for value in timeUnit {
+            let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+            let role = parts.count == 2 ? parts[0] : ""
+            guard let unit = TimeUnit(flag: parts.last ?? ""), ["", "trades", "quotes"].contains(role) else {
+                throw ValidationError("--time-unit '\(value)' is not UNIT or ROLE=UNIT with UNIT one of s, ms, us, ns and ROLE trades or quotes")
+            }
+            guard units[role] == nil else { throw ValidationError("--time-unit gives \(role.isEmpty ? "every input" : role) two units") }
+            units[role] = unit
+        }
+        return units
     }
 
     func options() throws -> ReadOptions {
@@ -46,7 +64,8 @@ struct ReadFlags: ParsableArguments {
         options.workers = workers
         options.badRows = badRows
         options.maxRecordSize = maxRecordSize ?? options.maxRecordSize
-        options.timeUnit = timeUnit.flatMap(TimeUnit.init(flag:))
+        options.timeUnit = try timeUnits()[""]
+        options.verifyChecksums = !noVerifyChecksums
         options.mapping = try columns.map { try ColumnMapping(parsing: $0) }
         return options
     }

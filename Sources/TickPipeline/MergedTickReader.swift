@@ -1,0 +1,323 @@
+import TickCore
+import TickCSV
+import TickIO
+
+/// What merging an input's files did to its rows (beyond what each file's own rules did).
+public struct MergeCounts: Sendable, Codable, Equatable {
+    /// Rows that repeat a row of another file (same id, time, price, quantity and side), such
+    /// as a trade in both a daily and a monthly file: read once.
+    public var duplicates: Int64 = 0
+    /// Rows whose id equals or goes below an earlier file's row with other values.
+    public var rejected: Int64 = 0
+    /// Trades whose unknown side was inferred by the tick rule.
+    public var inferredSides: Int64 = 0
+    public init() {}
+}
+
+/// A row that merging found bad: located in its file later (the partitions hold values, not
+/// line numbers).
+struct MergeConflict: Sendable {
+    /// Index of the file in the reader's `files`.
+    var file: Int
+    var id: Int64
+    var reason: String
+}
+
+/// One input file's tick partitions, for the merge.
+struct MergeSource {
+    var path: String
+    var partitions: [TickPartitionEntry]
+    /// The time of the file's first kept row (µs).
+    var firstTime: Int64
+}
+
+/// Reads the tick partitions of an input's files as one stream, as contract version 2 says:
+/// merged by time, then the sequence key (the integer id where the layout has one), then
+/// file (files ordered by their first row's time, ties by their paths' bytes). Files that do
+/// not overlap are concatenated batch by batch without copying; where they overlap, the rows
+/// interleave. The id rules then apply to the merged stream, so a row present in two files is
+/// read once and a conflicting one is rejected; and, with the tick rule, unknown sides are
+/// inferred from the merged stream.
+final class MergedTickReader {
+    let files: [MergeSource]
+    private let directory: RunDirectory
+    private let pool: WorkPool
+    private let kind: RecordKind
+    private let compareIds: Bool
+    private let inferSides: Bool
+    private let badRows: BadRowPolicy
+    /// Locates a conflicting row for the error of error mode.
+    private let locate: (MergeConflict) throws -> Never
+
+    private(set) var counts = MergeCounts()
+    /// Conflicting rows, in quarantine mode.
+    private(set) var conflicts: [MergeConflict] = []
+
+    private var nextFile = 0
+    private var active: [Cursor] = []
+    /// The last kept row with an integer id: its id, file and values.
+    private var lastId: Int64?
+    private var lastFile = 0
+    private var lastValues: [Int64] = []
+    /// The tick rule's state: the previous kept trade's price and side.
+    private var previousPrice: Int64?
+    private var previousSide: UInt8 = AggressorSide.buyer.rawValue
+
+    /// - Parameters:
+    ///   - sources: the input's files with at least one kept row, in any order.
+    ///   - compareIds: apply the id rules across files (layouts with an integer id).
+    ///   - inferSides: replace unknown sides (2) by the tick rule's.
+    init(directory: RunDirectory, sources: [MergeSource], kind: RecordKind, compareIds: Bool, inferSides: Bool,
+         badRows: BadRowPolicy, pool: WorkPool, locate: @escaping (MergeConflict) throws -> Never) {
+        files = sources.sorted { a, b in
+            a.firstTime != b.firstTime ? a.firstTime < b.firstTime : Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8))
+        }
+        self.directory = directory; self.kind = kind; self.pool = pool; self.badRows = badRows; self.locate = locate
+        self.compareIds = compareIds && files.count > 1
+        self.inferSides = inferSides && kind == .trades
+    }
+
+    /// The next rows of the merged stream, or nil at its end.
+    func next() throws -> TickBatch? {
+        while let run = try nextRun() {
+            let kept = try applyIdRules(run.batch, file: run.file)
+            guard kept.count > 0 else { continue }
+            return inferSides ? inferUnknownSides(kept) : kept
+        }
+        return nil
+    }
+
+    // MARK: - Merging
+
+    /// A file's partitions being read, and the position in its current batch.
+    private final class Cursor {
+        let file: Int
+        let reader: TickPartitionReader
+        var batch: TickBatch
+        var position = 0
+
+        init?(file: Int, reader: TickPartitionReader) throws {
+            self.file = file
+            self.reader = reader
+            guard let first = try Cursor.nonEmpty(reader) else { return nil }
+            batch = first
+        }
+
+        static func nonEmpty(_ reader: TickPartitionReader) throws -> TickBatch? {
+            while let batch = try reader.next() { if batch.count > 0 { return batch } }
+            return nil
+        }
+
+        var headTime: Int64 { batch.times[position] }
+        func sequence(_ row: Int) -> Int64 { batch.ids.isEmpty ? 0 : batch.ids[row] }
+
+        /// Moves past the rows taken; false when the file is done.
+        func advance(to end: Int) throws -> Bool {
+            position = end
+            guard position == batch.count else { return true }
+            guard let more = try Cursor.nonEmpty(reader) else { return false }
+            batch = more
+            position = 0
+            return true
+        }
+    }
+
+    /// The merge key of a row: time, sequence key, file.
+    private typealias Key = (time: Int64, sequence: Int64, file: Int)
+
+    private func headKey(_ c: Cursor) -> Key { (c.headTime, c.sequence(c.position), c.file) }
+
+    /// The next run of rows that come from one file in merged order.
+    private func nextRun() throws -> (batch: TickBatch, file: Int)? {
+        while true {
+            let lowest = active.map { $0.headTime }.min()
+            if nextFile < files.count, lowest.map({ files[nextFile].firstTime <= $0 }) ?? true {
+                let source = files[nextFile]
+                if let cursor = try Cursor(file: nextFile, reader: TickPartitionReader(directory: directory, entries: source.partitions, pool: pool)) {
+                    active.append(cursor)
+                }
+                nextFile += 1
+                continue
+            }
+            guard !active.isEmpty else { return nil }
+            break
+        }
+        var best = 0
+        for i in active.indices.dropFirst() where headKey(active[i]) < headKey(active[best]) { best = i }
+        let cursor = active[best]
+        // The run ends before the lowest key of any other file, open or not yet opened.
+        var bound: Key?
+        for (i, other) in active.enumerated() where i != best {
+            let key = headKey(other)
+            if bound.map({ key < $0 }) ?? true { bound = key }
+        }
+        if nextFile < files.count {
+            let key: Key = (files[nextFile].firstTime, .min, nextFile)
+            if bound.map({ key < $0 }) ?? true { bound = key }
+        }
+        let start = cursor.position
+        let times = cursor.batch.times
+        var end = times.count
+        if let bound {
+            // Rows before the bound's time, found by bisection; rows at its time one by one.
+            var low = start, high = times.count
+            while low < high {
+                let mid = (low + high) / 2
+                if times[mid] < bound.time { low = mid + 1 } else { high = mid }
+            }
+            end = low
+            while end < times.count && times[end] == bound.time && (times[end], cursor.sequence(end), cursor.file) < bound { end += 1 }
+            // The lowest head is always below every other key, so at least one row is taken.
+            end = max(end, start + 1)
+        }
+        let run = start == 0 && end == times.count ? cursor.batch : cursor.batch.slice(start..<end)
+        if try !cursor.advance(to: end) { active.remove(at: best) }
+        return (run, cursor.file)
+    }
+
+    // MARK: - Rules on the merged stream
+
+    /// Drops rows that repeat the last kept row's id with the same values (duplicates across
+    /// files) and rejects those that repeat it with other values or go below it. Within one
+    /// file ids already increase, so only the first rows of a run can break the rules.
+    private func applyIdRules(_ batch: TickBatch, file: Int) throws -> TickBatch {
+        guard compareIds else { return batch }
+        let ids = batch.ids
+        var dropped: [Int] = []
+        for row in ids.indices {
+            let id = ids[row]
+            if id == TickColumnsNoId.value { continue }
+            guard let last = lastId, id <= last else { break }
+            let values = batch.values(row)
+            if id == last && values == lastValues {
+                counts.duplicates += 1
+            } else {
+                let reason = id == last
+                    ? "conflicting duplicate: id \(id) is also in \(files[lastFile].path) with other values"
+                    : "out of order: id \(id) after id \(last) of \(files[lastFile].path)"
+                let conflict = MergeConflict(file: file, id: id, reason: reason)
+                if badRows == .error { try locate(conflict) }
+                conflicts.append(conflict)
+                counts.rejected += 1
+            }
+            dropped.append(row)
+        }
+        let kept = dropped.isEmpty ? batch : batch.removing(rows: dropped)
+        if let row = kept.ids.lastIndex(where: { $0 != TickColumnsNoId.value }) {
+            lastId = kept.ids[row]
+            lastValues = kept.values(row)
+            lastFile = file
+        }
+        return kept
+    }
+
+    /// Lee and Ready's tick rule on the merged stream: an unknown side becomes the buyer's if
+    /// the price rose from the previous kept trade, the seller's if it fell, the previous
+    /// trade's (known or inferred) if it did not move, and the buyer's for a first trade.
+    private func inferUnknownSides(_ batch: TickBatch) -> TickBatch {
+        guard case .trades(var t) = batch else { return batch }
+        for row in 0..<t.count {
+            let price = t.price[row]
+            if t.buyerAggressor[row] == AggressorSide.unknownRawValue {
+                let side: UInt8
+                if let previous = previousPrice {
+                    side = price > previous ? AggressorSide.buyer.rawValue : price < previous ? AggressorSide.seller.rawValue : previousSide
+                } else {
+                    side = AggressorSide.buyer.rawValue
+                }
+                t.buyerAggressor[row] = side
+                counts.inferredSides += 1
+            }
+            previousPrice = price
+            previousSide = t.buyerAggressor[row]
+        }
+        return .trades(t)
+    }
+}
+
+extension TickBatch {
+    /// Ids (trade ids or update ids), empty when the layout has none.
+    var ids: [Int64] {
+        switch self {
+        case .trades(let t): t.id
+        case .quotes(let q): q.id
+        }
+    }
+
+    /// The values the duplicate rule compares: time, price, quantity, side (trades); time and
+    /// both sides of the book (quotes).
+    func values(_ row: Int) -> [Int64] {
+        switch self {
+        case .trades(let t): [t.time[row], t.price[row], t.quantity[row], Int64(t.buyerAggressor[row])]
+        case .quotes(let q): [q.time[row], q.bidPrice[row], q.bidQuantity[row], q.askPrice[row], q.askQuantity[row]]
+        }
+    }
+
+    /// Rows `range`, copied.
+    func slice(_ range: Range<Int>) -> TickBatch {
+        pick(Array(range))
+    }
+
+    /// Every row but `rows` (increasing indices).
+    func removing(rows: [Int]) -> TickBatch {
+        let drop = Set(rows)
+        return pick((0..<count).filter { !drop.contains($0) })
+    }
+
+    func pick(_ rows: [Int]) -> TickBatch {
+        func take<T>(_ a: [T]) -> [T] { a.isEmpty ? a : rows.map { a[$0] } }
+        switch self {
+        case .trades(let t):
+            var out = TradeColumns()
+            out.time = take(t.time); out.price = take(t.price); out.quantity = take(t.quantity)
+            out.buyerAggressor = take(t.buyerAggressor); out.id = take(t.id)
+            return .trades(out)
+        case .quotes(let q):
+            var out = QuoteColumns()
+            out.time = take(q.time); out.bidPrice = take(q.bidPrice); out.bidQuantity = take(q.bidQuantity)
+            out.askPrice = take(q.askPrice); out.askQuantity = take(q.askQuantity); out.id = take(q.id)
+            return .quotes(out)
+        }
+    }
+}
+
+/// Finds the lines of rows that merging rejected: the partitions hold values, not line
+/// numbers, so the file is read once more, only when there is something to report.
+enum RowLocator {
+    /// For each id, the first line of the file whose id column holds it: its number, byte
+    /// offset and text.
+    static func locate(path: String, layout: Layout, ids: Set<Int64>, options: ReadOptions) throws -> [Int64: RejectRecord] {
+        guard let idColumn = layout.column(of: .id), !ids.isEmpty else { return [:] }
+        let input = try ChunkedInput(path: path, chunkSize: 4 << 20, maxRecordSize: options.maxRecordSize,
+                                     verifyChecksum: false)
+        var found: [Int64: RejectRecord] = [:]
+        var line: Int64 = 0
+        while let chunk = try input.next() {
+            var start = 0
+            let bytes = chunk.bytes
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                line += 1
+                if !(line == 1 && layout.hasHeader) {
+                    var contentEnd = end
+                    if contentEnd > start && bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
+                    let text = bytes[start..<contentEnd]
+                    let fields = text.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+                    if idColumn < fields.count, let id = Int64(String(decoding: fields[idColumn], as: UTF8.self)),
+                       ids.contains(id), found[id] == nil {
+                        found[id] = RejectRecord(location: InputLocation(file: path, line: line, byteOffset: chunk.byteOffset + Int64(start),
+                                                                         column: idColumn + 1),
+                                                 reason: "", text: Array(text))
+                        if found.count == ids.count { return found }
+                    }
+                }
+                start = end + 1
+            }
+        }
+        return found
+    }
+}
+
+private enum TickColumnsNoId { static let value: Int64 = .min }
+extension AggressorSide { static let unknownRawValue: UInt8 = 2 }
