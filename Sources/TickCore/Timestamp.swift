@@ -86,3 +86,50 @@ public enum Time {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
+
+extension Time {
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
+    /// `days_from_civil`).
+    public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDiv(y, 400)
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// A time given on the command line, in epoch milliseconds: a whole number of epoch
+    /// milliseconds, or a UTC date and time `YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z]`. nil when the
+    /// text is neither.
+    public static func parseFlagTime(_ text: String) -> Int64? {
+        if !text.isEmpty, text.count <= 16, text.allSatisfy({ $0.isASCII && $0.isNumber }) { return Int64(text) }
+        var s = Substring(text)
+        if s.hasSuffix("Z") { s = s.dropLast() }
+        let parts = s.split(maxSplits: 1, whereSeparator: { $0 == "T" || $0 == " " })
+        let date = parts.first.map { $0.split(separator: "-", omittingEmptySubsequences: false) } ?? []
+        guard date.count == 3, date[0].count == 4, date[1].count == 2, date[2].count == 2,
+              let year = Int64(date[0]), let month = Int64(date[1]), let day = Int64(date[2]),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var millis = daysSinceEpoch(year: year, month: month, day: day) * 86_400_000
+        guard civilDate(daysSinceEpoch: millis / 86_400_000) == (year, month, day) else { return nil }
+        if parts.count == 2 {
+            let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            guard clock.count == 2 || clock.count == 3, clock[0].count == 2, clock[1].count == 2,
+                  let hour = Int64(clock[0]), let minute = Int64(clock[1]), hour < 24, minute < 60 else { return nil }
+            millis += hour * 3_600_000 + minute * 60_000
+            if clock.count == 3 {
+                let seconds = clock[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+                guard seconds[0].count == 2, let whole = Int64(seconds[0]), whole < 60 else { return nil }
+                millis += whole * 1000
+                if seconds.count == 2 {
+                    let fraction = seconds[1]
+                    guard (1...3).contains(fraction.count), fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
+                          let value = Int64(fraction + String(repeating: "0", count: 3 - fraction.count)) else { return nil }
+                    millis += value
+                }
+            }
+        }
+        return millis
+    }
+}

@@ -11,13 +11,18 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     public var completeRowsOnly: Bool
     /// `--max-quote-age` in µs: a quote state older than this counts as absent; nil: no limit.
     public var maxQuoteAge: Int64?
+    /// `--from` and `--to` (epoch ms): only bars starting in `[from, to)` are written. Every bar
+    /// is still computed, so windows warm up before `from` and targets look past `to`.
+    public var from: Int64?
+    public var to: Int64?
 
     public init(interval: BarInterval, windows: [Int] = [10, 60, 300], horizons: [Int] = [10, 60],
                 thresholdBps: Double = 5, ewmLambda: Double = 0.94, hasQuotes: Bool, completeRowsOnly: Bool = false,
-                maxQuoteAge: Int64? = nil) {
+                maxQuoteAge: Int64? = nil, from: Int64? = nil, to: Int64? = nil) {
         self.interval = interval; self.windows = windows; self.horizons = horizons
         self.thresholdBps = thresholdBps; self.ewmLambda = ewmLambda; self.hasQuotes = hasQuotes
         self.completeRowsOnly = completeRowsOnly; self.maxQuoteAge = maxQuoteAge
+        self.from = from; self.to = to
     }
 
     /// The age (µs) up to which a bar counts as covered by quotes: the maximum quote age, or
@@ -57,6 +62,12 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     /// overflow.
     public static let maximumBars = 1_000_000_000
 
+    /// Whether a bar starting at `timestamp` (epoch ms) is written under `--from`/`--to`.
+    @inlinable
+    public func writes(timestamp: Int64) -> Bool {
+        (from.map { timestamp >= $0 } ?? true) && (to.map { timestamp < $0 } ?? true)
+    }
+
     /// Checks the flags; the message says what to change.
     public func validate() throws(FeatureConfigError) {
         if windows.isEmpty { throw .init("--windows needs at least one window") }
@@ -70,6 +81,7 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
         }
         if !(thresholdBps >= 0) || !thresholdBps.isFinite { throw .init("--threshold-bps must be a non-negative number") }
         if !(ewmLambda > 0 && ewmLambda < 1) { throw .init("--ewm-lambda must be strictly between 0 and 1") }
+        if let from, let to, from >= to { throw .init("--from must be before --to (bars starting in [from, to) are written)") }
     }
 }
 

@@ -57,12 +57,15 @@ public struct FeatureCalculator: Sendable {
         format(columns(input))
     }
 
-    /// The CSV rows of computed columns; with `completeRowsOnly`, only rows where every cell of
-    /// both files is defined.
+    /// The CSV rows of computed columns: those `--from`/`--to` select and, with
+    /// `completeRowsOnly`, only rows where every cell of both files is defined.
     public func format(_ columns: FeatureColumns) -> PartitionOutput {
         let features = CellTable(columns.features)
         let targets = CellTable(columns.targets)
         var kept = Array(0..<columns.rowCount)
+        if config.from != nil || config.to != nil {
+            kept = kept.filter { config.writes(timestamp: columns.timestamps[$0]) }
+        }
         if config.completeRowsOnly {
             kept = kept.filter { features.isComplete($0) && targets.isComplete($0) }
         }

@@ -195,6 +195,8 @@ public final class FeaturesJob {
             .check(first: first, last: last, path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : "the trades",
                    timeUnit: trades.first?.timeUnit ?? "")
 
+        try checkWriteRange(first: first.time, last: last.time)
+
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
@@ -439,6 +441,19 @@ public final class FeaturesJob {
                                 partitionBytes: files.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + $1.bytes } },
                                 merge: merge, files: described, otherSymbolFiles: group.otherSymbolFiles,
                                 resumable: !group.files.contains(where: \.isStandardInput))
+    }
+
+    /// Refuses a `--from`/`--to` that selects no bar of the data.
+    private func checkWriteRange(first: Int64, last: Int64) throws {
+        let c = options.config
+        guard c.from != nil || c.to != nil else { return }
+        let step = c.interval.micros / 1000
+        let firstBar = Time.floorDiv(c.interval.barStart(first), 1000)
+        let lastBar = Time.floorDiv(c.interval.barStart(last), 1000)
+        // The first bar at or after --from (bar starts are multiples of the interval).
+        let from = max(firstBar, c.from.map { -Time.floorDiv(-$0, step) * step } ?? firstBar)
+        guard from > lastBar || from >= (c.to ?? .max) else { return }
+        throw TickError.invalidArgument("--from/--to select no bar: the data's bars start from \(Time.iso8601(micros: firstBar * 1000)) to \(Time.iso8601(micros: lastBar * 1000))")
     }
 
     /// Refuses, before any work, what cannot work: a horizon longer than the data (read from

@@ -51,6 +51,20 @@ struct OutputMetadata {
         var rowsUsed: Int64
         var rowsRejected: Int64
         var rowsDeduplicated: Int64
+        /// Each file of the input (one stream, merged by time).
+        var files: [FileDocument]
+    }
+
+    struct FileDocument: Encodable {
+        var path: String
+        var bytes: Int64
+        var layout: String
+        var timeUnit: String
+        var compression: String
+        var rowsRead: Int64
+        var rowsUsed: Int64
+        var rowsRejected: Int64
+        var rowsDeduplicated: Int64
     }
 
     struct Flags: Encodable {
@@ -63,6 +77,9 @@ struct OutputMetadata {
         var badRows: String
         /// `--max-quote-age` in seconds; absent without the flag (or without quotes).
         var maxQuoteAgeS: String?
+        /// `--from` / `--to`: the bars written start in [from, to) (UTC); absent without them.
+        var from: String?
+        var to: String?
     }
 
     struct ColumnDocument: Encodable {
@@ -128,7 +145,8 @@ struct OutputMetadata {
             flags: Flags(interval: config.interval.text, windows: config.windows, horizons: config.horizons,
                          thresholdBps: config.thresholdBps, ewmLambda: config.ewmLambda,
                          completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue,
-                         maxQuoteAgeS: config.hasQuotes ? config.maxQuoteAge.map { Time.secondsText(micros: $0) } : nil),
+                         maxQuoteAgeS: config.hasQuotes ? config.maxQuoteAge.map { Time.secondsText(micros: $0) } : nil,
+                         from: config.from.map { Time.iso8601(micros: $0 * 1000) }, to: config.to.map { Time.iso8601(micros: $0 * 1000) }),
             columns: columnDocs)
         return Array(try JSON.encode(document).utf8) + [10]
     }
@@ -136,6 +154,11 @@ struct OutputMetadata {
     private func describe(_ input: RunSummary.Input, role: String) -> InputDocument {
         InputDocument(role: role, path: input.path, bytes: input.bytes, layout: input.layout, timeUnit: input.timeUnit,
                       compression: input.compression, rowsRead: input.rows.read, rowsUsed: input.rows.used,
-                      rowsRejected: input.rows.rejected, rowsDeduplicated: input.rows.duplicates)
+                      rowsRejected: input.rows.rejected, rowsDeduplicated: input.rows.duplicates,
+                      files: input.files.map { file in
+                          FileDocument(path: file.path, bytes: file.bytes, layout: file.layout, timeUnit: file.timeUnit,
+                                       compression: file.compression, rowsRead: file.rows.read, rowsUsed: file.rows.used,
+                                       rowsRejected: file.rows.rejected, rowsDeduplicated: file.rows.duplicates)
+                      })
     }
 }

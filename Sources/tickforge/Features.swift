@@ -54,6 +54,12 @@ struct Features: ParsableCommand {
     @Option(help: ArgumentHelp("Treat a quote state older than this many seconds (e.g. 5, 0.25) as absent: bid, ask, mid and the other bar-end quote columns become undefined, obi_twa weighs only the fresh part of the bar. Default: no limit.", valueName: "seconds"))
     var maxQuoteAge: String?
 
+    @Option(help: ArgumentHelp("Write only bars starting at or after this UTC time (2024-08-08, 2024-08-08T12:00:00, or epoch ms). Earlier ticks still warm up the windows.", valueName: "time"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Write only bars starting before this UTC time (same forms as --from). Later ticks still feed the targets.", valueName: "time"))
+    var to: String?
+
     @Option(help: "Peak memory to plan for (e.g. 256MiB, 1GiB); chunk, queue and partition sizes derive from it.", transform: ByteSize.parse)
     var memoryLimit: Int = MemoryBudget.defaultLimit
 
@@ -91,6 +97,13 @@ struct Features: ParsableCommand {
 
     }
 
+    static func time(_ text: String, _ flag: String) throws -> Int64 {
+        guard let millis = Time.parseFlagTime(text) else {
+            throw ValidationError("\(flag) '\(text)' is not a UTC time (2024-08-08, 2024-08-08T12:00:00, 2024-08-08 12:00:00.250Z) or epoch milliseconds")
+        }
+        return millis
+    }
+
     static func bars(_ text: String, _ flag: String) throws -> [Int] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !parts.isEmpty else { throw ValidationError("\(flag) is empty") }
@@ -116,7 +129,8 @@ struct Features: ParsableCommand {
         FeatureConfig(interval: BarInterval(interval)!, windows: try Self.bars(windows, "--windows"),
                       horizons: try Self.bars(horizons, "--horizons"), thresholdBps: thresholdBps,
                       ewmLambda: ewmLambda, hasQuotes: !quotesPaths.isEmpty, completeRowsOnly: completeRowsOnly,
-                      maxQuoteAge: try maxQuoteAge.map { try FeatureConfig.quoteAge(parsing: $0) })
+                      maxQuoteAge: try maxQuoteAge.map { try FeatureConfig.quoteAge(parsing: $0) },
+                      from: try from.map { try Self.time($0, "--from") }, to: try to.map { try Self.time($0, "--to") })
     }
 
     func run() throws {

@@ -187,7 +187,7 @@ import TickCore
             restored.state.held = Deque(try PartitionCodec.heldRows(contents.metadata, path: path))
             #expect(restored == point)
 
-            let resumed = try TickStream(path: path, options: options, pool: pool, partitionRows: 37, resume: restored)
+            let resumed = try TickStream(file: try InputProbe.probe(path: path, options: options), options: options, pool: pool, partitionRows: 37, resume: restored)
             var tail: [(rows: TradeColumns, rejects: [RejectRecord])] = []
             while let event = try resumed.nextEvent() {
                 if case .rows(.trades(let t)) = event { tail.append((t, resumed.drainRejects())) } else { tail.append((TradeColumns(), resumed.drainRejects())) }
