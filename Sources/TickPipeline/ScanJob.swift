@@ -26,33 +26,117 @@ public struct ScanReport: Sendable, Codable {
     public var seconds: Double
     public var megabytesPerSecond: Double
     public var peakResidentBytes: Int64
+    /// Kept trades whose id is more than one above the previous kept trade's, and the most
+    /// ids skipped at once (trades layouts with integer ids; nil otherwise). A gap is not a
+    /// loss: exchanges skip ids and stop for hours with contiguous ids alike.
+    public var idGaps: Int64?
+    public var largestIdGap: Int64?
+    /// Pauses of at least the scan's minimum gap between consecutive kept rows, and the longest
+    /// pause between any two (ms).
+    public var timeGaps: Int64 = 0
+    public var longestTimeGapMs: Int64 = 0
+    /// From the previous file's last row to this file's first (ms), in a scan of many files
+    /// ordered by time; negative when they overlap.
+    public var gapToPreviousMs: Int64?
+}
+
+/// What `tickforge scan` reports about many files: each file, and the files together.
+public struct MultiScanReport: Sendable, Codable {
+    public var files: [ScanReport]
+    public var total: ScanReport
 }
 
 /// Reads a whole tick file through the parallel tokenizer and validator and reports on it.
 public enum ScanJob {
-    public static func run(path: String, options: ReadOptions, rejectsPath: String? = nil, showProgress: Bool = false) throws -> ScanReport {
+    /// Scans every file, ordered by their first row's time (ties by path), and totals them.
+    /// Quarantined rows of all files go to one rejects file.
+    public static func run(paths: [String], options: ReadOptions, minimumGapMs: Int64 = 60_000, rejectsPath: String? = nil,
+                           showProgress: Bool = false) throws -> MultiScanReport {
         let started = DispatchTime.now()
         MemoryBudget.configureAllocator(limit: MemoryBudget.defaultLimit)
         let pool = WorkPool(workers: options.workers)
         let rejectsPath = rejectsPath ?? "rejects.csv"
-        if options.badRows == .quarantine { try checkRejectsPath(rejectsPath, input: path) }
+        if options.badRows == .quarantine { for path in paths { try checkRejectsPath(rejectsPath, input: path) } }
         let rejects = options.badRows == .quarantine ? try AtomicFileWriter(path: rejectsPath) : nil
         try rejects?.write(RejectsFormat.header)
-        let stream = try TickStream(path: path, options: options, pool: pool)
+        let probes = try paths.map { try InputProbe.probe(path: $0, options: options) }
+            .sorted { ($0.firstTime ?? .max, $0.path) < ($1.firstTime ?? .max, $1.path) }
+        var reports: [ScanReport] = []
+        for file in probes {
+            var report = try scan(file, options: options, pool: pool, minimumGapMs: minimumGapMs, rejects: rejects, showProgress: showProgress)
+            if let previous = reports.last(where: { $0.lastTimeMs != nil })?.lastTimeMs, let first = report.firstTimeMs {
+                report.gapToPreviousMs = first - previous
+            }
+            reports.append(report)
+        }
+        try rejects?.commit()
+        let seconds = StageClock.seconds(since: started)
+        let firsts = reports.compactMap(\.firstTimeMs), lasts = reports.compactMap(\.lastTimeMs)
+        let layouts = Set(reports.map(\.layout)), units = Set(reports.map(\.timeUnit)), containers = Set(reports.map(\.compression))
+        let parsed = reports.reduce(Int64(0)) { $0 + $1.bytesParsed }
+        let idGaps = reports.compactMap(\.idGaps)
+        let total = ScanReport(
+            path: "\(reports.count) files", layout: layouts.count == 1 ? layouts.first! : "mixed",
+            kind: Set(reports.map(\.kind)).count == 1 ? reports[0].kind : "mixed",
+            timeUnit: units.count == 1 ? units.first! : "mixed", compression: containers.count == 1 ? containers.first! : "mixed",
+            rows: reports.reduce(0) { $0 + $1.rows }, rowsRead: reports.reduce(0) { $0 + $1.rowsRead },
+            duplicates: reports.reduce(0) { $0 + $1.duplicates }, rejected: reports.reduce(0) { $0 + $1.rejected },
+            firstTimeMs: firsts.min(), lastTimeMs: lasts.max(),
+            firstTime: firsts.min().map { Time.iso8601(micros: $0 * 1000) }, lastTime: lasts.max().map { Time.iso8601(micros: $0 * 1000) },
+            bytes: reports.reduce(0) { $0 + $1.bytes }, bytesParsed: parsed, seconds: seconds,
+            megabytesPerSecond: Double(parsed) / 1e6 / max(seconds, 1e-9), peakResidentBytes: Syscall.peakResidentBytes(),
+            idGaps: idGaps.isEmpty ? nil : idGaps.reduce(0, +), largestIdGap: reports.compactMap(\.largestIdGap).max(),
+            timeGaps: reports.reduce(0) { $0 + $1.timeGaps } + Int64(reports.filter { ($0.gapToPreviousMs ?? 0) >= minimumGapMs }.count),
+            longestTimeGapMs: max(reports.map(\.longestTimeGapMs).max() ?? 0, reports.compactMap(\.gapToPreviousMs).max() ?? 0))
+        return MultiScanReport(files: reports, total: total)
+    }
+
+    /// Scans one file.
+    public static func run(path: String, options: ReadOptions, minimumGapMs: Int64 = 60_000, rejectsPath: String? = nil,
+                           showProgress: Bool = false) throws -> ScanReport {
+        try run(paths: [path], options: options, minimumGapMs: minimumGapMs, rejectsPath: rejectsPath, showProgress: showProgress).files[0]
+    }
+
+    /// Reads one probed file through the tokenizer and validator.
+    static func scan(_ file: ProbedFile, options: ReadOptions, pool: WorkPool, minimumGapMs: Int64, rejects: AtomicFileWriter?,
+                     showProgress: Bool) throws -> ScanReport {
+        let started = DispatchTime.now()
+        let path = file.path
+        let stream = try TickStream(file: file, options: options, pool: pool)
         let progress = ProgressLine(label: "scan", totalBytes: stream.fileSize, enabled: showProgress)
         var first: Int64?
         var last: Int64?
+        let countsIds = file.layout.map { $0.kind == .trades && $0.hasIds } ?? false
+        var previousId: Int64?
+        var idGaps: Int64 = 0, largestIdGap: Int64 = 0
+        var timeGaps: Int64 = 0, longestGap: Int64 = 0
+        let minimumGap = minimumGapMs * 1000
         while let event = try stream.nextEvent() {
             for record in stream.drainRejects() { try rejects?.write(RejectsFormat.line(record)) }
             if case .rows(let batch) = event {
                 if first == nil { first = batch.times.first }
-                last = batch.times.last ?? last
+                for t in batch.times {
+                    if let last {
+                        let gap = t - last
+                        if gap >= minimumGap { timeGaps += 1 }
+                        longestGap = max(longestGap, gap)
+                    }
+                    last = t
+                }
+                if countsIds {
+                    for id in batch.ids {
+                        if let previousId, id > previousId + 1 {
+                            idGaps += 1
+                            largestIdGap = max(largestIdGap, id - previousId - 1)
+                        }
+                        previousId = id
+                    }
+                }
             }
             progress.update(doneBytes: stream.fileBytesRead)
         }
         progress.finish()
         for record in stream.drainRejects() { try rejects?.write(RejectsFormat.line(record)) }
-        try rejects?.commit()
         let seconds = StageClock.seconds(since: started)
         let counts = stream.counts
         return ScanReport(
@@ -63,10 +147,13 @@ public enum ScanJob {
             firstTime: first.map { Time.iso8601(micros: $0) }, lastTime: last.map { Time.iso8601(micros: $0) },
             bytes: stream.fileSize, bytesParsed: stream.bytesChunked, seconds: seconds,
             megabytesPerSecond: Double(stream.bytesChunked) / 1e6 / max(seconds, 1e-9),
-            peakResidentBytes: Syscall.peakResidentBytes())
+            peakResidentBytes: Syscall.peakResidentBytes(),
+            idGaps: countsIds ? idGaps : nil, largestIdGap: countsIds ? largestIdGap : nil,
+            timeGaps: timeGaps, longestTimeGapMs: longestGap / 1000)
     }
 
     public static func json(_ report: ScanReport) throws -> String { try JSON.encode(report) }
+    public static func json(_ report: MultiScanReport) throws -> String { try JSON.encode(report) }
 
     /// Refuses a rejects path that is the input itself, or that holds anything but a rejects
     /// file of tickforge's (recognised by its header line): scan replaces only what it wrote.

@@ -138,7 +138,7 @@ struct ResumeTests {
         let killed = try run(out, environment: ["TICKFORGE_KILL_AT": "40"])
         #expect(!killed.exited)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/.tickforge/manifest.json"))) as! [String: Any]
-        let finished = ((manifest["trades"] as! [String: Any])["partitions"] as! [Any]).count
+        let finished = (((manifest["trades"] as! [Any])[0] as! [String: Any])["partitions"] as! [Any]).count
         #expect(finished > 0)
         #expect(try run(out).status == 0)
         let summary = try FeatureRun.summary(out)
