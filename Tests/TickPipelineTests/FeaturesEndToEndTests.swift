@@ -145,7 +145,7 @@ struct FeaturesEndToEndTests {
 
     @Test(arguments: [
         (["--windows", "0"], "window"),
-        (["--interval", "7s"], "interval"),
+        (["--interval", "7w"], "interval"),
         (["--horizons", "100000"], "horizon"),
         (["--ewm-lambda", "1.5"], "lambda"),
         (["--memory-limit", "1MiB"], "memory-limit"),

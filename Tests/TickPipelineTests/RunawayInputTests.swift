@@ -133,15 +133,16 @@ struct RunawayInputTests {
         #expect(empty.status == 64, "\(empty.stderrText)")
     }
 
-    @Test func anInputGivenTwiceIsRefused() throws {
+    @Test func aFileGivenTwiceIsRefusedBeforeAnyWork() throws {
         let dir = try TemporaryDirectory("tf-runaway-twice")
         defer { dir.remove() }
         let out = dir.path("run")
-        let twice = try runTickforge(["features", "--trades", Self.trades, "--trades", FeatureRun.ethTrades, "--out", out])
-        #expect(twice.status == 64)
-        #expect(twice.stderrText.contains("--trades was given 2 times"), "\(twice.stderrText)")
-        let quotes = try runTickforge(["features", "--trades", Self.trades, "--quotes", FeatureRun.btcQuotes, "--quotes", FeatureRun.btcQuotes, "--out", out])
-        #expect(quotes.status == 64 && quotes.stderrText.contains("--quotes was given 2 times"), "\(quotes.stderrText)")
+        let link = dir.path("same.csv")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: Self.trades)
+        let twice = try runTickforge(["features", "--trades", Self.trades, "--trades", link, "--out", out])
+        #expect(twice.status == 1 && twice.stderrText.contains("--trades names the same file twice"), "\(twice.stderrText)")
+        let quotes = try runTickforge(["features", "--trades", Self.trades, "--quotes", FeatureRun.btcQuotes, FeatureRun.btcQuotes, "--out", out])
+        #expect(quotes.status == 1 && quotes.stderrText.contains("--quotes names the same file twice"), "\(quotes.stderrText)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
