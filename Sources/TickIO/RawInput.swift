@@ -15,7 +15,10 @@ final class RawInput {
     private let owner: OwnedFile?
     /// Bytes consumed so far, pushed-back ones counted once.
     private(set) var consumed: Int64 = 0
-    /// The SHA-256 of the bytes consumed so far, when they are to be checked.
+    /// The SHA-256 of the bytes consumed so far, when they are to be checked. swift-crypto's
+    /// (BoringSSL, with the CPU's SHA instructions) hashes 1.1–1.4 GB/s here, as fast as
+    /// OpenSSL and four times coreutils: on a zip, whose compressed bytes are about a fifth of
+    /// the CSV, the check costs a few percent of the inflate it runs beside.
     private var hasher: SHA256?
     /// Bytes read ahead of time from a pipe to recognise its compression, handed out first.
     private var pushback: [UInt8] = []
