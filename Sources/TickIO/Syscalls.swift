@@ -149,6 +149,13 @@ public enum Syscall {
         return (Int64(s.st_size), mtime, (s.st_mode & S_IFMT) == S_IFDIR)
     }
 
+    /// Whether `fd` is a regular file (not a pipe, socket or terminal): only those can be read
+    /// at an offset or read twice.
+    public static func isRegularFile(_ fd: Int32) -> Bool {
+        var s = Glibc.stat()
+        return fstat(fd, &s) == 0 && (s.st_mode & S_IFMT) == S_IFREG
+    }
+
     public static func exists(_ path: String) -> Bool {
         var s = Glibc.stat()
         return fstatat(AT_FDCWD, path, &s, 0) == 0
