@@ -13,7 +13,7 @@ final class ChunkedInput {
 
     /// Opens `path` at decompressed byte `offset` (a resume point) or at its start.
     init(path: String, chunkSize: Int, maxRecordSize: Int, verifyChecksum: Bool, offset: Int64 = 0) throws {
-        let source = try ByteSource(path: path)
+        let source = try ByteSource(path: path, verifyChecksum: verifyChecksum)
         try source.skip(to: offset)
         self.source = source
         chunker = LineChunker(path: path, chunkSize: chunkSize, maxRecordSize: maxRecordSize, startOffset: offset) {
