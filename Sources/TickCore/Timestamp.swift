@@ -4,6 +4,9 @@ public enum TimeUnit: String, Sendable, CaseIterable, Codable {
     case milliseconds = "ms"
     case microseconds = "us"
     case nanoseconds = "ns"
+    /// Not a unit: the file's times are ISO 8601 text (`2024-08-08T23:54:16.322Z`), which only
+    /// mapped layouts accept. Detected from the first time value, never given by a flag.
+    case iso8601
 
     /// Guesses the unit from the magnitude of an epoch timestamp: seconds below 10¹¹ (year 5138),
     /// milliseconds below 10¹⁴, microseconds below 10¹⁷, nanoseconds above.
@@ -36,6 +39,7 @@ public enum TimeUnit: String, Sendable, CaseIterable, Codable {
             let (r, o) = value.multipliedReportingOverflow(by: 1_000); return o ? nil : r
         case .microseconds: return value
         case .nanoseconds: return Time.floorDiv(value, 1_000)
+        case .iso8601: return nil  // text times have no numeric form
         }
     }
 }
@@ -71,6 +75,18 @@ public enum Time {
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm; the
+    /// inverse of `civilDate`).
+    @inlinable
+    public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDiv(y, 400)
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 
     /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
