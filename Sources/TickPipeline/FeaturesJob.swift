@@ -148,7 +148,7 @@ public final class FeaturesJob {
         }
         let tradeRows = trades.end?.counts ?? RowCounts()
         guard tradeRows.used > 0, let end = trades.end, let first = end.state.firstReleased, let last = end.state.lastReleased else {
-            throw TickError.unreadable(path: options.tradesPath, reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates))")
+            throw TickError.unreadable(path: options.tradesPath, reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates)\(tradeRows.filtered > 0 ? ", filtered (other symbols): \(tradeRows.filtered)" : ""))")
         }
         try RasterGuard(interval: options.config.interval, maxBars: options.maxBars, rowsUsed: tradeRows.used)
             .check(first: first, last: last, path: options.tradesPath, timeUnit: trades.timeUnit)
@@ -238,7 +238,7 @@ public final class FeaturesJob {
     private func featureKey(trades: InputState, quotes: InputState?) -> String {
         let c = options.config
         func rows(_ input: InputState) -> String {
-            let counts = input.end.map { "\($0.counts.read)/\($0.counts.used)/\($0.counts.rejected)/\($0.counts.duplicates)" } ?? ""
+            let counts = input.end.map { "\($0.counts.read)/\($0.counts.used)/\($0.counts.rejected)/\($0.counts.duplicates)/\($0.counts.filtered)/\($0.counts.rounded)" } ?? ""
             let list = input.partitions.map { "\($0.name):\($0.rows):\($0.firstTime):\($0.lastTime):\($0.checksum)" }.joined(separator: ",")
             return ContentDigest.sha256(Array((counts + ";" + list).utf8))
         }

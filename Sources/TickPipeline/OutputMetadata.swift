@@ -51,6 +51,8 @@ struct OutputMetadata {
         var rowsUsed: Int64
         var rowsRejected: Int64
         var rowsDeduplicated: Int64
+        var rowsFiltered: Int64
+        var rowsRounded: Int64
     }
 
     struct Flags: Encodable {
@@ -136,6 +138,7 @@ struct OutputMetadata {
     private func describe(_ input: RunSummary.Input, role: String) -> InputDocument {
         InputDocument(role: role, path: input.path, bytes: input.bytes, layout: input.layout, timeUnit: input.timeUnit,
                       compression: input.compression, rowsRead: input.rows.read, rowsUsed: input.rows.used,
-                      rowsRejected: input.rows.rejected, rowsDeduplicated: input.rows.duplicates)
+                      rowsRejected: input.rows.rejected, rowsDeduplicated: input.rows.duplicates,
+                      rowsFiltered: input.rows.filtered, rowsRounded: input.rows.rounded)
     }
 }

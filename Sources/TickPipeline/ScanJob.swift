@@ -10,11 +10,15 @@ public struct ScanReport: Sendable, Codable {
     public var kind: String
     public var timeUnit: String
     public var compression: String
-    /// Rows kept (read − rejected − duplicates).
+    /// Rows kept (read − rejected − duplicates − filtered).
     public var rows: Int64
     public var rowsRead: Int64
     public var duplicates: Int64
     public var rejected: Int64
+    /// Rows of other symbols than `--symbol`'s, skipped.
+    public var filtered: Int64
+    /// Rows with a price or quantity rounded to 8 decimals (mapped layouts).
+    public var rounded: Int64
     public var firstTimeMs: Int64?
     public var lastTimeMs: Int64?
     public var firstTime: String?
@@ -59,6 +63,7 @@ public enum ScanJob {
             path: path, layout: stream.layout?.name ?? "empty", kind: stream.layout?.kind.rawValue ?? "",
             timeUnit: stream.layout?.timeUnit.rawValue ?? "", compression: stream.compression.rawValue,
             rows: counts.used, rowsRead: counts.read, duplicates: counts.duplicates, rejected: counts.rejected,
+            filtered: counts.filtered, rounded: counts.rounded,
             firstTimeMs: first.map { Time.floorDiv($0, 1000) }, lastTimeMs: last.map { Time.floorDiv($0, 1000) },
             firstTime: first.map { Time.iso8601(micros: $0) }, lastTime: last.map { Time.iso8601(micros: $0) },
             bytes: stream.fileSize, bytesParsed: stream.bytesChunked, seconds: seconds,

@@ -103,6 +103,13 @@ struct Features: ParsableCommand {
                       maxQuoteAge: try maxQuoteAge.map { try FeatureConfig.quoteAge(parsing: $0) })
     }
 
+    /// `N read, N rejected, N duplicates`, and the filtered and rounded rows when there are any.
+    static func describe(_ rows: RowCounts) -> String {
+        "\(rows.read) read, \(rows.rejected) rejected, \(rows.duplicates) duplicates"
+            + (rows.filtered > 0 ? ", \(rows.filtered) filtered (other symbols)" : "")
+            + (rows.rounded > 0 ? ", \(rows.rounded) rounded to 8 decimals" : "")
+    }
+
     func run() throws {
         var options = FeaturesOptions(tradesPath: trades, quotesPath: quotes, outputDirectory: out, config: try config())
         options.read = try read.options()
@@ -130,7 +137,7 @@ struct Features: ParsableCommand {
               \(out)/features.csv  \(out)/features.json
               \(out)/targets.csv   \(out)/targets.json
               \(out)/summary.json\(read.badRows == .quarantine ? "  \(out)/rejects.csv" : "")
-            trades: \(summary.trades.rows.read) read, \(summary.trades.rows.rejected) rejected, \(summary.trades.rows.duplicates) duplicates\(summary.quotes.map { "\nquotes: \($0.rows.read) read, \($0.rows.rejected) rejected, \($0.rows.duplicates) duplicates" } ?? "")
+            trades: \(Self.describe(summary.trades.rows))\(summary.quotes.map { "\nquotes: \(Self.describe($0.rows))" } ?? "")
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)
     }

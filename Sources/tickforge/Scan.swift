@@ -39,7 +39,7 @@ struct Scan: ParsableCommand {
             file:        \(report.path) (\(report.bytes) bytes\(report.compression == "none" ? "" : ", \(report.compression)"))
             layout:      \(report.layout)\(report.kind.isEmpty ? "" : " (\(report.kind))")
             time unit:   \(report.timeUnit.isEmpty ? "-" : report.timeUnit)
-            rows:        \(report.rows)  (read \(report.rowsRead), duplicates \(report.duplicates), rejected \(report.rejected))
+            rows:        \(report.rows)  (read \(report.rowsRead), duplicates \(report.duplicates), rejected \(report.rejected)\(report.filtered > 0 ? ", filtered \(report.filtered)" : "")\(report.rounded > 0 ? ", rounded \(report.rounded)" : ""))
             first time:  \(report.firstTime ?? "-")
             last time:   \(report.lastTime ?? "-")
             throughput:  \(String(format: "%.1f MB/s (%.3f s), peak RSS %.1f MiB", report.megabytesPerSecond, report.seconds, Double(report.peakResidentBytes) / 1_048_576))
