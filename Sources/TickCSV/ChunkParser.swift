@@ -186,7 +186,8 @@ public struct ChunkParser: Sendable {
             }
             if let symbol, let column = layout.column(of: .symbol),
                let cell = field(column, of: buffer, start: lineStart, end: contentEnd),
-               !buffer[cell].elementsEqual(symbol) {
+               !buffer[cell].elementsEqual(symbol), textProblem(fields, cell) == nil {
+                // (A cell that is not proper text is a bad row, reported by `parseRow`.)
                 if filtersSymbols {
                     out.filtered.append(UInt32(truncatingIfNeeded: lineStart))
                 } else {
