@@ -8,6 +8,9 @@ public enum TimeUnit: String, Sendable, CaseIterable, Codable {
     /// mapped layouts accept. Detected from the first time value, never given by a flag.
     case iso8601
 
+    /// The numeric units, the ones a flag can give (`iso8601` is a form, not a unit).
+    public static let allCases: [TimeUnit] = [.seconds, .milliseconds, .microseconds, .nanoseconds]
+
     /// Guesses the unit from the magnitude of an epoch timestamp: seconds below 10¹¹ (year 5138),
     /// milliseconds below 10¹⁴, microseconds below 10¹⁷, nanoseconds above.
     public static func detect(fromMagnitude value: Int64) -> TimeUnit {
