@@ -13,6 +13,8 @@ import TickCSV
 /// |---|---|---|
 /// | ignore | anything without a comma that does not start with `"` and is valid UTF-8 | — |
 /// | id | 1 to 19 ASCII digits, value ≤ Int64.max | the integer |
+/// | id, other text | as ignore | `RowID.none` (not compared) |
+/// | symbol | as ignore, and equal to the layout's expected symbol when it has one | — |
 /// | price (bid, ask) | decimal, value > 0 | `FixedPoint` raw (× 10⁸) |
 /// | quantity (bid, ask) | decimal, value ≥ 0 (`-0` is 0) | `FixedPoint` raw |
 /// | time | 1 to 19 digits; for s and ms also `D.F` with 1–15 digits D and ≥ 1 digits F | epoch µs, no overflow |
@@ -20,7 +22,10 @@ import TickCSV
 /// | side, aggressor | `b`/`buy` → buyer (1), `s`/`sell` → seller (0), ASCII case-insensitive | |
 ///
 /// decimal: optional `-`, then I digits, optional `.` and F digits, I + F ≥ 1, I ≤ 11; the 9th and
-/// later fraction digits must be `0`; |value| × 10⁸ must fit in Int64.
+/// later fraction digits must be `0`; |value| × 10⁸ must fit in Int64. In mapped layouts also:
+/// an optional `+`, any I, an exponent `e`/`E` with optional sign and ≥ 1 digits, and any
+/// fraction digits, the value rounded to 8 decimals half to even.
+/// time in mapped layouts detected as ISO 8601: `YYYY-MM-DD(T| )HH:MM:SS[.1-9 digits][Z|±hh:mm|±hhmm]`.
 public enum ReferenceCSV {
     /// The values of the non-ignored columns of `line` (without its line end), in column order,
     /// or nil when the row is bad.
@@ -35,17 +40,25 @@ public enum ReferenceCSV {
             case .ignore:
                 if field.first == UInt8(ascii: "\"") { return nil }
                 if !isValidUTF8(field) { return nil }
+            case .symbol:
+                if let expected = layout.expectedSymbol, !field.elementsEqual(expected) { return nil }
+                if field.first == UInt8(ascii: "\"") { return nil }
+                if !isValidUTF8(field) { return nil }
             case .id:
-                guard let v = integer(field) else { return nil }
-                values.append(v)
+                if let v = integer(field) {
+                    values.append(v)
+                } else {
+                    if field.first == UInt8(ascii: "\"") || !isValidUTF8(field) { return nil }
+                    values.append(RowID.none)
+                }
             case .time:
-                guard let v = time(field, unit: layout.timeUnit) else { return nil }
+                guard let v = layout.timeUnit == .iso8601 ? isoTime(field) : time(field, unit: layout.timeUnit) else { return nil }
                 values.append(v)
             case .price, .bidPrice, .askPrice:
-                guard let v = decimal(field), v > 0 else { return nil }
+                guard let v = layout.isMapped ? lenientDecimal(field) : decimal(field), v > 0 else { return nil }
                 values.append(v)
             case .quantity, .bidQuantity, .askQuantity:
-                guard let v = decimal(field), v >= 0 else { return nil }
+                guard let v = layout.isMapped ? lenientDecimal(field) : decimal(field), v >= 0 else { return nil }
                 values.append(v)
             case .side:
                 guard let v = side(field, encoding: layout.sideEncoding) else { return nil }
@@ -113,6 +126,82 @@ public enum ReferenceCSV {
         return negative ? -Int64(magnitude) : Int64(magnitude)
     }
 
+    /// A mapped layout's decimal: the digits placed around the point as a text of 8 fraction
+    /// digits plus the rest, then rounded on that text.
+    static func lenientDecimal(_ field: ArraySlice<UInt8>) -> Int64? {
+        var body = field
+        var negative = false
+        if body.first == UInt8(ascii: "-") || body.first == UInt8(ascii: "+") { negative = body.first == UInt8(ascii: "-"); body = body.dropFirst() }
+        var exponent = 0
+        if let e = body.firstIndex(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+            var text = body[(e + 1)...]
+            var sign = 1
+            if text.first == UInt8(ascii: "-") || text.first == UInt8(ascii: "+") { sign = text.first == UInt8(ascii: "-") ? -1 : 1; text = text.dropFirst() }
+            guard !text.isEmpty, allDigits(text) else { return nil }
+            // Beyond 10⁶ every non-zero value is out of range or rounds to 0 alike.
+            exponent = sign * text.reduce(0) { min($0 * 10 + Int($1 - 48), 1_000_000) }
+            body = body[..<e]
+        }
+        let parts = body.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+        let integerPart = Array(parts[0]), fractionPart = parts.count > 1 ? Array(parts[1]) : []
+        guard allDigits(integerPart[...]), allDigits(fractionPart[...]), integerPart.count + fractionPart.count >= 1 else { return nil }
+        // All digits, and where the point falls in them once the exponent moved it.
+        var digits = integerPart + fractionPart
+        var point = integerPart.count + exponent
+        if point < 0 { digits = [UInt8](repeating: 48, count: -point) + digits; point = 0 }
+        if point > digits.count { digits += [UInt8](repeating: 48, count: point - digits.count) }
+        var whole = Array(digits[..<point]) + Array(digits[point...].prefix(8))
+        whole += [UInt8](repeating: 48, count: point + 8 - whole.count)
+        let rest = Array(digits[point...].dropFirst(8))
+        while whole.count > 1 && whole.first == 48 { whole.removeFirst() }
+        guard whole.count <= 19, let kept = number(whole[...]) else { return nil }
+        var value = kept
+        if let first = rest.first {
+            let tail = rest.dropFirst().contains { $0 != 48 }
+            if first > 53 || (first == 53 && (tail || kept % 2 == 1)) { value += 1 }
+        }
+        guard value <= UInt64(Int64.max) else { return nil }
+        return negative ? -Int64(value) : Int64(value)
+    }
+
+    /// An ISO 8601 time as epoch µs, floored to the microsecond; days counted year by year.
+    static func isoTime(_ field: ArraySlice<UInt8>) -> Int64? {
+        let f = Array(field)
+        guard f.count >= 19, f[4] == 45, f[7] == 45, f[10] == 84 || f[10] == 32, f[13] == 58, f[16] == 58 else { return nil }
+        func n(_ a: Int, _ b: Int) -> Int64? { allDigits(f[a..<b]) ? Int64(number(f[a..<b])!) : nil }
+        guard let y = n(0, 4), let mo = n(5, 7), let d = n(8, 10), let h = n(11, 13), let mi = n(14, 16), let s = n(17, 19) else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let lengths: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(mo), (1...lengths[Int(mo) - 1]).contains(d), h < 24, mi < 60, s < 60 else { return nil }
+        var i = 19
+        var micros: Int64 = 0
+        if i < f.count && f[i] == 46 {
+            var j = i + 1
+            while j < f.count && isDigit(f[j]) { j += 1 }
+            guard (1...9).contains(j - i - 1) else { return nil }
+            var six = Array(f[(i + 1)..<j].prefix(6))
+            six += [UInt8](repeating: 48, count: 6 - six.count)
+            micros = Int64(number(six[...])!)
+            i = j
+        }
+        var offset: Int64 = 0
+        let tail = Array(f[i...])
+        if tail == [90] || tail == [122] || tail.isEmpty {
+        } else if (tail.count == 6 && tail[3] == 58) || tail.count == 5, tail[0] == 43 || tail[0] == 45 {
+            let digits = tail.count == 6 ? Array(tail[1...2] + tail[4...5]) : Array(tail[1...])
+            guard allDigits(digits[...]) else { return nil }
+            let oh = Int64(number(digits[0..<2])!), om = Int64(number(digits[2..<4])!)
+            guard oh < 24, om < 60 else { return nil }
+            offset = (tail[0] == 45 ? -1 : 1) * (oh * 3600 + om * 60)
+        } else { return nil }
+        var days: Int64 = 0
+        if y >= 1970 { for year in 1970..<y { days += (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 366 : 365 } }
+        else { for year in y..<1970 { days -= (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 366 : 365 } }
+        for m in 0..<Int(mo - 1) { days += lengths[m] }
+        days += d - 1
+        return (days * 86_400 + h * 3600 + mi * 60 + s - offset) * 1_000_000 + micros
+    }
+
     static func time(_ field: ArraySlice<UInt8>, unit: TimeUnit) -> Int64? {
         if !field.isEmpty && allDigits(field) {
             guard let v = integer(field) else { return nil }
@@ -123,6 +212,7 @@ public enum ReferenceCSV {
                 let (r, o) = v.multipliedReportingOverflow(by: 1_000); return o ? nil : r
             case .microseconds: return v
             case .nanoseconds: return v / 1_000  // v ≥ 0: truncation is the floor
+            case .iso8601: return nil
             }
         }
         // `whole.fraction` in seconds or milliseconds, truncated below the microsecond.

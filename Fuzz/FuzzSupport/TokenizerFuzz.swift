@@ -180,7 +180,7 @@ public enum TokenizerFuzz {
         var out: [Int64] = []
         for role in layout.roles {
             switch (layout.kind, role) {
-            case (_, .ignore): continue
+            case (_, .ignore), (_, .symbol): continue
             case (.trades, .time): out.append(at(chunk.trades.time))
             case (.trades, .price): out.append(at(chunk.trades.price))
             case (.trades, .quantity): out.append(at(chunk.trades.quantity))

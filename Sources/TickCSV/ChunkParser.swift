@@ -19,10 +19,14 @@ public struct RowProblem: Sendable, Equatable {
     /// 1-based column, when one column is at fault.
     public var column: Int?
     public var reason: String
+    /// The row's symbol, when it differs from the file's expected one and no symbol is
+    /// selected: the file holds two instruments, an error in every bad-rows mode (not a bad row
+    /// to quarantine).
+    public var otherSymbol: [UInt8]?
 
-    public init(lineInChunk: Int, lineStart: Int, textEnd: Int, column: Int?, reason: String) {
+    public init(lineInChunk: Int, lineStart: Int, textEnd: Int, column: Int?, reason: String, otherSymbol: [UInt8]? = nil) {
         self.lineInChunk = lineInChunk; self.lineStart = lineStart; self.textEnd = textEnd
-        self.column = column; self.reason = reason
+        self.column = column; self.reason = reason; self.otherSymbol = otherSymbol
     }
 }
 
@@ -34,6 +38,12 @@ public struct ParsedChunk: Sendable {
     public var rowStart: [UInt32] = []
     /// Rows the parser rejected, in file order.
     public var problems: [RowProblem] = []
+    /// Byte offsets within the chunk of the lines skipped as rows of a symbol other than the
+    /// selected one, in file order (neither rows nor problems: counted as filtered).
+    public var filtered: [UInt32] = []
+    /// Indices (in the columns) of the rows with a price or quantity rounded to 8 decimals
+    /// (mapped layouts only), increasing.
+    public var rounded: [Int] = []
     /// Number of lines in the chunk (every line ends with `\n` except perhaps the file's last).
     public var lineCount = 0
     /// The chunk's bytes, kept until the ordered consumer is done so that a row found bad later
@@ -70,20 +80,38 @@ public struct ChunkParser: Sendable {
     /// Longer lines are bad rows, whatever the chunk size.
     public let maxRecordSize: Int
 
+    /// The symbol rows must have, when the layout has a symbol column: the selected one, else
+    /// the layout's expected one (nil: rows are not compared).
+    public let symbol: [UInt8]?
+    /// Whether rows of another symbol are skipped (a symbol was selected) rather than errors.
+    public let filtersSymbols: Bool
+    public let unknownSides: UnknownSidePolicy
+
     /// Whether well-formed rows take `FastRowParser` (tests turn it off to compare the two).
     let usesFastPath: Bool
 
-    public init(layout: Layout, maxRecordSize: Int = .max) {
-        self.init(layout: layout, maxRecordSize: maxRecordSize, usesFastPath: true)
+    /// - Parameters:
+    ///   - selectedSymbol: read only the rows of this symbol (compared byte for byte with the
+    ///     symbol cell), skipping the others as filtered; nil: every row must have the layout's
+    ///     `expectedSymbol`. Ignored when the layout has no symbol column.
+    ///   - unknownSides: whether a trade of side `unknown` is a bad row or kept with side 2.
+    public init(layout: Layout, maxRecordSize: Int = .max, selectedSymbol: [UInt8]? = nil,
+                unknownSides: UnknownSidePolicy = .reject) {
+        self.init(layout: layout, maxRecordSize: maxRecordSize, usesFastPath: true, selectedSymbol: selectedSymbol,
+                  unknownSides: unknownSides)
     }
 
     /// `usesFastPath: false` reads every line with the general parser (for tests and the fuzz
     /// target, which compare the two paths).
     @_spi(Testing)
-    public init(layout: Layout, maxRecordSize: Int, usesFastPath: Bool) {
+    public init(layout: Layout, maxRecordSize: Int, usesFastPath: Bool, selectedSymbol: [UInt8]? = nil,
+                unknownSides: UnknownSidePolicy = .reject) {
         self.layout = layout
         self.maxRecordSize = maxRecordSize
         self.usesFastPath = usesFastPath
+        symbol = layout.hasSymbols ? selectedSymbol ?? layout.expectedSymbol : nil
+        filtersSymbols = layout.hasSymbols && selectedSymbol != nil
+        self.unknownSides = unknownSides
     }
 
     /// Parses `bytes`, a run of whole lines. `skipFirstLine` drops the header of a file's first
@@ -123,7 +151,7 @@ public struct ChunkParser: Sendable {
     private func parseLines(_ buffer: UnsafeBufferPointer<UInt8>, skipFirstLine: Bool, into out: inout ParsedChunk,
                             sink: inout ColumnSink) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
-        let fast = FastRowParser(layout: layout, maxRecordSize: maxRecordSize)
+        let fast = FastRowParser(layout: layout, maxRecordSize: maxRecordSize, symbol: symbol)
         let fields = FieldParsers(buffer)
         let newline = UInt8(ascii: "\n")
         let roles = layout.roles
@@ -156,10 +184,24 @@ public struct ChunkParser: Sendable {
                                                reason: "line of \(contentEnd - lineStart) bytes is longer than the maximum record size of \(maxRecordSize) bytes"))
                 continue
             }
-            if let problem = parseRow(fields, roles: roles, start: lineStart, end: contentEnd, into: &general) {
+            if let symbol, let column = layout.column(of: .symbol),
+               let cell = field(column, of: buffer, start: lineStart, end: contentEnd),
+               !buffer[cell].elementsEqual(symbol), textProblem(fields, cell) == nil {
+                // (A cell that is not proper text is a bad row, reported by `parseRow`.)
+                if filtersSymbols {
+                    out.filtered.append(UInt32(truncatingIfNeeded: lineStart))
+                } else {
+                    out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, textEnd: contentEnd,
+                                                   column: column + 1, reason: "another symbol", otherSymbol: Array(buffer[cell])))
+                }
+                continue
+            }
+            var rounded = false
+            if let problem = parseRow(fields, roles: roles, start: lineStart, end: contentEnd, into: &general, rounded: &rounded) {
                 out.problems.append(RowProblem(lineInChunk: lineIndex, lineStart: lineStart, textEnd: contentEnd,
                                                column: problem.column, reason: problem.reason))
             } else {
+                if rounded { out.rounded.append(rows) }
                 store(general, row: rows, into: sink)
                 sink.rowStarts[rows] = UInt32(truncatingIfNeeded: lineStart)
                 rows += 1
@@ -168,6 +210,18 @@ public struct ChunkParser: Sendable {
         }
         out.lineCount = lineIndex
         return rows
+    }
+
+    /// The byte range of the 0-based `column` of the line `start..<end`, or nil when the line
+    /// has fewer columns.
+    private func field(_ column: Int, of buffer: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Range<Int>? {
+        var fieldStart = start
+        for _ in 0..<column {
+            guard let comma = buffer[fieldStart..<end].firstIndex(of: UInt8(ascii: ",")) else { return nil }
+            fieldStart = comma + 1
+        }
+        let fieldEnd = buffer[fieldStart..<end].firstIndex(of: UInt8(ascii: ",")) ?? end
+        return fieldStart..<fieldEnd
     }
 
     /// Copies the one row `parseRow` read into row `row` of the sink.
@@ -201,9 +255,10 @@ public struct ChunkParser: Sendable {
     }
 
     /// Parses one line's fields into the columns; returns the problem if the row is bad.
+    /// `rounded` is set when a price or quantity had more than 8 decimals (mapped layouts).
     @inline(__always)
     private func parseRow(_ fields: FieldParsers, roles: [ColumnRole], start: Int, end: Int,
-                          into out: inout ParsedChunk) -> (column: Int?, reason: String)? {
+                          into out: inout ParsedChunk, rounded: inout Bool) -> (column: Int?, reason: String)? {
         var i = start
         var column = 0
         while true {
@@ -213,25 +268,16 @@ public struct ChunkParser: Sendable {
             }
             let fieldStart = i
             switch roles[column] {
-            case .ignore:
+            case .ignore, .symbol:
                 i = fields.skipField(from: i, end: end)
-                if i > fieldStart && fields.bytes[fieldStart] == UInt8(ascii: "\"") {
-                    return (column + 1, FieldProblem.quoted.rawValue)
-                }
-                // Only ignored text columns can hold non-ASCII bytes; they must still be UTF-8.
-                var highBits: UInt8 = 0
-                for k in fieldStart..<i { highBits |= fields.bytes[k] }
-                if highBits >= 0x80,
-                   String(validating: UnsafeBufferPointer(rebasing: fields.bytes[fieldStart..<i]), as: UTF8.self) == nil {
-                    return (column + 1, "invalid UTF-8")
-                }
+                if let problem = textProblem(fields, fieldStart..<i) { return (column + 1, problem) }
             case .time:
                 let r = fields.time(from: i, end: end, unit: layout.timeUnit)
                 if let p = r.problem { return (column + 1, "time: " + p.rawValue) }
                 if layout.kind == .trades { out.trades.time.append(r.value) } else { out.quotes.time.append(r.value) }
                 i = r.next
             case .price, .bidPrice, .askPrice:
-                let r = fields.fixed(from: i, end: end)
+                let r = decimal(fields, from: i, end: end, rounded: &rounded)
                 if let p = r.problem { return (column + 1, "price: " + p.rawValue) }
                 if r.value <= 0 { return (column + 1, "price: must be positive") }
                 switch roles[column] {
@@ -241,7 +287,7 @@ public struct ChunkParser: Sendable {
                 }
                 i = r.next
             case .quantity, .bidQuantity, .askQuantity:
-                let r = fields.fixed(from: i, end: end)
+                let r = decimal(fields, from: i, end: end, rounded: &rounded)
                 if let p = r.problem { return (column + 1, "quantity: " + p.rawValue) }
                 if r.value < 0 { return (column + 1, "quantity: must not be negative") }
                 switch roles[column] {
@@ -251,13 +297,19 @@ public struct ChunkParser: Sendable {
                 }
                 i = r.next
             case .side:
-                let r = fields.side(from: i, end: end, encoding: layout.sideEncoding)
+                let r = fields.side(from: i, end: end, encoding: layout.sideEncoding, keepsUnknown: unknownSides == .keep)
                 if let p = r.problem { return (column + 1, "side: " + p.rawValue) }
                 out.trades.buyerAggressor.append(r.value)
                 i = r.next
             case .id:
-                let r = fields.integer(from: i, end: end)
-                if let p = r.problem { return (column + 1, "id: " + p.rawValue) }
+                // Only integer ids are compared (contract, Inputs, Order): any other cell is
+                // text, checked as an ignored column's, and the row has no id.
+                var r = fields.integer(from: i, end: end)
+                if r.problem != nil {
+                    r.next = fields.skipField(from: i, end: end)
+                    if let problem = textProblem(fields, fieldStart..<r.next) { return (column + 1, "id: " + problem) }
+                    r.value = RowID.none
+                }
                 if layout.kind == .trades { out.trades.id.append(r.value) } else { out.quotes.id.append(r.value) }
                 i = r.next
             }
@@ -267,7 +319,12 @@ public struct ChunkParser: Sendable {
             if i == end {
                 // A trailing comma opens one more, empty field.
                 if column >= roles.count { return (roles.count + 1, "expected \(roles.count) columns, found \(column + 1)") }
-                if roles[column] != .ignore { return (column + 1, FieldProblem.empty.rawValue) }
+                switch roles[column] {
+                case .ignore, .symbol: break
+                case .id:  // an empty id is no id
+                    if layout.kind == .trades { out.trades.id.append(RowID.none) } else { out.quotes.id.append(RowID.none) }
+                default: return (column + 1, FieldProblem.empty.rawValue)
+                }
                 column += 1
                 break
             }
@@ -276,6 +333,32 @@ public struct ChunkParser: Sendable {
             return (column + 1, "expected \(roles.count) columns, found \(column)")
         }
         return nil
+    }
+
+    /// What is wrong with a text cell, if anything: quoted (a quoted cell may hold commas), or
+    /// not UTF-8.
+    private func textProblem(_ fields: FieldParsers, _ range: Range<Int>) -> String? {
+        if !range.isEmpty && fields.bytes[range.lowerBound] == UInt8(ascii: "\"") { return FieldProblem.quoted.rawValue }
+        // Only text columns can hold non-ASCII bytes; they must still be UTF-8.
+        var highBits: UInt8 = 0
+        for k in range { highBits |= fields.bytes[k] }
+        if highBits >= 0x80, String(validating: UnsafeBufferPointer(rebasing: fields.bytes[range]), as: UTF8.self) == nil {
+            return "invalid UTF-8"
+        }
+        return nil
+    }
+
+    /// A price or quantity: the strict form everywhere, and in mapped layouts also what pandas
+    /// writes (scientific notation, more than 8 decimals, rounded half to even and flagged).
+    @inline(__always)
+    private func decimal(_ fields: FieldParsers, from i: Int, end: Int, rounded: inout Bool) -> (value: Int64, next: Int, problem: FieldProblem?) {
+        let strict = fields.fixed(from: i, end: end)
+        // The lenient reader has the last word on any text the strict one refuses (a 12th
+        // integer digit may be a leading zero, `+1` is a number).
+        guard layout.isMapped, strict.problem != nil else { return strict }
+        let r = fields.lenientDecimal(from: i, end: end)
+        if r.rounded { rounded = true }
+        return (r.value, r.next, r.problem)
     }
 
     private func countFields(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Int {

@@ -1,4 +1,9 @@
 import TickCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Where the parser writes a chunk's rows: one block of `Int64` columns ("slots"), a column of
 /// sides and one of line offsets, written by index with no per-value capacity or uniqueness
@@ -80,7 +85,7 @@ struct ColumnSink {
 /// included) with an independent reader.
 struct FastRowParser {
     enum Field: UInt8 {
-        case ignore, time, price, quantity, side, id
+        case ignore, time, price, quantity, side, id, symbol
     }
 
     /// One step per column: what to read and which slot it goes to.
@@ -97,11 +102,16 @@ struct FastRowParser {
     /// general loop.
     let isBinanceTrades: Bool
     let hasTrailingIgnoredColumn: Bool
+    /// The symbol every row must have (selected or expected), when the layout has a symbol
+    /// column; a row with another goes to the general parser, which skips or reports it.
+    let symbol: [UInt8]
 
-    init(layout: Layout, maxRecordSize: Int) {
+    init(layout: Layout, maxRecordSize: Int, symbol: [UInt8]? = nil) {
+        self.symbol = symbol ?? []
         fields = layout.roles.map { role in
             let field: Field = switch role {
             case .ignore: .ignore
+            case .symbol: symbol == nil ? .ignore : .symbol
             case .time: .time
             case .price, .bidPrice, .askPrice: .price
             case .quantity, .bidQuantity, .askQuantity: .quantity
@@ -115,7 +125,7 @@ struct FastRowParser {
         case .seconds: 1_000_000
         case .milliseconds: 1_000
         case .microseconds: 1
-        case .nanoseconds: 0
+        case .nanoseconds, .iso8601: 0
         }
         sideEncoding = layout.sideEncoding
         self.maxRecordSize = maxRecordSize
@@ -139,8 +149,11 @@ struct FastRowParser {
             switch step.field {
             case .ignore:
                 guard FastRowParser.skipIgnored(&p, end: end) else { return nil }
+            case .symbol:
+                guard matchesSymbol(&p, end: end) else { return nil }
             case .time:
-                guard let value = FastRowParser.digits(&p, end: end) else { return nil }
+                // Text times (mapped layouts) are rare enough for the general parser.
+                guard timeUnit != .iso8601, let value = FastRowParser.digits(&p, end: end) else { return nil }
                 if timeMultiplier != 0 {
                     let (micros, overflow) = value.multipliedReportingOverflow(by: timeMultiplier)
                     if overflow { return nil }
@@ -193,6 +206,17 @@ struct FastRowParser {
         sink.slot(ColumnSink.tradeTime)[row] = micros
         sink.sides[row] = side
         return next
+    }
+
+    /// Moves past a symbol cell equal to `symbol` (then followed by a comma or the line end).
+    @inline(__always)
+    func matchesSymbol(_ p: inout UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Bool {
+        let n = symbol.count
+        guard end - p > n else { return false }
+        let equal = n == 0 || symbol.withUnsafeBufferPointer { memcmp(p, $0.baseAddress!, n) == 0 }
+        guard equal, FastRowParser.endsField(p[n]) || p[n] == UInt8(ascii: "\r") else { return false }
+        p += n
+        return true
     }
 
     /// Where the next line starts, once the last field of the line at `start` ends at `p`: the

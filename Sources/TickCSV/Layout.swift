@@ -18,6 +18,17 @@ public enum ColumnRole: UInt8, Sendable, Equatable {
     case bidQuantity
     case askPrice
     case askQuantity
+    /// The instrument (Tardis `symbol`): one input is one instrument, so rows of another symbol
+    /// are skipped (a symbol is selected) or an error (none is).
+    case symbol
+}
+
+/// What the reader does with a trade whose side is `unknown` (Tardis).
+public enum UnknownSidePolicy: String, Sendable, Codable {
+    /// A bad row (the default: the contract's, until a side is inferred).
+    case reject
+    /// Kept with side `AggressorSide.unknown`, for a reader that infers it before bars are built.
+    case keep
 }
 
 /// How a side column says who aggressed.
@@ -39,16 +50,28 @@ public struct Layout: Sendable, Equatable {
     public var header: [String]?
     public var timeUnit: TimeUnit
     public var sideEncoding: SideEncoding
+    /// The symbol of the file's first data line, when the layout has a symbol column: without a
+    /// selected symbol, a row of any other symbol is an error (the file holds two instruments).
+    /// Set by `LayoutDetector`; nil when the first data line has no symbol cell.
+    public var expectedSymbol: [UInt8]?
+
+    /// The name of layouts made from a column mapping (`--columns`).
+    public static let mappedName = "mapped"
 
     public init(name: String, kind: RecordKind, roles: [ColumnRole], header: [String]?,
-                timeUnit: TimeUnit, sideEncoding: SideEncoding = .buyerIsMaker) {
+                timeUnit: TimeUnit, sideEncoding: SideEncoding = .buyerIsMaker, expectedSymbol: [UInt8]? = nil) {
         self.name = name; self.kind = kind; self.roles = roles; self.header = header
-        self.timeUnit = timeUnit; self.sideEncoding = sideEncoding
+        self.timeUnit = timeUnit; self.sideEncoding = sideEncoding; self.expectedSymbol = expectedSymbol
     }
 
     public var columnCount: Int { roles.count }
     public var hasHeader: Bool { header != nil }
     public var hasIds: Bool { roles.contains(.id) }
+    public var hasSymbols: Bool { roles.contains(.symbol) }
+    /// Whether the layout comes from a column mapping. Mapped layouts read what pandas writes
+    /// (ISO 8601 times, scientific notation, more than 8 decimals, rounded); exchange layouts
+    /// keep the strict forms their exchanges publish.
+    public var isMapped: Bool { name == Layout.mappedName }
 
     /// The 0-based column index of a role.
     public func column(of role: ColumnRole) -> Int? { roles.firstIndex(of: role) }
@@ -83,12 +106,13 @@ extension KnownLayout {
                     sideEncoding: .buyerIsMaker, headerlessColumnCounts: []),
         KnownLayout(name: "tardis-trades", kind: .trades,
                     columns: [("timestamp", .time), ("id", .id), ("side", .side), ("price", .price),
-                              ("amount", .quantity), ("exchange", .ignore), ("local_timestamp", .ignore)],
+                              ("amount", .quantity), ("symbol", .symbol), ("exchange", .ignore),
+                              ("local_timestamp", .ignore)],
                     sideEncoding: .aggressor, headerlessColumnCounts: []),
         KnownLayout(name: "tardis-quotes", kind: .quotes,
                     columns: [("timestamp", .time), ("ask_amount", .askQuantity), ("ask_price", .askPrice),
-                              ("bid_price", .bidPrice), ("bid_amount", .bidQuantity), ("exchange", .ignore),
-                              ("local_timestamp", .ignore)],
+                              ("bid_price", .bidPrice), ("bid_amount", .bidQuantity), ("symbol", .symbol),
+                              ("exchange", .ignore), ("local_timestamp", .ignore)],
                     sideEncoding: .aggressor, headerlessColumnCounts: []),
     ]
 

@@ -2,7 +2,8 @@ import TickCore
 
 /// An explicit column mapping for CSVs of no known layout, e.g.
 /// `time=timestamp,price=price,qty=amount,side=side,id=id` (names from the header, or 0-based
-/// indices for headerless files). Quotes use `time,bid,bid_qty,ask,ask_qty[,id]`.
+/// indices for headerless files). Quotes use `time,bid,bid_qty,ask,ask_qty[,id]`; either may add
+/// `symbol=COL`.
 public struct ColumnMapping: Sendable, Equatable {
     public var assignments: [(role: ColumnRole, column: String)]
 
@@ -29,8 +30,9 @@ public struct ColumnMapping: Sendable, Equatable {
             case "bid_qty", "bid_quantity", "bid_size": role = .bidQuantity
             case "ask", "ask_price": role = .askPrice
             case "ask_qty", "ask_quantity", "ask_size": role = .askQuantity
+            case "symbol": role = .symbol
             default:
-                throw TickError.invalidArgument("unknown role '\(parts[0])' in column mapping (use time, price, qty, side, id, bid, bid_qty, ask, ask_qty)")
+                throw TickError.invalidArgument("unknown role '\(parts[0])' in column mapping (use time, price, qty, side, id, bid, bid_qty, ask, ask_qty, symbol)")
             }
             assignments.append((role, parts[1]))
         }
@@ -55,14 +57,16 @@ extension String {
     }
 }
 
-/// Recognises a file's layout from its first line (and the first data line for the time unit).
+/// Recognises a file's layout from its first line (and the first data line for the time unit
+/// and the expected symbol).
 public enum LayoutDetector {
     /// The layout of a file whose first lines are `firstLine` and `secondLine` (without line ends
     /// and BOM).
     ///
     /// - Parameters:
     ///   - mapping: an explicit column mapping, used instead of detection.
-    ///   - timeUnit: overrides the unit detected from the first time value.
+    ///   - timeUnit: overrides the unit detected from the first time value (unless, in a mapped
+    ///     layout, that value is ISO 8601 text, which carries its own).
     public static func detect(path: String, firstLine: [UInt8], secondLine: [UInt8]?,
                               mapping: ColumnMapping? = nil, timeUnit: TimeUnit? = nil) throws -> Layout {
         let firstFields = split(firstLine)
@@ -92,10 +96,16 @@ public enum LayoutDetector {
             if let timeUnit { layout.timeUnit = timeUnit }
             return layout
         }
+        if let symbolColumn = layout.column(of: .symbol), symbolColumn < dataFields.count {
+            layout.expectedSymbol = Array(dataFields[symbolColumn])
+        }
         if layout.roles.contains(.side), let sideColumn = layout.column(of: .side), sideColumn < dataFields.count, mapping != nil {
             layout.sideEncoding = isBoolean(dataFields[sideColumn]) ? .buyerIsMaker : .aggressor
         }
-        if let timeUnit {
+        if layout.isMapped, isISO8601(dataFields[timeColumn]) {
+            // Text times name their own instant: no unit to detect, none to override.
+            layout.timeUnit = .iso8601
+        } else if let timeUnit {
             layout.timeUnit = timeUnit
         } else {
             let timeText = dataFields[timeColumn].prefix { $0 != UInt8(ascii: ".") }
@@ -127,7 +137,7 @@ public enum LayoutDetector {
             }
             roles[index] = role
         }
-        return Layout(name: "mapped", kind: mapping.kind, roles: roles, header: header, timeUnit: .milliseconds)
+        return Layout(name: Layout.mappedName, kind: mapping.kind, roles: roles, header: header, timeUnit: .milliseconds)
     }
 
     /// Headerless Binance files: trades have 6 or 7 columns with the maker flag in column 5,
@@ -147,6 +157,14 @@ public enum LayoutDetector {
         throw TickError.unreadable(path: path, reason: "no header and \(count) columns: not a Binance trades (6-7 columns) or aggTrades (7-8 columns) file; give a column mapping with --columns")
     }
 
+    /// Whether `field` is a time `FieldParsers.isoTime` reads.
+    static func isISO8601(_ field: ArraySlice<UInt8>) -> Bool {
+        Array(field).withUnsafeBufferPointer { buffer in
+            let r = FieldParsers(buffer).isoTime(from: 0, end: buffer.count)
+            return r.problem == nil && r.next == buffer.count
+        }
+    }
+
     static func split(_ line: [UInt8]) -> [ArraySlice<UInt8>] {
         line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
     }
@@ -162,6 +180,6 @@ public enum LayoutDetector {
 
     static func isSideWord(_ field: ArraySlice<UInt8>) -> Bool {
         let s = String(decoding: field, as: UTF8.self).lowercased()
-        return s == "buy" || s == "sell"
+        return s == "buy" || s == "sell" || s == "unknown"
     }
 }

@@ -2,6 +2,19 @@
 public enum AggressorSide: UInt8, Sendable {
     case buyer = 1
     case seller = 0
+    /// The input said the side is unknown (Tardis `side=unknown`). Kept only when the reader is
+    /// told to keep such rows, for a stream reader that infers their side (tick rule) before
+    /// bars are built: the value never reaches TickFeatures, whose buy volume counts 1s only.
+    case unknown = 2
+}
+
+/// Trade and update ids as the columns hold them.
+public enum RowID {
+    /// The id of a row whose id cell is not an integer (a UUID, letters, an empty cell, a sign,
+    /// more digits than fit in `Int64`). The contract's id rules (duplicates, ids rising) hold
+    /// only for integer ids, so such a row's id is never compared. No parsed id can be
+    /// negative, so the value cannot clash with a real one.
+    public static let none: Int64 = .min
 }
 
 /// Parsed trades in columns, in file order. Times are epoch microseconds; prices and quantities
@@ -10,9 +23,11 @@ public struct TradeColumns: Sendable, Equatable {
     public var time: [Int64] = []
     public var price: [Int64] = []
     public var quantity: [Int64] = []
-    /// 1 when the buyer was the aggressor, 0 when the seller was.
+    /// 1 when the buyer was the aggressor, 0 when the seller was, 2 (`AggressorSide.unknown`)
+    /// when the input did not say and the reader kept the row.
     public var buyerAggressor: [UInt8] = []
-    /// Trade ids, empty when the layout has none.
+    /// Trade ids, empty when the layout has none; `RowID.none` for a row whose id is not an
+    /// integer.
     public var id: [Int64] = []
 
     public init() {}
@@ -33,7 +48,8 @@ public struct QuoteColumns: Sendable, Equatable {
     public var bidQuantity: [Int64] = []
     public var askPrice: [Int64] = []
     public var askQuantity: [Int64] = []
-    /// Update ids, empty when the layout has none.
+    /// Update ids, empty when the layout has none; `RowID.none` for a row whose id is not an
+    /// integer.
     public var id: [Int64] = []
 
     public init() {}

@@ -4,6 +4,12 @@ public enum TimeUnit: String, Sendable, CaseIterable, Codable {
     case milliseconds = "ms"
     case microseconds = "us"
     case nanoseconds = "ns"
+    /// Not a unit: the file's times are ISO 8601 text (`2024-08-08T23:54:16.322Z`), which only
+    /// mapped layouts accept. Detected from the first time value, never given by a flag.
+    case iso8601
+
+    /// The numeric units, the ones a flag can give (`iso8601` is a form, not a unit).
+    public static let allCases: [TimeUnit] = [.seconds, .milliseconds, .microseconds, .nanoseconds]
 
     /// Guesses the unit from the magnitude of an epoch timestamp: seconds below 10¹¹ (year 5138),
     /// milliseconds below 10¹⁴, microseconds below 10¹⁷, nanoseconds above.
@@ -36,6 +42,7 @@ public enum TimeUnit: String, Sendable, CaseIterable, Codable {
             let (r, o) = value.multipliedReportingOverflow(by: 1_000); return o ? nil : r
         case .microseconds: return value
         case .nanoseconds: return Time.floorDiv(value, 1_000)
+        case .iso8601: return nil  // text times have no numeric form
         }
     }
 }
@@ -73,6 +80,18 @@ public enum Time {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
     }
 
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm; the
+    /// inverse of `civilDate`).
+    @inlinable
+    public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDiv(y, 400)
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
     /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
     public static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = daysSinceEpoch + 719_468
@@ -88,17 +107,6 @@ public enum Time {
 }
 
 extension Time {
-    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
-    /// `days_from_civil`).
-    public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDiv(y, 400)
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
     /// A time given on the command line, in epoch milliseconds: a whole number of epoch
     /// milliseconds, or a UTC date and time `YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z]`. nil when the
     /// text is neither.

@@ -31,8 +31,6 @@ public struct FeaturesOptions: Sendable {
     /// used (`RasterGuard`).
     public var maxBars: Int?
     public var showProgress = Syscall.stderrIsTerminal
-    /// The symbol to keep where files name or hold several.
-    public var symbol: String?
     /// A time unit for one input's files only (`--time-unit trades=us`), over `read.timeUnit`.
     public var timeUnits: [String: TimeUnit] = [:]
     /// Infer unknown trade sides by the tick rule instead of rejecting them.
@@ -155,9 +153,9 @@ public final class FeaturesJob {
         // What the run directory would refuse is refused first, before the inputs are read.
         try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames,
                                inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
-        let tradeGroup = try InputGroup(role: "trades", paths: tradeFiles, kind: .trades, options: readOptions(role: "trades"), symbol: options.symbol)
+        let tradeGroup = try InputGroup(role: "trades", paths: tradeFiles, kind: .trades, options: readOptions(role: "trades"), symbol: options.read.symbol)
         let quoteGroup = try options.hasQuotes
-            ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"), symbol: options.symbol) : nil
+            ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"), symbol: options.read.symbol) : nil
         guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
             throw TickError.unreadable(path: tradeGroup.files[0].path, reason: "the file is empty: no trades to make bars from")
         }
@@ -189,7 +187,7 @@ public final class FeaturesJob {
         guard tradeRows.used > 0, let first = ends.compactMap(\.firstReleased).min(by: { $0.time < $1.time }),
               let last = ends.compactMap(\.lastReleased).max(by: { $0.time < $1.time }) else {
             throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
-                                       reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates))")
+                                       reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates)\(tradeRows.filtered > 0 ? ", filtered (other symbols): \(tradeRows.filtered)" : ""))")
         }
         try RasterGuard(interval: options.config.interval, maxBars: options.maxBars, rowsUsed: tradeRows.used)
             .check(first: first, last: last, path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : "the trades",
@@ -273,6 +271,8 @@ public final class FeaturesJob {
     private func readOptions(role: String) -> ReadOptions {
         var options = read
         if let unit = self.options.timeUnits[role] { options.timeUnit = unit }
+        // Unknown sides are kept for the merged stream's tick rule, which sees every file.
+        if role == "trades" && self.options.inferUnknownSides { options.unknownSides = .keep }
         return options
     }
 
@@ -408,7 +408,7 @@ public final class FeaturesJob {
         let c = options.config
         func rows(_ files: [InputState]) -> String {
             let text = files.map { input in
-                let counts = input.end.map { "\($0.counts.read)/\($0.counts.used)/\($0.counts.rejected)/\($0.counts.duplicates)" } ?? ""
+                let counts = input.end.map { "\($0.counts.read)/\($0.counts.used)/\($0.counts.rejected)/\($0.counts.duplicates)/\($0.counts.filtered)/\($0.counts.rounded)" } ?? ""
                 let list = input.partitions.map { "\($0.name):\($0.rows):\($0.firstTime):\($0.lastTime):\($0.checksum)" }.joined(separator: ",")
                 return "\(input.fingerprint.path)|\(input.readKey)|\(counts);\(list)"
             }.joined(separator: "\n")
@@ -479,6 +479,7 @@ extension RowCounts {
     static func + (a: RowCounts, b: RowCounts) -> RowCounts {
         var sum = a
         sum.read += b.read; sum.used += b.used; sum.rejected += b.rejected; sum.duplicates += b.duplicates
+        sum.filtered += b.filtered; sum.rounded += b.rounded
         return sum
     }
 }

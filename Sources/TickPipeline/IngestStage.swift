@@ -34,9 +34,11 @@ final class IngestStage {
         self.partitionRows = partitionRows; self.pool = pool; self.directory = directory; self.progress = progress
     }
 
-    /// What decides whether old partitions of this input can be reused.
+    /// What decides whether old partitions of this input can be reused. `parser=2`: ids that
+    /// are not integers, symbols and (in mapped layouts) pandas forms are read since then, so
+    /// partitions of earlier versions are made again.
     var readKey: String {
-        "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "")"
+        "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "");symbol=\(options.symbol ?? "");unknown_sides=\(options.unknownSides.rawValue);parser=2"
     }
 
     func partitionPath(_ name: String) -> String { directory.ticks + "/" + name }

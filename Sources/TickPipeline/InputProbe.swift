@@ -92,10 +92,7 @@ public enum InputProbe {
             if let dataLine {
                 let parsed = ChunkParser(layout: detected).parse(dataLine + [10], skipFirstLine: false)
                 firstTime = detected.kind == .trades ? parsed.trades.time.first : parsed.quotes.time.first
-                if let column = detected.header?.firstIndex(of: "symbol") {
-                    let fields = dataLine.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-                    if column < fields.count { symbol = String(decoding: fields[column], as: UTF8.self) }
-                }
+                symbol = detected.expectedSymbol.map { String(decoding: $0, as: UTF8.self) }
             }
         }
         return ProbedFile(path: path, compression: input.source.compression, bytes: input.source.fileSize, layout: layout,

@@ -186,7 +186,7 @@ final class MergedTickReader {
         var dropped: [Int] = []
         for row in ids.indices {
             let id = ids[row]
-            if id == TickColumnsNoId.value { continue }
+            if id == RowID.none { continue }
             guard let last = lastId, id <= last else { break }
             let values = batch.values(row)
             if id == last && values == lastValues {
@@ -203,7 +203,7 @@ final class MergedTickReader {
             dropped.append(row)
         }
         let kept = dropped.isEmpty ? batch : batch.removing(rows: dropped)
-        if let row = kept.ids.lastIndex(where: { $0 != TickColumnsNoId.value }) {
+        if let row = kept.ids.lastIndex(where: { $0 != RowID.none }) {
             lastId = kept.ids[row]
             lastValues = kept.values(row)
             lastFile = file
@@ -218,7 +218,7 @@ final class MergedTickReader {
         guard case .trades(var t) = batch else { return batch }
         for row in 0..<t.count {
             let price = t.price[row]
-            if t.buyerAggressor[row] == AggressorSide.unknownRawValue {
+            if t.buyerAggressor[row] == AggressorSide.unknown.rawValue {
                 let side: UInt8
                 if let previous = previousPrice {
                     side = price > previous ? AggressorSide.buyer.rawValue : price < previous ? AggressorSide.seller.rawValue : previousSide
@@ -318,6 +318,3 @@ enum RowLocator {
         return found
     }
 }
-
-private enum TickColumnsNoId { static let value: Int64 = .min }
-extension AggressorSide { static let unknownRawValue: UInt8 = 2 }

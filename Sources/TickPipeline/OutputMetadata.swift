@@ -51,6 +51,8 @@ struct OutputMetadata {
         var rowsUsed: Int64
         var rowsRejected: Int64
         var rowsDeduplicated: Int64
+        var rowsFiltered: Int64
+        var rowsRounded: Int64
         /// Each file of the input (one stream, merged by time).
         var files: [FileDocument]
     }
@@ -65,6 +67,8 @@ struct OutputMetadata {
         var rowsUsed: Int64
         var rowsRejected: Int64
         var rowsDeduplicated: Int64
+        var rowsFiltered: Int64
+        var rowsRounded: Int64
     }
 
     struct Flags: Encodable {
@@ -155,10 +159,12 @@ struct OutputMetadata {
         InputDocument(role: role, path: input.path, bytes: input.bytes, layout: input.layout, timeUnit: input.timeUnit,
                       compression: input.compression, rowsRead: input.rows.read, rowsUsed: input.rows.used,
                       rowsRejected: input.rows.rejected, rowsDeduplicated: input.rows.duplicates,
+                      rowsFiltered: input.rows.filtered, rowsRounded: input.rows.rounded,
                       files: input.files.map { file in
                           FileDocument(path: file.path, bytes: file.bytes, layout: file.layout, timeUnit: file.timeUnit,
                                        compression: file.compression, rowsRead: file.rows.read, rowsUsed: file.rows.used,
-                                       rowsRejected: file.rows.rejected, rowsDeduplicated: file.rows.duplicates)
+                                       rowsRejected: file.rows.rejected, rowsDeduplicated: file.rows.duplicates,
+                                       rowsFiltered: file.rows.filtered, rowsRounded: file.rows.rounded)
                       })
     }
 }

@@ -10,11 +10,15 @@ public struct ScanReport: Sendable, Codable {
     public var kind: String
     public var timeUnit: String
     public var compression: String
-    /// Rows kept (read − rejected − duplicates).
+    /// Rows kept (read − rejected − duplicates − filtered).
     public var rows: Int64
     public var rowsRead: Int64
     public var duplicates: Int64
     public var rejected: Int64
+    /// Rows of other symbols than `--symbol`'s, skipped.
+    public var filtered: Int64
+    /// Rows with a price or quantity rounded to 8 decimals (mapped layouts).
+    public var rounded: Int64
     public var firstTimeMs: Int64?
     public var lastTimeMs: Int64?
     public var firstTime: String?
@@ -71,23 +75,30 @@ public enum ScanJob {
         }
         try rejects?.commit()
         let seconds = StageClock.seconds(since: started)
-        let firsts = reports.compactMap(\.firstTimeMs), lasts = reports.compactMap(\.lastTimeMs)
-        let layouts = Set(reports.map(\.layout)), units = Set(reports.map(\.timeUnit)), containers = Set(reports.map(\.compression))
-        let parsed = reports.reduce(Int64(0)) { $0 + $1.bytesParsed }
+        func sum(_ key: KeyPath<ScanReport, Int64>) -> Int64 { reports.reduce(0) { $0 + $1[keyPath: key] } }
+        func common(_ key: KeyPath<ScanReport, String>) -> String {
+            let values = Set(reports.map { $0[keyPath: key] })
+            return values.count == 1 ? values.first! : "mixed"
+        }
+        let first = reports.compactMap(\.firstTimeMs).min()
+        let last = reports.compactMap(\.lastTimeMs).max()
+        let parsed = sum(\.bytesParsed)
         let idGaps = reports.compactMap(\.idGaps)
-        let total = ScanReport(
-            path: "\(reports.count) files", layout: layouts.count == 1 ? layouts.first! : "mixed",
-            kind: Set(reports.map(\.kind)).count == 1 ? reports[0].kind : "mixed",
-            timeUnit: units.count == 1 ? units.first! : "mixed", compression: containers.count == 1 ? containers.first! : "mixed",
-            rows: reports.reduce(0) { $0 + $1.rows }, rowsRead: reports.reduce(0) { $0 + $1.rowsRead },
-            duplicates: reports.reduce(0) { $0 + $1.duplicates }, rejected: reports.reduce(0) { $0 + $1.rejected },
-            firstTimeMs: firsts.min(), lastTimeMs: lasts.max(),
-            firstTime: firsts.min().map { Time.iso8601(micros: $0 * 1000) }, lastTime: lasts.max().map { Time.iso8601(micros: $0 * 1000) },
-            bytes: reports.reduce(0) { $0 + $1.bytes }, bytesParsed: parsed, seconds: seconds,
-            megabytesPerSecond: Double(parsed) / 1e6 / max(seconds, 1e-9), peakResidentBytes: Syscall.peakResidentBytes(),
-            idGaps: idGaps.isEmpty ? nil : idGaps.reduce(0, +), largestIdGap: reports.compactMap(\.largestIdGap).max(),
-            timeGaps: reports.reduce(0) { $0 + $1.timeGaps } + Int64(reports.filter { ($0.gapToPreviousMs ?? 0) >= minimumGapMs }.count),
-            longestTimeGapMs: max(reports.map(\.longestTimeGapMs).max() ?? 0, reports.compactMap(\.gapToPreviousMs).max() ?? 0))
+        let gapsBetween = Int64(reports.filter { ($0.gapToPreviousMs ?? 0) >= minimumGapMs }.count)
+        let longestWithin = reports.map(\.longestTimeGapMs).max() ?? 0
+        let longestBetween = reports.compactMap(\.gapToPreviousMs).max() ?? 0
+        var total = ScanReport(
+            path: "\(reports.count) files", layout: common(\.layout), kind: common(\.kind), timeUnit: common(\.timeUnit),
+            compression: common(\.compression), rows: sum(\.rows), rowsRead: sum(\.rowsRead), duplicates: sum(\.duplicates),
+            rejected: sum(\.rejected), filtered: sum(\.filtered), rounded: sum(\.rounded),
+            firstTimeMs: first, lastTimeMs: last,
+            firstTime: first.map { Time.iso8601(micros: $0 * 1000) }, lastTime: last.map { Time.iso8601(micros: $0 * 1000) },
+            bytes: sum(\.bytes), bytesParsed: parsed, seconds: seconds,
+            megabytesPerSecond: Double(parsed) / 1e6 / max(seconds, 1e-9), peakResidentBytes: Syscall.peakResidentBytes())
+        total.idGaps = idGaps.isEmpty ? nil : idGaps.reduce(0, +)
+        total.largestIdGap = reports.compactMap(\.largestIdGap).max()
+        total.timeGaps = sum(\.timeGaps) + gapsBetween
+        total.longestTimeGapMs = max(longestWithin, longestBetween)
         return MultiScanReport(files: reports, total: total)
     }
 
@@ -143,6 +154,7 @@ public enum ScanJob {
             path: path, layout: stream.layout?.name ?? "empty", kind: stream.layout?.kind.rawValue ?? "",
             timeUnit: stream.layout?.timeUnit.rawValue ?? "", compression: stream.compression.rawValue,
             rows: counts.used, rowsRead: counts.read, duplicates: counts.duplicates, rejected: counts.rejected,
+            filtered: counts.filtered, rounded: counts.rounded,
             firstTimeMs: first.map { Time.floorDiv($0, 1000) }, lastTimeMs: last.map { Time.floorDiv($0, 1000) },
             firstTime: first.map { Time.iso8601(micros: $0) }, lastTime: last.map { Time.iso8601(micros: $0) },
             bytes: stream.fileSize, bytesParsed: stream.bytesChunked, seconds: seconds,

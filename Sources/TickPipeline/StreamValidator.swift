@@ -34,7 +34,8 @@ public struct RowValues: Sendable, Equatable, Codable {
 /// Inputs, Spikes). It carries what is needed to compare it, to emit it, and to report it.
 public struct HeldRow: Sendable, Codable, Equatable {
     public var time: Int64
-    /// The trade or update id; 0 when the layout has none.
+    /// The trade or update id; 0 when the layout has none, `RowID.none` when the row's id is
+    /// not an integer.
     public var id: Int64
     public var values: RowValues
     public var line: Int64
@@ -61,10 +62,13 @@ public struct ValidationState: Sendable, Codable, Equatable {
     /// The first and the last row handed on: the stream's time range and where it comes from.
     public var firstReleased: HeldRow?
     public var lastReleased: HeldRow?
+    /// The last row handed on that has an integer id: rows with an integer id are compared with
+    /// the newest such row kept, whatever rows without one came between.
+    public var lastReleasedWithId: HeldRow?
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case counts, released, firstReleased, lastReleased }
+    enum CodingKeys: String, CodingKey { case counts, released, firstReleased, lastReleased, lastReleasedWithId }
 
     /// The times of the first and the last row handed on, once there is one.
     public var timeRange: (first: Int64, last: Int64)? {
@@ -72,12 +76,16 @@ public struct ValidationState: Sendable, Codable, Equatable {
         return (first.time, last.time)
     }
 
-    /// The newest kept row, which the next row is compared with.
+    /// The newest kept row, whose time the next row is compared with.
     var lastKept: HeldRow? { held.last ?? lastReleased }
+
+    /// The newest kept row with an integer id, whose id the next row's is compared with.
+    var lastKeptWithId: HeldRow? { held.last { $0.id != RowID.none } ?? lastReleasedWithId }
 }
 
 /// Applies the contract's order rules to parsed chunks, in file order:
-/// - times never fall and integer ids rise;
+/// - times never fall and integer ids rise (rows whose id is not an integer are not compared,
+///   and the rows after them are compared with the last integer id);
 /// - a row repeating the previous row's id is a duplicate (skipped and counted) when its time,
 ///   values and side are the same, and a bad row (conflicting duplicate) otherwise;
 /// - **spikes**: when a row's time is earlier than the row before it, the bad rows are the
@@ -136,6 +144,8 @@ final class StreamValidator {
         var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
         var lines = LineCursor(bytes: parsed.bytes, linesBefore: linesBefore)
         var problemIndex = 0
+        var filteredIndex = 0
+        var roundedIndex = 0
         let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
 
         for r in 0..<parsed.rowCount {
@@ -145,24 +155,31 @@ final class StreamValidator {
                 try reportParserProblem(parsed.problems[problemIndex], parsed: parsed, linesBefore: linesBefore)
                 problemIndex += 1
             }
+            countFiltered(parsed, before: UInt32(truncatingIfNeeded: start), from: &filteredIndex)
             state.counts.read += 1
+            if roundedIndex < parsed.rounded.count && parsed.rounded[roundedIndex] == r {
+                state.counts.rounded += 1
+                roundedIndex += 1
+            }
             var row = HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r),
                               line: lines.line(at: start), byteOffset: parsed.byteOffset + Int64(start), text: "", chunkRow: r)
-            if let last = state.lastKept {
-                if hasIds && row.id == last.id {
-                    if row.time == last.time && row.values == last.values {
+            if hasIds && row.id != RowID.none, let earlier = state.lastKeptWithId {
+                if row.id == earlier.id {
+                    if row.time == earlier.time && row.values == earlier.values {
                         state.counts.duplicates += 1
                         continue
                     }
                     fill(&row, from: parsed)
-                    try reject([row], column: idColumn, reason: conflictReason(row, last))
+                    try reject([row], column: idColumn, reason: conflictReason(row, earlier))
                     continue
                 }
-                if hasIds && row.id < last.id {
+                if row.id < earlier.id {
                     fill(&row, from: parsed)
-                    try reject([row], column: idColumn, reason: "out of order: id \(row.id) after id \(last.id) (line \(last.line))")
+                    try reject([row], column: idColumn, reason: "out of order: id \(row.id) after id \(earlier.id) (line \(earlier.line))")
                     continue
                 }
+            }
+            if let last = state.lastKept {
                 if row.time < last.time {
                     guard let length = spikeLength(before: row) else {
                         fill(&row, from: parsed)
@@ -191,6 +208,7 @@ final class StreamValidator {
             try reportParserProblem(parsed.problems[problemIndex], parsed: parsed, linesBefore: linesBefore)
             problemIndex += 1
         }
+        countFiltered(parsed, before: .max, from: &filteredIndex)
         flush(&output, parsed)
         materializeChunkRows(parsed)
         return emitted
@@ -223,15 +241,17 @@ final class StreamValidator {
         for i in saved.held.indices { detach(&saved.held[i], from: parsed) }
         if saved.firstReleased != nil { detach(&saved.firstReleased!, from: parsed) }
         if saved.lastReleased != nil { detach(&saved.lastReleased!, from: parsed) }
+        if saved.lastReleasedWithId != nil { detach(&saved.lastReleasedWithId!, from: parsed) }
         return ResumePoint(byteOffset: position.byteOffset, line: position.line, state: saved)
     }
 
     // MARK: - The fast path
 
     /// Whether every row of the chunk is kept as it is, as the row-by-row check would find:
-    /// no bad line, and ids (if any) rise strictly and times never fall from the last kept row
-    /// on. Nearly every chunk of a real file is clean, and this runs on the one reading thread,
-    /// so it is one branch-free pass.
+    /// no bad line, and integer ids (if any) rise strictly and times never fall from the last
+    /// kept row on. Nearly every chunk of a real file is clean, and this runs on the one reading
+    /// thread, so it is one branch-free pass per column (`RowID.none` is the lowest `Int64`, so
+    /// a row without an id fails it, and only then are such rows looked at).
     private func isClean(_ parsed: ParsedChunk) -> Bool {
         guard parsed.rowCount > 0, parsed.problems.isEmpty else { return false }
         let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
@@ -241,15 +261,27 @@ final class StreamValidator {
             falls = falls || time < previous
             previous = time
         }
-        if hasIds {
+        if hasIds && !falls {
             let ids = layout.kind == .trades ? parsed.trades.id : parsed.quotes.id
-            var previous = state.lastKept?.id ?? .min
+            let last = state.lastKeptWithId?.id ?? .min
+            var previous = last
             for id in ids {
                 falls = falls || id <= previous
                 previous = id
             }
+            if falls { return integerIdsRise(ids, after: last) }
         }
         return !falls
+    }
+
+    /// Whether the ids that are integers rise strictly from `last` on.
+    private func integerIdsRise(_ ids: [Int64], after last: Int64) -> Bool {
+        var previous = last
+        for id in ids where id != RowID.none {
+            if id <= previous { return false }
+            previous = id
+        }
+        return true
     }
 
     /// Keeps every row of a clean chunk: every row kept hands on the oldest held one, so where
@@ -259,16 +291,25 @@ final class StreamValidator {
     private func acceptClean(_ parsed: inout ParsedChunk, linesBefore: Int64) {
         let rows = parsed.rowCount
         var start = 0
+        var filteredIndex = 0
+        var roundedIndex = 0
         while start < rows {
             let releasing = state.held.count + (rows - start) - Self.heldRows
             let toBoundary = Int(partitionRows - state.released % partitionRows)
             // Up to the row whose keeping hands on the row that completes a partition, if any.
-            let end = releasing >= toBoundary ? start + toBoundary + Self.heldRows - state.held.count : rows
-            // Counted segment by segment: a boundary's resume point must count only the rows before it.
+            let endsAtBoundary = releasing >= toBoundary
+            let end = endsAtBoundary ? start + toBoundary + Self.heldRows - state.held.count : rows
+            // Counted segment by segment: a boundary's resume point must count only the rows
+            // (and the filtered lines) before it.
             state.counts.read += Int64(end - start)
             state.counts.used += Int64(end - start)
+            countFiltered(parsed, before: endsAtBoundary ? parsed.rowStart[end - 1] : .max, from: &filteredIndex)
+            while roundedIndex < parsed.rounded.count && parsed.rounded[roundedIndex] < end {
+                state.counts.rounded += 1
+                roundedIndex += 1
+            }
             keep(&parsed, start..<end, linesBefore: linesBefore)
-            guard releasing >= toBoundary else { return }
+            guard endsAtBoundary else { return }
             let rowStart = Int(parsed.rowStart[end - 1])
             emit(.boundary(ResumePoint(byteOffset: parsed.byteOffset + Int64(lineEnd(parsed.bytes, from: rowStart)),
                                        line: state.held.last!.line, state: state)))
@@ -318,6 +359,15 @@ final class StreamValidator {
                 state.firstReleased = row(range.lowerBound, line: linesBefore + Int64(newlines(parsed.bytes, 0..<start)) + 1)
             }
             state.lastReleased = row(first - 1, line: lines.line(ofRow: first - 1))
+            if hasIds {
+                // Nearly always the last row handed on; rows without ids are passed over.
+                if state.lastReleased!.id != RowID.none {
+                    state.lastReleasedWithId = state.lastReleased
+                } else if let r = (range.lowerBound..<(first - 1)).last(where: { id(parsed, $0) != RowID.none }) {
+                    var earlier = LineNumbers(parsed: parsed, linesBefore: linesBefore, from: r)
+                    state.lastReleasedWithId = row(r, line: earlier.line(ofRow: r))
+                }
+            }
             state.released += Int64(first - range.lowerBound)
         }
         for r in first..<range.upperBound { state.held.append(row(r, line: lines.line(ofRow: r))) }
@@ -333,9 +383,17 @@ final class StreamValidator {
         for length in 1...min(Self.maximumSpike, held.count) {
             let before = length < held.count ? held[held.count - 1 - length] : state.lastReleased
             guard let before else { return length }
-            if before.time <= row.time && (!hasIds || before.id < row.id) { return length }
+            if before.time <= row.time && idRises(to: row, keepingHeld: held.count - length) { return length }
         }
         return nil
+    }
+
+    /// Whether `row`'s id is above the newest integer id among the first `count` held rows and
+    /// the rows handed on (always, when either has no integer id).
+    private func idRises(to row: HeldRow, keepingHeld count: Int) -> Bool {
+        guard hasIds && row.id != RowID.none else { return true }
+        let earlier = state.held.prefix(count).last { $0.id != RowID.none } ?? state.lastReleasedWithId
+        return earlier.map { $0.id < row.id } ?? true
     }
 
     private func conflictReason(_ row: HeldRow, _ last: HeldRow) -> String {
@@ -377,6 +435,11 @@ final class StreamValidator {
         state.counts.read += 1
         let location = InputLocation(file: path, line: linesBefore + Int64(problem.lineInChunk) + 1,
                                      byteOffset: parsed.byteOffset + Int64(problem.lineStart), column: problem.column)
+        if let other = problem.otherSymbol {
+            // One input is one instrument: not a bad row to quarantine, whatever the mode.
+            let first = printableText(layout.expectedSymbol ?? [])
+            throw TickError.invalidArgument("\(path) holds more than one symbol: \(first) (line \(layout.hasHeader ? 2 : 1)) and \(printableText(other)) (line \(location.line), byte \(location.byteOffset)); select one with --symbol")
+        }
         guard badRows == .quarantine else {
             throw TickError.badRow(location: location, reason: problem.reason, text: printableText(parsed.text(of: problem)))
         }
@@ -391,6 +454,17 @@ final class StreamValidator {
         state.released += 1
         if state.firstReleased == nil { state.firstReleased = row }
         state.lastReleased = row
+        if hasIds && row.id != RowID.none { state.lastReleasedWithId = row }
+    }
+
+    /// Counts the lines of other symbols skipped before byte `offset` of the chunk, from
+    /// `index` on, as read and filtered.
+    private func countFiltered(_ parsed: ParsedChunk, before offset: UInt32, from index: inout Int) {
+        while index < parsed.filtered.count && parsed.filtered[index] < offset {
+            state.counts.read += 1
+            state.counts.filtered += 1
+            index += 1
+        }
     }
 
     /// Fills in the text of rows still pointing into the chunk, before the chunk goes.
@@ -398,6 +472,7 @@ final class StreamValidator {
         for i in state.held.indices { detach(&state.held[i], from: parsed) }
         if state.firstReleased != nil { detach(&state.firstReleased!, from: parsed) }
         if state.lastReleased != nil { detach(&state.lastReleased!, from: parsed) }
+        if state.lastReleasedWithId != nil { detach(&state.lastReleasedWithId!, from: parsed) }
     }
 
     /// Fills in the text of a row of the chunk being validated (it stays a row of the chunk,

@@ -20,10 +20,18 @@ public struct ReadOptions: Sendable {
     public var mapping: ColumnMapping?
     /// Check a `NAME.CHECKSUM` sidecar's SHA-256 while reading `NAME`.
     public var verifyChecksums = true
+    /// The symbol to read in layouts with a symbol column (compared case-sensitively with the
+    /// cell): rows of other symbols are skipped and counted as filtered. nil: every row must
+    /// have the symbol of the file's first data row, and another one is an error.
+    public var symbol: String?
+    /// What a trade of side `unknown` (Tardis) is: a bad row, or kept with side 2 for a
+    /// reader that infers it.
+    public var unknownSides: UnknownSidePolicy = .reject
     public init() {}
 }
 
-/// Counts of what happened to the rows of one input.
+/// Counts of what happened to the rows of one input: `read` = `used` + `rejected` +
+/// `duplicates` + `filtered` (+ the rows an error stopped at).
 public struct RowCounts: Sendable, Codable, Equatable {
     /// Data rows seen (every non-blank line but the header).
     public var read: Int64 = 0
@@ -33,7 +41,27 @@ public struct RowCounts: Sendable, Codable, Equatable {
     public var rejected: Int64 = 0
     /// Rows whose id repeats the previous id.
     public var duplicates: Int64 = 0
+    /// Rows of another symbol than the selected one, skipped.
+    public var filtered: Int64 = 0
+    /// Rows read whose price or quantity had more than 8 decimals and was rounded to 8, half to
+    /// even (mapped layouts only; whatever then became of the row, so not a part of `read`'s
+    /// sum).
+    public var rounded: Int64 = 0
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case read, used, rejected, duplicates, filtered, rounded }
+
+    /// Counts recorded before `filtered` and `rounded` existed decode with those at 0 (which
+    /// they were: such rows were rejected then).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        read = try c.decode(Int64.self, forKey: .read)
+        used = try c.decode(Int64.self, forKey: .used)
+        rejected = try c.decode(Int64.self, forKey: .rejected)
+        duplicates = try c.decode(Int64.self, forKey: .duplicates)
+        filtered = try c.decodeIfPresent(Int64.self, forKey: .filtered) ?? 0
+        rounded = try c.decodeIfPresent(Int64.self, forKey: .rounded) ?? 0
+    }
 }
 
 /// A validated batch of ticks, in file order.
@@ -202,7 +230,8 @@ public final class TickStream {
 
     /// Submits chunks until `maxInFlight` are pending or the input ends.
     private func fill(_ layout: Layout) {
-        let parser = ChunkParser(layout: layout, maxRecordSize: options.maxRecordSize)
+        let parser = ChunkParser(layout: layout, maxRecordSize: options.maxRecordSize,
+                                 selectedSymbol: options.symbol.map { Array($0.utf8) }, unknownSides: options.unknownSides)
         while !inputDone && tasks.pending < maxInFlight {
             let chunk: Chunk?
             do { chunk = try input.next() } catch {

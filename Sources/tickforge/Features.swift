@@ -24,9 +24,6 @@ struct Features: ParsableCommand {
             help: ArgumentHelp("Top-of-book quotes (Binance bookTicker or Tardis quotes), given like --trades.", valueName: "quotes"))
     var quotesPaths: [String] = []
 
-    @Option(help: ArgumentHelp("Keep only this symbol where files name or hold several (Tardis symbol column, data.binance.vision file names).", valueName: "symbol"))
-    var symbol: String?
-
     @Option(help: ArgumentHelp("What to do with a trade whose side is unknown (Tardis side=unknown): reject (a bad row) or tick-rule (infer it: buyer above the previous trade's price, seller below, the previous side when equal).", valueName: "policy"))
     var sideUnknown: UnknownSidePolicyFlag = .reject
 
@@ -118,7 +115,7 @@ struct Features: ParsableCommand {
     static func describe(_ role: String, _ input: RunSummary.Input) -> String {
         var text = "\(role): "
         if input.files.count > 1 { text += "\(input.files.count) files, " }
-        text += "\(input.rows.read) read, \(input.rows.rejected) rejected, \(input.rows.duplicates) duplicates"
+        text += describe(input.rows)
         if input.merge.duplicates > 0 { text += " (\(input.merge.duplicates) across files)" }
         if input.merge.inferredSides > 0 { text += ", \(input.merge.inferredSides) sides inferred by the tick rule" }
         if !input.otherSymbolFiles.isEmpty { text += ", \(input.otherSymbolFiles.count) files of other symbols skipped" }
@@ -133,11 +130,17 @@ struct Features: ParsableCommand {
                       from: try from.map { try Self.time($0, "--from") }, to: try to.map { try Self.time($0, "--to") })
     }
 
+    /// `N read, N rejected, N duplicates`, and the filtered and rounded rows when there are any.
+    static func describe(_ rows: RowCounts) -> String {
+        "\(rows.read) read, \(rows.rejected) rejected, \(rows.duplicates) duplicates"
+            + (rows.filtered > 0 ? ", \(rows.filtered) filtered (other symbols)" : "")
+            + (rows.rounded > 0 ? ", \(rows.rounded) rounded to 8 decimals" : "")
+    }
+
     func run() throws {
         var options = FeaturesOptions(tradesPaths: tradesPaths, quotesPaths: quotesPaths, outputDirectory: out, config: try config())
         options.read = try read.options()
         options.timeUnits = try read.timeUnits().filter { !$0.key.isEmpty }
-        options.symbol = symbol
         options.inferUnknownSides = sideUnknown == .tickRule
         options.chunkSize = read.chunkSize
         options.maxRecordSize = read.maxRecordSize

@@ -52,7 +52,7 @@ struct Scan: ParsableCommand {
             file:        \(report.path) (\(report.bytes) bytes\(report.compression == "none" ? "" : ", \(report.compression)"))
             layout:      \(report.layout)\(report.kind.isEmpty ? "" : " (\(report.kind))")
             time unit:   \(report.timeUnit.isEmpty ? "-" : report.timeUnit)
-            rows:        \(report.rows)  (read \(report.rowsRead), duplicates \(report.duplicates), rejected \(report.rejected))
+            rows:        \(report.rows)  (read \(report.rowsRead), duplicates \(report.duplicates), rejected \(report.rejected)\(report.filtered > 0 ? ", filtered \(report.filtered)" : "")\(report.rounded > 0 ? ", rounded \(report.rounded)" : ""))
             first time:  \(report.firstTime ?? "-")
             last time:   \(report.lastTime ?? "-")
             gaps:        \(ScanTable.gaps(report, minimumGap: minGap))

@@ -34,13 +34,19 @@ struct ReadFlags: ParsableArguments {
     @Option(help: "Longest line accepted (e.g. 1MiB; default 1MiB, less under a small --memory-limit).", transform: ByteSize.parse)
     var maxRecordSize: Int?
 
-    @Option(help: "Column mapping for other CSVs, e.g. time=timestamp,price=price,qty=amount,side=side,id=id (names or 0-based indices). Sides: true/false = is_buyer_maker, buy/sell = aggressor.")
+    @Option(help: "Column mapping for other CSVs, e.g. time=timestamp,price=price,qty=amount,side=side,id=id[,symbol=symbol] (names or 0-based indices). Sides: true/false = is_buyer_maker, buy/sell = aggressor. Mapped files may also have ISO 8601 times (2024-08-08T23:54:16.322Z, offsets or none = UTC; floored to the microsecond), numbers in scientific notation, and more than 8 decimals (rounded to 8, half to even, and counted).")
     var columns: String?
+
+    @Option(help: ArgumentHelp("In files with a symbol column (Tardis, or symbol= in --columns), read only this symbol's rows (case-sensitive); rows of other symbols are skipped and counted as filtered. Without it, a file holding more than one symbol is an error.", valueName: "symbol"))
+    var symbol: String?
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         _ = try timeUnits()
         if let columns { do { _ = try ColumnMapping(parsing: columns) } catch { throw ValidationError("\(error)") } }
+        if let symbol, symbol.isEmpty || symbol.contains(",") || symbol.contains("\n") {
+            throw ValidationError("--symbol needs a symbol as the file writes it, e.g. BTCUSDT")
+        }
     }
 
     /// `--time-unit` values by input role ("" for every input).
@@ -67,6 +73,7 @@ struct ReadFlags: ParsableArguments {
         options.timeUnit = try timeUnits()[""]
         options.verifyChecksums = !noVerifyChecksums
         options.mapping = try columns.map { try ColumnMapping(parsing: $0) }
+        options.symbol = symbol
         return options
     }
 }

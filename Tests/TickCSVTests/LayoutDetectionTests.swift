@@ -27,10 +27,10 @@ struct LayoutDetectionTests {
                        roles: [.id, .bidPrice, .bidQuantity, .askPrice, .askQuantity, .time, .ignore],
                        timeUnit: .milliseconds, sides: .buyerIsMaker),
         ExpectedLayout(fixture: .tardisTrades, name: "tardis-trades", kind: .trades,
-                       roles: [.ignore, .ignore, .time, .ignore, .id, .side, .price, .quantity],
+                       roles: [.ignore, .symbol, .time, .ignore, .id, .side, .price, .quantity],
                        timeUnit: .microseconds, sides: .aggressor),
         ExpectedLayout(fixture: .tardisQuotes, name: "tardis-quotes", kind: .quotes,
-                       roles: [.ignore, .ignore, .time, .ignore, .askQuantity, .askPrice, .bidPrice, .bidQuantity],
+                       roles: [.ignore, .symbol, .time, .ignore, .askQuantity, .askPrice, .bidPrice, .bidQuantity],
                        timeUnit: .microseconds, sides: .aggressor),
     ]
 

@@ -374,7 +374,7 @@ struct BadInputTests {
     static func longLineFile(in dir: TemporaryDirectory) throws -> (path: String, longLineOffset: Int) {
         let header = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
         let first = "binance-futures,BTCUSDT,1582329602111000,1582329602418379,42377944,buy,9682,0.132\n"
-        let long = "binance-futures,\(String(repeating: "X", count: 2000)),1582329602116000,1582329602418420,42377945,buy,9682,0.412\n"
+        let long = "\(String(repeating: "X", count: 2000)),BTCUSDT,1582329602116000,1582329602418420,42377945,buy,9682,0.412\n"
         let last = "binance-futures,BTCUSDT,1582329602116000,1582329602418577,42377946,sell,9681.99,0.004\n"
         let path = try dir.write("long-line.csv", header + first + long + last)
         return (path, header.utf8.count + first.utf8.count)

@@ -23,14 +23,14 @@ enum FeatureRun {
         return result
     }
 
-    /// Nothing is lost: for every input, rows read = used + rejected + deduplicated, and the
-    /// metadata says the same as the summary.
+    /// Nothing is lost: for every input, rows read = used + rejected + deduplicated + filtered
+    /// (other symbols), and the metadata says the same as the summary.
     static func expectCountsAddUp(_ dir: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let summary = try self.summary(dir)
         for role in ["trades", "quotes"] {
             guard let input = summary[role] as? [String: Any], let rows = input["rows"] as? [String: Int] else { continue }
-            #expect(rows["read"]! == rows["used"]! + rows["rejected"]! + rows["duplicates"]!,
-                    "\(role): read \(rows["read"]!) ≠ used \(rows["used"]!) + rejected \(rows["rejected"]!) + duplicates \(rows["duplicates"]!)",
+            #expect(rows["read"]! == rows["used"]! + rows["rejected"]! + rows["duplicates"]! + rows["filtered"]!,
+                    "\(role): read \(rows["read"]!) ≠ used \(rows["used"]!) + rejected \(rows["rejected"]!) + duplicates \(rows["duplicates"]!) + filtered \(rows["filtered"]!)",
                     sourceLocation: sourceLocation)
         }
         let metadata = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/features.json"))) as! [String: Any]
@@ -38,7 +38,8 @@ enum FeatureRun {
             let role = input["role"] as! String
             let rows = (summary[role] as! [String: Any])["rows"] as! [String: Int]
             #expect(input["rows_read"] as? Int == rows["read"] && input["rows_rejected"] as? Int == rows["rejected"]
-                    && input["rows_deduplicated"] as? Int == rows["duplicates"], "\(role): metadata and summary disagree",
+                    && input["rows_deduplicated"] as? Int == rows["duplicates"] && input["rows_filtered"] as? Int == rows["filtered"]
+                    && input["rows_rounded"] as? Int == rows["rounded"], "\(role): metadata and summary disagree",
                     sourceLocation: sourceLocation)
         }
     }

@@ -318,6 +318,7 @@ enum ReferenceReader {
         case .milliseconds: return v * 1_000
         case .microseconds: return v
         case .nanoseconds: return v / 1_000
+        case .iso8601: throw Failure(description: "ISO 8601 times are not read by the reference reader")
         }
     }
 
