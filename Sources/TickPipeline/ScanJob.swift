@@ -35,6 +35,9 @@ public struct ScanReport: Sendable, Codable {
     /// loss: exchanges skip ids and stop for hours with contiguous ids alike.
     public var idGaps: Int64?
     public var largestIdGap: Int64?
+    /// The first and last kept trade ids (where id gaps are counted).
+    public var firstId: Int64?
+    public var lastId: Int64?
     /// Pauses of at least the scan's minimum gap between consecutive kept rows, and the longest
     /// pause between any two (ms).
     public var timeGaps: Int64 = 0
@@ -95,8 +98,12 @@ public enum ScanJob {
             firstTime: first.map { Time.iso8601(micros: $0 * 1000) }, lastTime: last.map { Time.iso8601(micros: $0 * 1000) },
             bytes: sum(\.bytes), bytesParsed: parsed, seconds: seconds,
             megabytesPerSecond: Double(parsed) / 1e6 / max(seconds, 1e-9), peakResidentBytes: Syscall.peakResidentBytes())
-        total.idGaps = idGaps.isEmpty ? nil : idGaps.reduce(0, +)
-        total.largestIdGap = reports.compactMap(\.largestIdGap).max()
+        // Between consecutive files too: the ids skipped from one file's last trade to the next's first.
+        let skippedBetween = zip(reports, reports.dropFirst()).compactMap { a, b in
+            a.lastId.flatMap { last in b.firstId.map { $0 - last - 1 } }
+        }.filter { $0 > 0 }
+        total.idGaps = idGaps.isEmpty ? nil : idGaps.reduce(0, +) + Int64(skippedBetween.count)
+        total.largestIdGap = (reports.compactMap(\.largestIdGap) + skippedBetween).max()
         total.timeGaps = sum(\.timeGaps) + gapsBetween
         total.longestTimeGapMs = max(longestWithin, longestBetween)
         return MultiScanReport(files: reports, total: total)
@@ -119,6 +126,7 @@ public enum ScanJob {
         var last: Int64?
         let countsIds = file.layout.map { $0.kind == .trades && $0.hasIds } ?? false
         var previousId: Int64?
+        var firstId: Int64?
         var idGaps: Int64 = 0, largestIdGap: Int64 = 0
         var timeGaps: Int64 = 0, longestGap: Int64 = 0
         let minimumGap = minimumGapMs * 1000
@@ -135,7 +143,8 @@ public enum ScanJob {
                     last = t
                 }
                 if countsIds {
-                    for id in batch.ids {
+                    for id in batch.ids where id != RowID.none {
+                        if firstId == nil { firstId = id }
                         if let previousId, id > previousId + 1 {
                             idGaps += 1
                             largestIdGap = max(largestIdGap, id - previousId - 1)
@@ -161,7 +170,7 @@ public enum ScanJob {
             megabytesPerSecond: Double(stream.bytesChunked) / 1e6 / max(seconds, 1e-9),
             peakResidentBytes: Syscall.peakResidentBytes(),
             idGaps: countsIds ? idGaps : nil, largestIdGap: countsIds ? largestIdGap : nil,
-            timeGaps: timeGaps, longestTimeGapMs: longestGap / 1000)
+            firstId: firstId, lastId: previousId, timeGaps: timeGaps, longestTimeGapMs: longestGap / 1000)
     }
 
     public static func json(_ report: ScanReport) throws -> String { try JSON.encode(report) }
