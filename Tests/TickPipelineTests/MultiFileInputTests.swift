@@ -364,3 +364,79 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Unknown sides inferred by the tick rule on the merged stream (contract version 2, Sides).
+@Suite("Tick rule")
+struct TickRuleTests {
+    static let flags = ["--windows", "5,10,60", "--horizons", "3,10"]
+
+    /// The contract's rule, written from its words: a buyer if the price is above the previous
+    /// kept trade's, a seller if below, the previous trade's side if equal, a buyer first.
+    static func infer(_ rows: [[String]], side: Int, price: Int) -> [[String]] {
+        var previous: (price: Double, side: String)?
+        return rows.map { row in
+            var row = row
+            let p = Double(row[price])!
+            if row[side] == "unknown" {
+                row[side] = previous.map { p > $0.price ? "buy" : p < $0.price ? "sell" : $0.side } ?? "buy"
+            }
+            previous = (p, row[side])
+            return row
+        }
+    }
+
+    @Test func unknownSidesAreInferredOnTheMergedStreamAsTheContractSays() throws {
+        let dir = try TemporaryDirectory("tf-tick-rule")
+        defer { dir.remove() }
+        let (header, data) = try MultiFileInputTests.lines(FeatureRun.tardisTrades)
+        var rows = data.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        var generator = SeededGenerator(seed: 99)
+        var unknown = 0
+        for i in rows.indices where i == 0 || Int.random(in: 0..<3, using: &generator) == 0 {
+            rows[i][5] = "unknown"
+            unknown += 1
+        }
+        let text = rows.map { $0.joined(separator: ",") }
+        let inferred = Self.infer(rows, side: 5, price: 6).map { $0.joined(separator: ",") }
+        #expect(inferred != data, "the rule changes some sides back differently from the file's")
+        let expected = try MultiFileInputTests.write(inferred, header: header, as: .plain, name: "expected", in: dir)
+        // Two files overlapping by 300 rows: the repeated rows are read once, before the rule runs.
+        let cut = text.count / 2
+        let a = try MultiFileInputTests.write(Array(text[..<(cut + 150)]), header: header, as: .gzip, name: "a", in: dir)
+        let b = try MultiFileInputTests.write(Array(text[(cut - 150)...]), header: header, as: .plain, name: "b", in: dir)
+
+        let refused = try runTickforge(["features", "--trades", a, b, "--out", dir.path("refused")] + Self.flags)
+        #expect(refused.status == 1 && refused.stderrText.contains("unknown trade side") && refused.stderrText.contains("--side-unknown tick-rule"),
+                "\(refused.stderrText)")
+
+        let out = dir.path("out")
+        let result = try runTickforge(["features", "--trades", a, b, "--out", out, "--side-unknown", "tick-rule"] + Self.flags)
+        try #require(result.status == 0, "\(result.stderrText)")
+        let reference = dir.path("reference")
+        try #require(try runTickforge(["features", "--trades", expected, "--out", reference] + Self.flags).status == 0)
+        #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(out)) == MultiFileInputTests.csvOutputs(FeatureRun.outputs(reference)))
+        let trades = try FeatureRun.summary(out)["trades"] as! [String: Any]
+        #expect((trades["merge"] as! [String: Int])["inferred_sides"] == unknown)
+        #expect((trades["merge"] as! [String: Int])["duplicates"] == 300)
+        #expect(result.stdoutText.contains("\(unknown) sides inferred by the tick rule"), "\(result.stdoutText)")
+    }
+
+    @Test func tardisFilesOfTwoSymbolsNeedTheSymbolFlag() throws {
+        let dir = try TemporaryDirectory("tf-tick-symbols")
+        defer { dir.remove() }
+        let (header, data) = try MultiFileInputTests.lines(FeatureRun.tardisTrades)
+        let btc = try MultiFileInputTests.write(Array(data[..<6000]), header: header, as: .plain, name: "btc", in: dir)
+        let eth = try MultiFileInputTests.write(data[6000...].map { $0.replacingOccurrences(of: ",BTCUSDT,", with: ",ETHUSDT,") },
+                                                header: header, as: .zstd, name: "eth", in: dir)
+        let mixed = try runTickforge(["features", "--trades", btc, eth, "--out", dir.path("mixed")] + Self.flags)
+        #expect(mixed.status == 1 && mixed.stderrText.contains("BTCUSDT") && mixed.stderrText.contains("ETHUSDT")
+                && mixed.stderrText.contains("--symbol"), "\(mixed.stderrText)")
+        let selected = try runTickforge(["features", "--trades", btc, eth, "--symbol", "BTCUSDT", "--out", dir.path("btc")] + Self.flags)
+        try #require(selected.status == 0, "\(selected.stderrText)")
+        let alone = try runTickforge(["features", "--trades", btc, "--out", dir.path("alone")] + Self.flags)
+        try #require(alone.status == 0, "\(alone.stderrText)")
+        #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(dir.path("btc"))) == MultiFileInputTests.csvOutputs(FeatureRun.outputs(dir.path("alone"))))
+        let rows = (try FeatureRun.summary(dir.path("btc"))["trades"] as! [String: Any])["rows"] as! [String: Int]
+        #expect(rows["filtered"] == data.count - 6000)
+    }
+}
