@@ -440,3 +440,52 @@ struct TickRuleTests {
         #expect(rows["filtered"] == data.count - 6000)
     }
 }
+
+/// Kills during the ingest and merge of many files (GUIDE checklist 1).
+@Suite("Many-file resume")
+struct MultiFileResumeTests {
+    @Test func killedRunsOfManyFilesResumeToTheSameBytes() throws {
+        let dir = try TemporaryDirectory("tf-multi-resume")
+        defer { dir.remove() }
+        let (header, data) = try MultiFileInputTests.lines(FeatureRun.btcTrades)
+        let n = data.count
+        // Three files, the last two overlapping, in three containers.
+        let paths = [try MultiFileInputTests.write(Array(data[..<(n / 3)]), header: header, as: .zip, name: "a", in: dir),
+                     try MultiFileInputTests.write(Array(data[(n / 3)..<(2 * n / 3 + 200)]), header: header, as: .gzip, name: "b", in: dir),
+                     try MultiFileInputTests.write(Array(data[(2 * n / 3)...]), header: header, as: .plain, name: "c", in: dir)]
+        let flags = ["--tick-partition-rows", "700", "--partition-bars", "40", "--bad-rows", "quarantine"] + MultiFileInputTests.flags
+        func run(_ out: String, environment: [String: String] = [:]) throws -> ProcessResult {
+            try runTickforge(["features", "--trades"] + paths + ["--quotes", FeatureRun.btcQuotes, "--out", out] + flags, environment: environment)
+        }
+        let clean = dir.path("clean")
+        try #require(try run(clean).status == 0)
+        let expected = FeatureRun.outputs(clean)
+        var killed = 0
+        for step in [3, 9, 17, 26, 38, 55, 80] {
+            let out = dir.path("out-\(step)")
+            let first = try run(out, environment: ["TICKFORGE_KILL_AT": String(step)])
+            guard !first.exited else { break }
+            killed += 1
+            let resumed = try run(out)
+            try #require(resumed.status == 0, "step \(step): \(resumed.stderrText)")
+            #expect(FeatureRun.outputs(out) == expected, "step \(step)")
+            let trades = try FeatureRun.summary(out)["trades"] as! [String: Any]
+            #expect((trades["rows"] as! [String: Int])["duplicates"] == 200, "step \(step)")
+        }
+        #expect(killed >= 5)
+        // Adding nothing and changing nothing: every file's partitions are reused.
+        let again = try run(clean)
+        #expect(again.status == 0)
+        let summary = try FeatureRun.summary(clean)
+        #expect((summary["trades"] as! [String: Any])["partitions_written"] as? Int == 0)
+        #expect(summary["feature_partitions_computed"] as? Int == 0)
+        #expect(FeatureRun.outputs(clean) == expected)
+        // Dropping a file forgets its partitions and recomputes the features.
+        let fewer = try runTickforge(["features", "--trades", paths[0], paths[1], "--quotes", FeatureRun.btcQuotes, "--out", clean] + flags)
+        try #require(fewer.status == 0, "\(fewer.stderrText)")
+        let ticks = try FileManager.default.contentsOfDirectory(atPath: clean + "/.tickforge/ticks").filter { $0.hasPrefix("trades-") }
+        let numbers = Set(ticks.map { $0.split(separator: "-")[1] })
+        #expect(numbers.count == 2, "\(numbers)")
+        #expect((try FeatureRun.summary(clean)["trades"] as! [String: Any])["partitions_written"] as? Int == 0)
+    }
+}
