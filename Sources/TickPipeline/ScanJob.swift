@@ -66,7 +66,12 @@ public enum ScanJob {
         if options.badRows == .quarantine { for path in paths { try checkRejectsPath(rejectsPath, input: path) } }
         let rejects = options.badRows == .quarantine ? try AtomicFileWriter(path: rejectsPath) : nil
         try rejects?.write(RejectsFormat.header)
-        let probes = try paths.map { try InputProbe.probe(path: $0, options: options) }
+        // With --symbol, files whose names say another symbol are left out, as features does.
+        let selected = paths.filter { path in options.symbol.map { DatasetName(path: path)?.symbol ?? $0 == $0 } ?? true }
+        guard !selected.isEmpty else {
+            throw TickError.invalidArgument("no file is of symbol \(options.symbol ?? "")")
+        }
+        let probes = try selected.map { try InputProbe.probe(path: $0, options: options) }
             .sorted { ($0.firstTime ?? .max, $0.path) < ($1.firstTime ?? .max, $1.path) }
         var reports: [ScanReport] = []
         for file in probes {

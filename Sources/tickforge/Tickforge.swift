@@ -37,7 +37,7 @@ struct ReadFlags: ParsableArguments {
     @Option(help: "Column mapping for other CSVs, e.g. time=timestamp,price=price,qty=amount,side=side,id=id[,symbol=symbol] (names or 0-based indices). Sides: true/false = is_buyer_maker, buy/sell = aggressor. Mapped files may also have ISO 8601 times (2024-08-08T23:54:16.322Z, offsets or none = UTC; floored to the microsecond), numbers in scientific notation, and more than 8 decimals (rounded to 8, half to even, and counted).")
     var columns: String?
 
-    @Option(help: ArgumentHelp("In files with a symbol column (Tardis, or symbol= in --columns), read only this symbol's rows (case-sensitive); rows of other symbols are skipped and counted as filtered. Without it, a file holding more than one symbol is an error.", valueName: "symbol"))
+    @Option(help: ArgumentHelp("Read only this symbol (case-sensitive): files whose data.binance.vision names say another symbol are skipped, and in files with a symbol column (Tardis, or symbol= in --columns) rows of other symbols are skipped and counted as filtered. Without it, files or rows of more than one symbol are an error.", valueName: "symbol"))
     var symbol: String?
 
     func validate() throws {
