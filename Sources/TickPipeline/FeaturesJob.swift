@@ -162,7 +162,8 @@ public final class FeaturesJob {
         try checkInputsBeforeWork(tradeGroup)
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
                                          inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
-        var manifest = directory.loadManifest()
+        let store = ManifestStore(directory: directory)
+        let queue = PartitionWriteQueue(pool: pool)
         let groups = [tradeGroup] + (quoteGroup.map { [$0] } ?? [])
         let totalBytes = groups.flatMap(\.files).reduce(Int64(0)) { $0 + $1.bytes }
         let progress = ProgressLine(label: "features", totalBytes: totalBytes, enabled: options.showProgress)
@@ -172,16 +173,19 @@ public final class FeaturesJob {
         var ingests: [String: [IngestStage]] = [:]
         var bytesBefore: Int64 = 0
         for group in groups {
-            ingests[group.role] = try ingest(group, manifest: &manifest, directory: directory) { progress.update(doneBytes: bytesBefore + $0) }
+            ingests[group.role] = try ingest(group, store: store, queue: queue, directory: directory) { progress.update(doneBytes: bytesBefore + $0) }
             bytesBefore += group.files.reduce(0) { $0 + $1.bytes }
         }
-        if quoteGroup == nil, !manifest.quotes.isEmpty {
-            manifest.quotes = []
-            try directory.save(manifest, force: true)
+        try queue.completeAll()
+        for group in groups { store.manifest[group.role] = ingests[group.role]!.map { $0.state! } }
+        try store.save(force: true)
+        if quoteGroup == nil, !store.manifest.quotes.isEmpty {
+            store.manifest.quotes = []
+            try store.save(force: true)
             try sweepTickFiles(role: "quotes", keeping: [], directory: directory)
         }
-        let trades = manifest.trades
-        let quotes = quoteGroup == nil ? nil : manifest.quotes
+        let trades = store.manifest.trades
+        let quotes = quoteGroup == nil ? nil : store.manifest.quotes
         let tradeRows = Self.total(trades)
         let ends = trades.compactMap { $0.end?.state }
         guard tradeRows.used > 0, let first = ends.compactMap(\.firstReleased).min(by: { $0.time < $1.time }),
@@ -203,9 +207,9 @@ public final class FeaturesJob {
         let output = try FeatureOutputFiles(generation: generation, catalog: calculator.catalog)
         let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
         let quoteReader = quotes.map { mergedReader(role: "quotes", files: $0, group: quoteGroup!, directory: directory) }
-        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, previous: manifest.features, output: output) { state, force in
-            manifest.features = state
-            try directory.save(manifest, force: force)
+        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, previous: store.manifest.features, output: output) { state, force in
+            store.manifest.features = state
+            try store.save(force: force)
         }
         if featureStage.computed > 0 || features.merged == nil {
             // The merge ran: record what it did (a run that reuses every partition does not merge).
@@ -215,8 +219,8 @@ public final class FeaturesJob {
             features.mergeRejects = try writeMergeRejects([("trades", tradeReader, tradeGroup)] + (quoteReader.map { [("quotes", $0, quoteGroup!)] } ?? []),
                                                           directory: directory)
         }
-        manifest.features = features
-        try directory.save(manifest, force: true)
+        store.manifest.features = features
+        try store.save(force: true)
         let barCount = features.bars ?? 0
         if options.config.maxHorizon > barCount - 1 {
             throw TickError.invalidArgument("horizon \(options.config.maxHorizon) bars is longer than the data (\(barCount) bars of \(options.config.interval)); every target would be undefined")
@@ -234,7 +238,7 @@ public final class FeaturesJob {
         if !featureStage.wroteOutput { try merge.run(features, into: output) }
         let merged = try output.commit()
         if options.read.badRows == .quarantine {
-            try merge.mergeRejects(manifest.inputs, extra: features.mergeRejects, into: generation)
+            try merge.mergeRejects(store.manifest.inputs, extra: features.mergeRejects, into: generation)
         }
         let inputs = MetadataInputs(trades: describe(trades, group: tradeGroup, stages: ingests["trades"]!, merge: features.merged?["trades"]),
                                     quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) })
@@ -263,7 +267,7 @@ public final class FeaturesJob {
             chunkSize: budget.chunkSize, tickPartitionRows: budget.tickPartitionRows, partitionBars: budget.featurePartitionBars,
             quoteCoverage: coverage, warnings: warnings)
         try generation.write(Array(try JSON.encode(summary).utf8) + [10], as: "summary.json")
-        try directory.publish(generation, manifest: &manifest)
+        try directory.publish(generation, manifest: &store.manifest)
         return summary
     }
 
@@ -276,44 +280,46 @@ public final class FeaturesJob {
         return options
     }
 
-    /// Brings the partitions of every file of `group` up to date, one file after the other.
-    /// The manifest keeps listing the earlier run's files not reached yet, so that a run
-    /// killed on the way still reuses them; files no longer given are forgotten, and their
-    /// partitions removed, first.
-    private func ingest(_ group: InputGroup, manifest: inout Manifest, directory: RunDirectory,
+    /// Brings the partitions of every file of `group` up to date, one file after the other
+    /// (the last partitions of a file are written by `queue` while the next is read). The
+    /// manifest keeps listing the earlier run's files not reached yet, so that a run killed on
+    /// the way still reuses them; files no longer given are forgotten, and their partitions
+    /// removed, first.
+    private func ingest(_ group: InputGroup, store: ManifestStore, queue: PartitionWriteQueue, directory: RunDirectory,
                         progress: @escaping (Int64) -> Void) throws -> [IngestStage] {
         let role = group.role
         let given = Set(group.files.map { InputFingerprint.absolute($0.path) })
-        let earlier = manifest[role].filter { !$0.fromPipe && given.contains($0.fingerprint.path) }
-        manifest[role] = earlier
-        try directory.save(manifest, force: true)
+        let earlier = store.manifest[role].filter { !$0.fromPipe && given.contains($0.fingerprint.path) }
+        store.manifest[role] = earlier
+        try store.save(force: true)
         try sweepTickFiles(role: role, keeping: Set(earlier.map(\.fileNumber)), directory: directory)
 
-        var done: [InputState] = []
+        // The state of each file started, by its place in the group; the manifest lists them in
+        // that order, then the earlier run's files not started yet.
+        let states = StateList()
+        var started: Set<Int> = []
         var stages: [IngestStage] = []
         var bytesDone: Int64 = 0
-        for file in group.files {
+        for (place, file) in group.files.enumerated() {
             let path = InputFingerprint.absolute(file.path)
             let previous = file.isStandardInput ? nil : earlier.first { $0.fingerprint.path == path }
-            let number = previous?.fileNumber ?? manifest.nextFileNumber
-            if previous == nil { manifest.nextFileNumber += 1 }
-            let waiting = earlier.filter { entry in entry.fileNumber != number && !done.contains { $0.fileNumber == entry.fileNumber } }
+            let number = previous?.fileNumber ?? store.manifest.nextFileNumber
+            if previous == nil { store.manifest.nextFileNumber += 1 }
+            started.insert(number)
+            let waiting = earlier.filter { !started.contains($0.fileNumber) }
             let offset = bytesDone
             let stage = IngestStage(role: role, file: file, fileNumber: number, options: readOptions(role: role),
                                     fingerprint: options.fingerprint, partitionRows: budget.tickPartitionRows, pool: pool,
                                     directory: directory) { progress(offset + $0) }
-            let state = try stage.run(previous: previous) { state, force in
-                manifest[role] = done + [state] + waiting
-                try directory.save(manifest, force: force)
+            try stage.run(previous: previous, queue: queue) { state, force in
+                states.byPlace[place] = state
+                store.manifest[role] = states.ordered + waiting.filter { entry in !states.byPlace.values.contains { $0.fileNumber == entry.fileNumber } }
+                try store.save(force: force)
             }
-            done.append(state)
+            if let state = stage.state { states.byPlace[place] = state }
             stages.append(stage)
             bytesDone += file.bytes
-            manifest[role] = done + waiting
-            try directory.save(manifest, force: true)
         }
-        manifest[role] = done
-        try directory.save(manifest, force: true)
         return stages
     }
 
@@ -329,9 +335,9 @@ public final class FeaturesJob {
     /// The merged stream of an input's files.
     private func mergedReader(role: String, files: [InputState], group: InputGroup, directory: RunDirectory) -> MergedTickReader {
         let sources = files.compactMap { state -> MergeSource? in
-            guard let first = state.partitions.first else { return nil }
+            guard let first = state.partitions.first, let range = state.end?.state.timeRange else { return nil }
             return MergeSource(path: group.files.first { InputFingerprint.absolute($0.path) == state.fingerprint.path }?.path ?? state.fingerprint.path,
-                               partitions: state.partitions, firstTime: first.firstTime)
+                               partitions: state.partitions, firstTime: min(first.firstTime, range.first), lastTime: range.last)
         }
         let layout = group.files.compactMap(\.layout).first
         let read = readOptions(role: role)
@@ -472,6 +478,25 @@ public final class FeaturesJob {
             throw TickError.invalidArgument("horizon \(options.config.maxHorizon) bars is longer than the data (\(bars) bars of \(interval) from \(Time.iso8601(micros: first)) to \(Time.iso8601(micros: range))); every target would be undefined")
         }
     }
+}
+
+/// The run's manifest and where it is saved, shared by the stages' callbacks.
+final class ManifestStore {
+    var manifest: Manifest
+    let directory: RunDirectory
+
+    init(directory: RunDirectory) {
+        self.directory = directory
+        manifest = directory.loadManifest()
+    }
+
+    func save(force: Bool) throws { try directory.save(manifest, force: force) }
+}
+
+/// The ingest states of an input's files by their place among its files.
+final class StateList {
+    var byPlace: [Int: InputState] = [:]
+    var ordered: [InputState] { byPlace.keys.sorted().map { byPlace[$0]! } }
 }
 
 extension RowCounts {

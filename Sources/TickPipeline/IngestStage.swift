@@ -23,6 +23,9 @@ final class IngestStage {
 
     private(set) var reused = 0
     private(set) var written = 0
+    /// The file's ingest state: complete (with `end`) once the write queue has written every
+    /// partition `run` submitted.
+    private(set) var state: InputState?
     /// Quarantine sidecars of partitions being encoded, by partition index, committed just
     /// before their partition is written.
     private var pendingRejects: [Int: AtomicFileWriter] = [:]
@@ -43,9 +46,11 @@ final class IngestStage {
 
     func partitionPath(_ name: String) -> String { directory.ticks + "/" + name }
 
-    /// Brings this input's partitions up to date; `save` is called with the state after every
-    /// partition written (the caller persists the manifest).
-    func run(previous: InputState?, save: (InputState, _ force: Bool) throws -> Void) throws -> InputState {
+    /// Brings this file's partitions up to date; `save` is called with the state after every
+    /// partition written (the caller persists the manifest). Returns when the file is read:
+    /// its last partitions may still be encoding in `queue`, which writes them (and calls
+    /// `save` with the complete state) while the next file is read.
+    func run(previous: InputState?, queue: PartitionWriteQueue, save: @escaping (InputState, _ force: Bool) throws -> Void) throws {
         let fingerprint = try InputFingerprint.of(path: path, mode: fingerprintMode)
         var state = InputState(fileNumber: fileNumber, fingerprint: fingerprint, readKey: readKey, layout: file.layout?.name ?? "empty",
                                timeUnit: file.layout?.timeUnit.rawValue ?? "", compression: file.compression.rawValue,
@@ -59,7 +64,8 @@ final class IngestStage {
             if state.partitions.count == previous.partitions.count, let end = previous.end {
                 state.end = end
                 reused = state.partitions.count
-                return state
+                self.state = state
+                return
             }
         }
         reused = state.partitions.count
@@ -75,7 +81,8 @@ final class IngestStage {
                                                              path: partitionPath(last.name)))
         }
         let stream = try TickStream(file: file, options: options, pool: pool, partitionRows: partitionRows, resume: resume)
-        let writes = OrderedTasks<EncodedPartition>(pool: pool)
+        self.state = state
+        var nextIndex = state.partitions.count
         // Rows of the partition being filled (appended in place: no copy per batch).
         var tradeRows = TradeColumns()
         var quoteRows = QuoteColumns()
@@ -86,7 +93,7 @@ final class IngestStage {
         func quarantine(_ records: [RejectRecord]) throws {
             guard !records.isEmpty else { return }
             if rejects == nil {
-                let index = state.partitions.count + writes.pending
+                let index = nextIndex
                 rejects = try AtomicFileWriter(path: partitionPath(RunFileName.tickRejects(role: role, file: fileNumber, index: index)), bufferSize: 256 << 10)
             }
             for record in records { try rejects!.write(RejectsFormat.line(record)) }
@@ -106,22 +113,23 @@ final class IngestStage {
         }
 
         func submit(_ batch: TickBatch, resume point: ResumePoint) throws {
-            let index = state.partitions.count + writes.pending
+            let index = nextIndex
+            nextIndex += 1
             let name = RunFileName.tickPartition(role: role, file: fileNumber, index: index)
             let rejectsName = rejects == nil ? nil : RunFileName.tickRejects(role: role, file: fileNumber, index: index)
             if let rejects { pendingRejects[index] = rejects }
             let start = firstRow
             rejects = nil
             firstRow += Int64(batch.count)
-            writes.submit {
+            queue.submit({
                 let contents = try PartitionCodec.contents(batch, heldAfter: Array(point.state.held))
                 let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
                 return EncodedPartition(index: index, name: name, bytes: file.bytes, checksum: file.checksum, firstRow: start, rows: contents.rowCount,
                                         firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,
                                         rejectsName: rejectsName)
-            }
-            // Two partitions in flight at most: each holds up to `partitionRows` rows.
-            while writes.pending >= 2 { try write(writes.takeNext(), into: &state, save: save) }
+            }, then: { [self] part in try write(part!, save: save) })
+            // Two partitions in flight at most (of any file): each holds up to `partitionRows` rows.
+            while queue.pending >= 2 { try queue.completeNext() }
         }
 
         while let event = try stream.nextEvent() {
@@ -137,22 +145,23 @@ final class IngestStage {
         try quarantine(stream.drainRejects())
         let end = stream.currentPoint
         if tradeRows.count + quoteRows.count > 0 || rejects != nil { try submit(takeRows(), resume: end) }
-        while writes.pending > 0 { try write(writes.takeNext(), into: &state, save: save) }
         bytesParsed = stream.bytesChunked
-        state.end = end
-        try save(state, false)
-        return state
+        // The file is complete once its last partition is written: the queue says so in order.
+        queue.submit({ nil }, then: { [self] _ in
+            self.state!.end = end
+            try save(self.state!, false)
+        })
     }
 
-    private func write(_ part: EncodedPartition, into state: inout InputState, save: (InputState, _ force: Bool) throws -> Void) throws {
+    private func write(_ part: EncodedPartition, save: (InputState, _ force: Bool) throws -> Void) throws {
         if part.rejectsName != nil { try pendingRejects.removeValue(forKey: part.index)?.commit() }
         try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
-        state.partitions.append(TickPartitionEntry(name: part.name, firstRow: part.firstRow, rows: part.rows,
+        state!.partitions.append(TickPartitionEntry(name: part.name, firstRow: part.firstRow, rows: part.rows,
                                                    bytes: part.bytes.count, checksum: part.checksum,
                                                    firstTime: part.firstTime, lastTime: part.lastTime,
                                                    resume: part.resume, rejects: part.rejectsName))
         written += 1
-        try save(state, false)
+        try save(state!, false)
     }
 
     /// Removes this file's partition files that the kept entries do not name (only names
@@ -165,6 +174,35 @@ final class IngestStage {
         }
     }
 
+}
+
+/// Tick partitions encoding on the pool, written in the order submitted, across the files of a
+/// run: a file's last partitions encode while the next file is read, instead of the pool idling
+/// at the end of every file.
+final class PartitionWriteQueue {
+    private let tasks: OrderedTasks<EncodedPartition?>
+    /// What to do with each task's partition (nil: a marker that only completes a file).
+    private var completions: [(EncodedPartition?) throws -> Void] = []
+
+    init(pool: WorkPool) { tasks = OrderedTasks(pool: pool) }
+
+    /// Tasks submitted and not yet completed.
+    var pending: Int { tasks.pending }
+
+    func submit(_ task: @escaping @Sendable () throws -> EncodedPartition?, then completion: @escaping (EncodedPartition?) throws -> Void) {
+        tasks.submit(task)
+        completions.append(completion)
+    }
+
+    /// Waits for the oldest task and runs its completion.
+    func completeNext() throws {
+        let completion = completions.removeFirst()
+        try completion(try tasks.takeNext())
+    }
+
+    func completeAll() throws {
+        while pending > 0 { try completeNext() }
+    }
 }
 
 /// A partition encoded on the pool, waiting to be written in order.

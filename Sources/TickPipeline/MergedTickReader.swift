@@ -27,8 +27,20 @@ struct MergeConflict: Sendable {
 struct MergeSource {
     var path: String
     var partitions: [TickPartitionEntry]
-    /// The time of the file's first kept row (µs).
+    /// The times of the file's first and last kept rows (µs).
     var firstTime: Int64
+    var lastTime: Int64
+}
+
+/// Files that follow one another without overlapping in time, read as one sequence of
+/// partitions: their merge is their concatenation, and one reader decodes ahead across the
+/// files' ends (a month of daily files is one chain).
+struct MergeChain {
+    /// Index (in the merge's file order) of the file each partition belongs to.
+    var files: [Int] = []
+    var partitions: [TickPartitionEntry] = []
+    var firstTime: Int64
+    var lastTime: Int64
 }
 
 /// Reads the tick partitions of an input's files as one stream, as contract version 2 says:
@@ -40,6 +52,8 @@ struct MergeSource {
 /// inferred from the merged stream.
 final class MergedTickReader {
     let files: [MergeSource]
+    /// The files grouped into chains, ordered by their first time.
+    private let chains: [MergeChain]
     private let directory: RunDirectory
     private let pool: WorkPool
     private let kind: RecordKind
@@ -53,7 +67,8 @@ final class MergedTickReader {
     /// Conflicting rows, in quarantine mode.
     private(set) var conflicts: [MergeConflict] = []
 
-    private var nextFile = 0
+    /// The next chain to open.
+    private var nextChain = 0
     private var active: [Cursor] = []
     /// The last kept row with an integer id: its id, file and values.
     private var lastId: Int64?
@@ -73,6 +88,19 @@ final class MergedTickReader {
             a.firstTime != b.firstTime ? a.firstTime < b.firstTime : Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8))
         }
         self.directory = directory; self.kind = kind; self.pool = pool; self.badRows = badRows; self.locate = locate
+        // Each file joins the first chain whose last row is before its first (files in order
+        // of first time), else starts one.
+        var chains: [MergeChain] = []
+        for (index, file) in files.enumerated() {
+            let place = chains.firstIndex { $0.lastTime < file.firstTime } ?? {
+                chains.append(MergeChain(firstTime: file.firstTime, lastTime: file.lastTime))
+                return chains.count - 1
+            }()
+            chains[place].files += Array(repeating: index, count: file.partitions.count)
+            chains[place].partitions += file.partitions
+            chains[place].lastTime = file.lastTime
+        }
+        self.chains = chains
         self.compareIds = compareIds && files.count > 1
         self.inferSides = inferSides && kind == .trades
     }
@@ -89,36 +117,45 @@ final class MergedTickReader {
 
     // MARK: - Merging
 
-    /// A file's partitions being read, and the position in its current batch.
+    /// A chain's partitions being read, and the position in the current batch.
     private final class Cursor {
-        let file: Int
         let reader: TickPartitionReader
+        /// The file of each of the chain's partitions, and how many batches were taken.
+        let files: [Int]
+        private var taken = 0
         var batch: TickBatch
+        /// The file the current batch comes from.
+        var file = 0
         var position = 0
 
-        init?(file: Int, reader: TickPartitionReader) throws {
-            self.file = file
+        init?(chain: MergeChain, reader: TickPartitionReader) throws {
             self.reader = reader
-            guard let first = try Cursor.nonEmpty(reader) else { return nil }
-            batch = first
+            files = chain.files
+            batch = .trades(TradeColumns())
+            guard try load() else { return nil }
         }
 
-        static func nonEmpty(_ reader: TickPartitionReader) throws -> TickBatch? {
-            while let batch = try reader.next() { if batch.count > 0 { return batch } }
-            return nil
+        /// Takes the next non-empty batch; false when the chain is done.
+        private func load() throws -> Bool {
+            while let next = try reader.next() {
+                taken += 1
+                if next.count > 0 {
+                    batch = next
+                    file = files[taken - 1]
+                    position = 0
+                    return true
+                }
+            }
+            return false
         }
 
         var headTime: Int64 { batch.times[position] }
         func sequence(_ row: Int) -> Int64 { batch.ids.isEmpty ? 0 : batch.ids[row] }
 
-        /// Moves past the rows taken; false when the file is done.
+        /// Moves past the rows taken; false when the chain is done.
         func advance(to end: Int) throws -> Bool {
             position = end
-            guard position == batch.count else { return true }
-            guard let more = try Cursor.nonEmpty(reader) else { return false }
-            batch = more
-            position = 0
-            return true
+            return try position < batch.count || load()
         }
     }
 
@@ -131,12 +168,12 @@ final class MergedTickReader {
     private func nextRun() throws -> (batch: TickBatch, file: Int)? {
         while true {
             let lowest = active.map { $0.headTime }.min()
-            if nextFile < files.count, lowest.map({ files[nextFile].firstTime <= $0 }) ?? true {
-                let source = files[nextFile]
-                if let cursor = try Cursor(file: nextFile, reader: TickPartitionReader(directory: directory, entries: source.partitions, pool: pool)) {
+            if nextChain < chains.count, lowest.map({ chains[nextChain].firstTime <= $0 }) ?? true {
+                let chain = chains[nextChain]
+                if let cursor = try Cursor(chain: chain, reader: TickPartitionReader(directory: directory, entries: chain.partitions, pool: pool)) {
                     active.append(cursor)
                 }
-                nextFile += 1
+                nextChain += 1
                 continue
             }
             guard !active.isEmpty else { return nil }
@@ -151,8 +188,8 @@ final class MergedTickReader {
             let key = headKey(other)
             if bound.map({ key < $0 }) ?? true { bound = key }
         }
-        if nextFile < files.count {
-            let key: Key = (files[nextFile].firstTime, .min, nextFile)
+        if nextChain < chains.count {
+            let key: Key = (chains[nextChain].firstTime, .min, 0)
             if bound.map({ key < $0 }) ?? true { bound = key }
         }
         let start = cursor.position
@@ -171,8 +208,9 @@ final class MergedTickReader {
             end = max(end, start + 1)
         }
         let run = start == 0 && end == times.count ? cursor.batch : cursor.batch.slice(start..<end)
+        let file = cursor.file
         if try !cursor.advance(to: end) { active.remove(at: best) }
-        return (run, cursor.file)
+        return (run, file)
     }
 
     // MARK: - Rules on the merged stream
