@@ -211,7 +211,7 @@ public final class FeaturesJob {
             store.manifest.features = state
             try store.save(force: force)
         }
-        if featureStage.computed > 0 || features.merged == nil {
+        if featureStage.wroteOutput {
             // The merge ran: record what it did (a run that reuses every partition does not merge).
             var merged = ["trades": tradeReader.counts]
             if let quoteReader { merged["quotes"] = quoteReader.counts }
@@ -413,7 +413,8 @@ public final class FeaturesJob {
     private func featureKey(trades: [InputState], quotes: [InputState]?) -> String {
         let c = options.config
         func rows(_ files: [InputState]) -> String {
-            let text = files.map { input in
+            // By path: the merge does not depend on the order the files were given in.
+            let text = files.sorted { $0.fingerprint.path < $1.fingerprint.path }.map { input in
                 let counts = input.end.map { "\($0.counts.read)/\($0.counts.used)/\($0.counts.rejected)/\($0.counts.duplicates)/\($0.counts.filtered)/\($0.counts.rounded)" } ?? ""
                 let list = input.partitions.map { "\($0.name):\($0.rows):\($0.firstTime):\($0.lastTime):\($0.checksum)" }.joined(separator: ",")
                 return "\(input.fingerprint.path)|\(input.readKey)|\(counts);\(list)"
