@@ -153,9 +153,11 @@ public final class FeaturesJob {
         // What the run directory would refuse is refused first, before the inputs are read.
         try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames,
                                inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
-        let tradeGroup = try InputGroup(role: "trades", paths: tradeFiles, kind: .trades, options: readOptions(role: "trades"), symbol: options.read.symbol)
+        let tradeGroup = try InputGroup(role: "trades", paths: tradeFiles, kind: .trades, options: readOptions(role: "trades"),
+                                      symbol: options.read.symbol, fingerprint: options.fingerprint)
         let quoteGroup = try options.hasQuotes
-            ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"), symbol: options.read.symbol) : nil
+            ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"),
+                         symbol: options.read.symbol, fingerprint: options.fingerprint) : nil
         guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
             throw TickError.unreadable(path: tradeGroup.files[0].path, reason: "the file is empty: no trades to make bars from")
         }
@@ -309,7 +311,7 @@ public final class FeaturesJob {
             let waiting = earlier.filter { !started.contains($0.fileNumber) }
             let offset = bytesDone
             let stage = IngestStage(role: role, file: file, fileNumber: number, options: readOptions(role: role),
-                                    fingerprint: options.fingerprint, partitionRows: budget.tickPartitionRows, pool: pool,
+                                    partitionRows: budget.tickPartitionRows, pool: pool,
                                     directory: directory) { progress(offset + $0) }
             try stage.run(previous: previous, queue: queue) { state, force in
                 states.byPlace[place] = state

@@ -14,7 +14,6 @@ final class IngestStage {
     /// The number in this file's partition names.
     let fileNumber: Int
     let options: ReadOptions
-    let fingerprintMode: FingerprintMode
     let partitionRows: Int
     let pool: WorkPool
     let directory: RunDirectory
@@ -31,9 +30,9 @@ final class IngestStage {
     private var pendingRejects: [Int: AtomicFileWriter] = [:]
     private(set) var bytesParsed: Int64 = 0
 
-    init(role: String, file: ProbedFile, fileNumber: Int, options: ReadOptions, fingerprint: FingerprintMode = .quick,
+    init(role: String, file: ProbedFile, fileNumber: Int, options: ReadOptions,
          partitionRows: Int, pool: WorkPool, directory: RunDirectory, progress: @escaping (Int64) -> Void) {
-        self.role = role; self.file = file; self.fileNumber = fileNumber; self.options = options; self.fingerprintMode = fingerprint
+        self.role = role; self.file = file; self.fileNumber = fileNumber; self.options = options
         self.partitionRows = partitionRows; self.pool = pool; self.directory = directory; self.progress = progress
     }
 
@@ -51,7 +50,7 @@ final class IngestStage {
     /// its last partitions may still be encoding in `queue`, which writes them (and calls
     /// `save` with the complete state) while the next file is read.
     func run(previous: InputState?, queue: PartitionWriteQueue, save: @escaping (InputState, _ force: Bool) throws -> Void) throws {
-        let fingerprint = try InputFingerprint.of(path: path, mode: fingerprintMode)
+        let fingerprint = file.fingerprint
         var state = InputState(fileNumber: fileNumber, fingerprint: fingerprint, readKey: readKey, layout: file.layout?.name ?? "empty",
                                timeUnit: file.layout?.timeUnit.rawValue ?? "", compression: file.compression.rawValue,
                                partitions: [], end: nil, fromPipe: file.isStandardInput)

@@ -59,6 +59,8 @@ public struct ProbedFile {
     public var symbol: String?
     /// What a data.binance.vision name and path say.
     public var dataset: DatasetName?
+    /// What tells a rerun whether the file changed.
+    public var fingerprint: InputFingerprint
     public var isStandardInput: Bool { path == InputFiles.standardInput }
     /// Standard input cannot be opened twice: its opened stream, for the one reader.
     let handoff: InputHandoff?
@@ -73,8 +75,9 @@ final class InputHandoff {
 
 /// Sniffs input files.
 public enum InputProbe {
-    /// Probes one file: container, byte-order mark, header, layout, time unit, first row.
-    public static func probe(path: String, options: ReadOptions) throws -> ProbedFile {
+    /// Probes one file: container, byte-order mark, header, layout, time unit, first row, and
+    /// the fingerprint by which a rerun recognises it.
+    public static func probe(path: String, options: ReadOptions, fingerprint mode: FingerprintMode = .quick) throws -> ProbedFile {
         let isPipe = path == InputFiles.standardInput
         // Standard input is read on from here, so its chunks are the real ones; a file is
         // opened again by its reader and only its head is read here.
@@ -97,7 +100,7 @@ public enum InputProbe {
         }
         return ProbedFile(path: path, compression: input.source.compression, bytes: input.source.fileSize, layout: layout,
                           firstTime: firstTime, symbol: symbol, dataset: isPipe ? nil : DatasetName(path: path),
-                          handoff: isPipe ? InputHandoff(input) : nil)
+                          fingerprint: try InputFingerprint.of(path: path, mode: mode), handoff: isPipe ? InputHandoff(input) : nil)
     }
 }
 
@@ -117,7 +120,8 @@ public struct InputGroup {
     /// symbols (unless `symbol` selects one).
     ///
     /// - Parameter paths: the files, as `InputFiles.expand` lists them.
-    public init(role: String, paths: [String], kind: RecordKind, options: ReadOptions, symbol: String?) throws {
+    public init(role: String, paths: [String], kind: RecordKind, options: ReadOptions, symbol: String?,
+                fingerprint: FingerprintMode = .quick) throws {
         self.role = role
         var files: [ProbedFile] = []
         for path in paths {
@@ -126,7 +130,7 @@ public struct InputGroup {
                 otherSymbolFiles.append(path)
                 continue
             }
-            files.append(try InputProbe.probe(path: path, options: options))
+            files.append(try InputProbe.probe(path: path, options: options, fingerprint: fingerprint))
         }
         guard !files.isEmpty else {
             throw TickError.invalidArgument("--\(role): no file is of symbol \(symbol ?? "?") (\(otherSymbolFiles.count) files of other symbols skipped, e.g. \(otherSymbolFiles.first ?? ""))")
