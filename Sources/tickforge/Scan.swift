@@ -25,6 +25,9 @@ struct Scan: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("Missing expected argument '<files> ...'") }
+        if try read.timeUnits().keys.contains(where: { !$0.isEmpty }) {
+            throw ValidationError("scan reads files, not inputs: give --time-unit UNIT, without a role")
+        }
         guard BarInterval(minGap) != nil else { throw ValidationError("--min-gap '\(minGap)' is not a whole number of ms, s, m, h or d") }
         if let rejects {
             guard read.badRows == .quarantine else { throw ValidationError("--rejects only applies with --bad-rows quarantine") }
