@@ -68,6 +68,7 @@ QUICK = [
     ('1s a long run of bad rows', ['--interval', '1s', '--windows', '2,5', '--horizons', '1', '--bad-rows', 'quarantine'], 'badrun'),
     ('1m, 120 windows, quotes', ['--interval', '1m', '--windows', ','.join(map(str, range(2, 122))),
                                  '--horizons', ','.join(map(str, range(1, 41)))], 'quotes'),
+    ('1s monthly and daily overlap', ['--interval', '1s'], 'overlap'),
 ]
 FULL = QUICK + [
     ('100ms long halo', ['--interval', '100ms', '--windows', '10,1000,5000', '--horizons', '10,20000'], 'trades'),
@@ -76,6 +77,23 @@ FULL = QUICK + [
     ('1s one worker', ['--interval', '1s', '--workers', '1'], 'quotes'),
     ('1m trades only', ['--interval', '1m', '--windows', '5,30', '--horizons', '5'], 'trades'),
 ]
+
+
+def make_overlap(trades, folder):
+    """A "monthly" file of every trade and a "daily" file repeating its middle half: two files read
+    at once over half the run (their repeated rows are read once). Streamed: a child forked from a
+    large parent starts with the parent's resident size, which wait4 would report as its own."""
+    os.makedirs(folder, exist_ok=True)
+    with open(trades, 'rb') as src:
+        rows = sum(1 for _ in src) - 1
+    monthly, daily = (os.path.join(folder, name) for name in ('monthly.csv', 'daily.csv'))
+    with open(trades, 'rb') as src, open(monthly + '.part', 'wb') as m, open(daily + '.part', 'wb') as d:
+        for i, line in enumerate(src):
+            m.write(line)
+            if i == 0 or rows // 4 < i <= 3 * rows // 4:
+                d.write(line)
+    os.replace(monthly + '.part', monthly)
+    os.replace(daily + '.part', daily)
 
 
 def make_bad(trades, path, every=10, good_prefix=0):
@@ -114,10 +132,14 @@ def main():
         limit = args.limit
         if kind == 'bad' and not os.path.exists(bad):
             make_bad(trades, bad)
+        overlap = os.path.join(args.work, 'overlap-%s' % mib(args.size))
+        if kind == 'overlap' and not os.path.exists(os.path.join(overlap, 'daily.csv')):
+            make_overlap(trades, overlap)
         if kind == 'badrun' and not os.path.exists(badrun):
             make_bad(trades, badrun, every=0, good_prefix=5000)   # good rows, then only bad ones
         inputs = {'trades': ['--trades', trades], 'quotes': ['--trades', trades, '--quotes', quotes],
-                  'bad': ['--trades', bad], 'badrun': ['--trades', badrun]}[kind]
+                  'bad': ['--trades', bad], 'badrun': ['--trades', badrun],
+                  'overlap': ['--trades', os.path.join(overlap, 'monthly.csv'), '--trades', os.path.join(overlap, 'daily.csv')]}[kind]
         attempts = []
         while True:
             out = os.path.join(args.work, 'out')

@@ -132,7 +132,7 @@ public final class FeaturesJob {
                                   tickPartitionRows: options.tickPartitionRows,
                                   shape: .init(haloBars: options.config.pastHalo + options.config.futureHalo,
                                                columns: catalog.features.count + catalog.targets.count,
-                                               inputs: options.hasQuotes ? 2 : 1),
+                                               inputs: try Self.readersPlanned(options)),
                                   quarantine: options.read.badRows == .quarantine)
         read = options.read
         read.chunkSize = budget.chunkSize
@@ -271,6 +271,15 @@ public final class FeaturesJob {
         try generation.write(Array(try JSON.encode(summary).utf8) + [10], as: "summary.json")
         try directory.publish(generation, manifest: &store.manifest)
         return summary
+    }
+
+    /// Tick partition readers the memory plan makes room for: one per input, two for an input
+    /// of several files, whose overlapping files are read at once.
+    static func readersPlanned(_ options: FeaturesOptions) throws -> Int {
+        try [(options.tradesPaths, "--trades"), (options.quotesPaths, "--quotes")].reduce(0) { sum, input in
+            guard !input.0.isEmpty else { return sum }
+            return sum + (try InputFiles.expand(input.0, option: input.1).count > 1 ? 2 : 1)
+        }
     }
 
     /// The read options of one input: `--time-unit ROLE=UNIT` over `--time-unit UNIT`.

@@ -225,6 +225,8 @@ final class TickPartitionReader {
     private let paths: [String]
     private var nextIndex = 0
     private let tasks: OrderedTasks<TickBatch>
+    /// Partitions decoded ahead of the one taken.
+    var lookahead = 2
 
     init(directory: RunDirectory, entries: [TickPartitionEntry], pool: WorkPool) {
         paths = entries.map { directory.ticks + "/" + $0.name }
@@ -232,7 +234,7 @@ final class TickPartitionReader {
     }
 
     func next() throws -> TickBatch? {
-        while nextIndex < paths.count && tasks.pending < 2 {
+        while nextIndex < paths.count && tasks.pending < lookahead {
             let path = paths[nextIndex]
             nextIndex += 1
             tasks.submit { try PartitionCodec.batch(try PartitionFormat.read(path: path), path: path) }

@@ -31,7 +31,8 @@ public struct MemoryBudget: Sendable, Equatable {
         public var haloBars: Int
         /// Columns of both output files.
         public var columns: Int
-        /// Inputs read back from tick partitions while bars are built.
+        /// Tick partition readers while bars are built: one per input, two for an input of
+        /// several files (`FeaturesJob.readersPlanned`).
         public var inputs: Int
 
         public init(haloBars: Int, columns: Int, inputs: Int) {

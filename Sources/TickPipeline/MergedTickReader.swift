@@ -172,6 +172,7 @@ final class MergedTickReader {
                 let chain = chains[nextChain]
                 if let cursor = try Cursor(chain: chain, reader: TickPartitionReader(directory: directory, entries: chain.partitions, pool: pool)) {
                     active.append(cursor)
+                    shareLookahead()
                 }
                 nextChain += 1
                 continue
@@ -209,8 +210,18 @@ final class MergedTickReader {
         }
         let run = start == 0 && end == times.count ? cursor.batch : cursor.batch.slice(start..<end)
         let file = cursor.file
-        if try !cursor.advance(to: end) { active.remove(at: best) }
+        if try !cursor.advance(to: end) {
+            active.remove(at: best)
+            shareLookahead()
+        }
         return (run, file)
+    }
+
+    /// Overlapping files decode one partition ahead each instead of two: the memory plan holds
+    /// four decoded partitions for an input of several files (`MemoryBudget.FeatureShape`), which
+    /// two overlapping chains then use (a third at once goes over it).
+    private func shareLookahead() {
+        for cursor in active { cursor.reader.lookahead = active.count > 1 ? 1 : 2 }
     }
 
     // MARK: - Rules on the merged stream
