@@ -45,7 +45,8 @@ public struct ColumnMapping: Sendable, Equatable {
         }
     }
 
-    var kind: RecordKind { assignments.contains { $0.role == .price } ? .trades : .quotes }
+    /// The kind of input it maps: trades when it maps a price, quotes otherwise.
+    public var kind: RecordKind { assignments.contains { $0.role == .price } ? .trades : .quotes }
 }
 
 extension String {

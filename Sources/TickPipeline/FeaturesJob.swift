@@ -35,6 +35,8 @@ public struct FeaturesOptions: Sendable {
     public var timeUnits: [String: TimeUnit] = [:]
     /// Infer unknown trade sides by the tick rule instead of rejecting them.
     public var inferUnknownSides = false
+    /// `--columns` mappings by the kind of input they read (over `read.mapping`).
+    public var mappings: [RecordKind: ColumnMapping] = [:]
 
     public init(tradesPaths: [String], quotesPaths: [String], outputDirectory: String, config: FeatureConfig) {
         self.tradesPaths = tradesPaths; self.quotesPaths = quotesPaths
@@ -158,6 +160,7 @@ public final class FeaturesJob {
         let quoteGroup = try options.hasQuotes
             ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"),
                          symbol: options.read.symbol, fingerprint: options.fingerprint) : nil
+        if let quoteGroup { try InputGroup.checkSameInstrument(tradeGroup, quoteGroup) }
         guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
             throw TickError.unreadable(path: tradeGroup.files[0].path, reason: "the file is empty: no trades to make bars from")
         }
@@ -189,17 +192,20 @@ public final class FeaturesJob {
         let trades = store.manifest.trades
         let quotes = quoteGroup == nil ? nil : store.manifest.quotes
         let tradeRows = Self.total(trades)
-        let ends = trades.compactMap { $0.end?.state }
-        guard tradeRows.used > 0, let first = ends.compactMap(\.firstReleased).min(by: { $0.time < $1.time }),
-              let last = ends.compactMap(\.lastReleased).max(by: { $0.time < $1.time }) else {
+        // The earliest and latest kept trades, each with its file (for the raster guard's message).
+        let ends = zip(trades, tradeGroup.files).compactMap { state, file in state.end.map { ($0.state, file.path) } }
+        guard tradeRows.used > 0,
+              let first = ends.compactMap({ end in end.0.firstReleased.map { ($0, end.1) } }).min(by: { $0.0.time < $1.0.time }),
+              let last = ends.compactMap({ end in end.0.lastReleased.map { ($0, end.1) } }).max(by: { $0.0.time < $1.0.time }) else {
             throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
                                        reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates)\(tradeRows.filtered > 0 ? ", filtered (other symbols): \(tradeRows.filtered)" : ""))")
         }
+        let units = Set(trades.map(\.timeUnit).filter { !$0.isEmpty })
         try RasterGuard(interval: options.config.interval, maxBars: options.maxBars, rowsUsed: tradeRows.used)
-            .check(first: first, last: last, path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : "the trades",
-                   timeUnit: trades.first?.timeUnit ?? "")
-
-        try checkWriteRange(first: first.time, last: last.time)
+            .check(first: first, last: last, timeUnit: units.count == 1 ? units.first! : units.sorted().joined(separator: " and "),
+                   given: readOptions(role: "trades").timeUnit != nil)
+        let (firstTrade, lastTrade) = (first.0, last.0)
+        try checkWriteRange(first: firstTrade.time, last: lastTrade.time)
 
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
@@ -225,13 +231,13 @@ public final class FeaturesJob {
         try store.save(force: true)
         let barCount = features.bars ?? 0
         if options.config.maxHorizon > barCount - 1 {
-            throw TickError.invalidArgument("horizon \(options.config.maxHorizon) bars is longer than the data (\(barCount) bars of \(options.config.interval)); every target would be undefined")
+            throw Self.horizonTooLong(options.config, bars: Int64(barCount), span: "")
         }
 
         let coverage = quotes.flatMap { quotes in
             features.quoteCoveredBars.map {
                 QuoteCoverage(coveredBars: $0, bars: barCount, coverageAge: options.config.coverageAge, explicitAge: options.config.maxQuoteAge != nil,
-                              trades: (first.time, last.time), quotes: Self.timeRange(quotes))
+                              trades: (firstTrade.time, lastTrade.time), quotes: Self.timeRange(quotes))
             }
         }
 
@@ -286,6 +292,9 @@ public final class FeaturesJob {
     private func readOptions(role: String) -> ReadOptions {
         var options = read
         if let unit = self.options.timeUnits[role] { options.timeUnit = unit }
+        // A mapping reads the input of its kind only: trades mapped, quotes detected (or mapped apart).
+        let kind: RecordKind = role == "quotes" ? .quotes : .trades
+        options.mapping = self.options.mappings[kind] ?? options.mapping.flatMap { $0.kind == kind ? $0 : nil }
         // Unknown sides are kept for the merged stream's tick rule, which sees every file.
         if role == "trades" && self.options.inferUnknownSides { options.unknownSides = .keep }
         return options
@@ -461,6 +470,12 @@ public final class FeaturesJob {
                                 resumable: !group.files.contains(where: \.isStandardInput))
     }
 
+    /// A horizon of h bars needs h + 1 bars: with fewer, every target is undefined.
+    static func horizonTooLong(_ config: FeatureConfig, bars: Int64, span: String) -> TickError {
+        let h = config.maxHorizon
+        return TickError.invalidArgument("the horizon of \(h) bar\(h == 1 ? "" : "s") needs at least \(h + 1) bars, and the data has \(bars) bar\(bars == 1 ? "" : "s") of \(config.interval)\(span): every target would be undefined; use shorter --horizons or a shorter --interval")
+    }
+
     /// Refuses a `--from`/`--to` that selects no bar of the data.
     private func checkWriteRange(first: Int64, last: Int64) throws {
         let c = options.config
@@ -487,7 +502,7 @@ public final class FeaturesJob {
         let interval = options.config.interval
         let bars = (interval.barStart(range) - interval.barStart(first)) / interval.micros + 1
         if Int64(options.config.maxHorizon) > bars - 1 {
-            throw TickError.invalidArgument("horizon \(options.config.maxHorizon) bars is longer than the data (\(bars) bars of \(interval) from \(Time.iso8601(micros: first)) to \(Time.iso8601(micros: range))); every target would be undefined")
+            throw Self.horizonTooLong(options.config, bars: bars, span: " from \(Time.iso8601(micros: first)) to \(Time.iso8601(micros: range))")
         }
     }
 }

@@ -123,6 +123,7 @@ public struct InputGroup {
     public init(role: String, paths: [String], kind: RecordKind, options: ReadOptions, symbol: String?,
                 fingerprint: FingerprintMode = .quick) throws {
         self.role = role
+        selectedSymbol = symbol
         var files: [ProbedFile] = []
         for path in paths {
             let dataset = DatasetName(path: path)
@@ -147,6 +148,27 @@ public struct InputGroup {
         try Self.checkOneInstrument(files, role: role, symbol: symbol)
         self.files = files
         warnings = Self.unitWarnings(files, role: role)
+    }
+
+    /// The instrument's symbol, from the files' names or symbol columns (nil when none says).
+    public var symbol: String? { selectedSymbol ?? files.lazy.compactMap { $0.dataset?.symbol ?? $0.symbol }.first }
+    /// `--symbol`: the rows and files of other symbols are left out.
+    public let selectedSymbol: String?
+    /// The market (`spot`, `futures/um`, …) the files' paths say, if any.
+    public var market: String? { files.lazy.compactMap { $0.dataset?.market }.first }
+
+    /// Refuses trades and quotes of different instruments: each group is one instrument, and
+    /// the two must be the same one where their names or symbol columns say.
+    public static func checkSameInstrument(_ trades: InputGroup, _ quotes: InputGroup) throws {
+        func example(_ group: InputGroup) -> String {
+            group.files.first { ($0.dataset?.symbol ?? $0.symbol) != nil }?.path ?? group.files[0].path
+        }
+        if let a = trades.symbol, let b = quotes.symbol, a != b {
+            throw TickError.invalidArgument("the trades are \(a) (\(example(trades))) and the quotes \(b) (\(example(quotes))): a run is one instrument; give both inputs of one symbol, or select one with --symbol")
+        }
+        if let a = trades.market, let b = quotes.market, a != b {
+            throw TickError.invalidArgument("the trades are of the \(a) market and the quotes of \(b) (\(trades.files[0].path), \(quotes.files[0].path)): a run is one instrument")
+        }
     }
 
     /// Refuses files that name different markets, data types or symbols.

@@ -141,6 +141,7 @@ struct Features: ParsableCommand {
         var options = FeaturesOptions(tradesPaths: tradesPaths, quotesPaths: quotesPaths, outputDirectory: out, config: try config())
         options.read = try read.options()
         options.timeUnits = try read.timeUnits().filter { !$0.key.isEmpty }
+        options.mappings = try read.mappings()
         options.inferUnknownSides = sideUnknown == .tickRule
         options.chunkSize = read.chunkSize
         options.maxRecordSize = read.maxRecordSize

@@ -25,6 +25,9 @@ struct Scan: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("Missing expected argument '<files> ...'") }
+        if try read.mappings().count > 1 {
+            throw ValidationError("scan reads every file with one mapping: give one --columns")
+        }
         if try read.timeUnits().keys.contains(where: { !$0.isEmpty }) {
             throw ValidationError("scan reads files, not inputs: give --time-unit UNIT, without a role")
         }

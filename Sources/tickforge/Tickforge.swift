@@ -34,8 +34,8 @@ struct ReadFlags: ParsableArguments {
     @Option(help: "Longest line accepted (e.g. 1MiB; default 1MiB, less under a small --memory-limit).", transform: ByteSize.parse)
     var maxRecordSize: Int?
 
-    @Option(help: "Column mapping for other CSVs, e.g. time=timestamp,price=price,qty=amount,side=side,id=id[,symbol=symbol] (names or 0-based indices). Sides: true/false = is_buyer_maker, buy/sell = aggressor. Mapped files may also have ISO 8601 times (2024-08-08T23:54:16.322Z, offsets or none = UTC; floored to the microsecond), numbers in scientific notation, and more than 8 decimals (rounded to 8, half to even, and counted).")
-    var columns: String?
+    @Option(help: "Column mapping for other CSVs (one for trades, one for quotes: each applies to the input of its kind), e.g. time=timestamp,price=price,qty=amount,side=side,id=id[,symbol=symbol] (names or 0-based indices). Sides: true/false = is_buyer_maker, buy/sell = aggressor. Mapped files may also have ISO 8601 times (2024-08-08T23:54:16.322Z, offsets or none = UTC; floored to the microsecond), numbers in scientific notation, and more than 8 decimals (rounded to 8, half to even, and counted).")
+    var columns: [String] = []
 
     @Option(help: ArgumentHelp("Read only this symbol (case-sensitive): files whose data.binance.vision names say another symbol are skipped, and in files with a symbol column (Tardis, or symbol= in --columns) rows of other symbols are skipped and counted as filtered. Without it, files or rows of more than one symbol are an error.", valueName: "symbol"))
     var symbol: String?
@@ -43,10 +43,24 @@ struct ReadFlags: ParsableArguments {
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         _ = try timeUnits()
-        if let columns { do { _ = try ColumnMapping(parsing: columns) } catch { throw ValidationError("\(error)") } }
+        _ = try mappings()
         if let symbol, symbol.isEmpty || symbol.contains(",") || symbol.contains("\n") {
             throw ValidationError("--symbol needs a symbol as the file writes it, e.g. BTCUSDT")
         }
+    }
+
+    /// `--columns` mappings by the kind of input they map (trades: a price; quotes: a bid).
+    func mappings() throws -> [RecordKind: ColumnMapping] {
+        var byKind: [RecordKind: ColumnMapping] = [:]
+        for text in columns {
+            let mapping: ColumnMapping
+            do { mapping = try ColumnMapping(parsing: text) } catch { throw ValidationError("\(error)") }
+            guard byKind[mapping.kind] == nil else {
+                throw ValidationError("--columns maps \(mapping.kind.rawValue) twice; give at most one mapping for trades and one for quotes")
+            }
+            byKind[mapping.kind] = mapping
+        }
+        return byKind
     }
 
     /// `--time-unit` values by input role ("" for every input).
@@ -72,7 +86,8 @@ struct ReadFlags: ParsableArguments {
         options.maxRecordSize = maxRecordSize ?? options.maxRecordSize
         options.timeUnit = try timeUnits()[""]
         options.verifyChecksums = !noVerifyChecksums
-        options.mapping = try columns.map { try ColumnMapping(parsing: $0) }
+        // One mapping reads every file (scan); features gives each input its kind's.
+        options.mapping = try mappings().count == 1 ? mappings().values.first : nil
         options.symbol = symbol
         return options
     }
