@@ -76,6 +76,9 @@ public struct RunSummary: Sendable, Codable {
         public var otherSymbolFiles: [String]
         /// False when a file came from standard input: an interrupted run reads it again.
         public var resumable: Bool
+        /// The instrument, where the files' names or symbol columns say (or `--symbol`).
+        public var symbol: String?
+        public var market: String?
     }
 
     /// One file of an input.
@@ -88,6 +91,8 @@ public struct RunSummary: Sendable, Codable {
         public var rows: RowCounts
         public var firstTime: String?
         public var lastTime: String?
+        /// `verified`, `none` (no `.CHECKSUM` sidecar) or `skipped` (`--no-verify-checksums`).
+        public var checksum: String?
     }
     public var trades: Input
     public var quotes: Input?
@@ -252,7 +257,7 @@ public final class FeaturesJob {
                                     quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) })
         let metadata = OutputMetadata(config: options.config, catalog: calculator.catalog, rowCount: merged.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
-                                      inputs: inputs, badRows: options.read.badRows)
+                                      inputs: inputs, badRows: options.read.badRows, readFlags: readFlagsDocument)
         try generation.write(metadata.json(columns: calculator.catalog.features, firstDefined: merged.firstDefinedFeature, file: "features.csv"),
                              as: "features.json")
         try generation.write(metadata.json(columns: calculator.catalog.targets, firstDefined: merged.firstDefinedTarget, file: "targets.csv"),
@@ -286,6 +291,19 @@ public final class FeaturesJob {
             guard !input.0.isEmpty else { return sum }
             return sum + (try InputFiles.expand(input.0, option: input.1).count > 1 ? 2 : 1)
         }
+    }
+
+    /// The flags that decide which rows are read, as the metadata lists them.
+    private var readFlagsDocument: OutputMetadata.ReadFlags {
+        let roles = ["trades"] + (options.hasQuotes ? ["quotes"] : [])
+        var units: [String: String] = [:], columns: [String: String] = [:]
+        for role in roles {
+            let read = readOptions(role: role)
+            if let unit = read.timeUnit { units[role] = unit.rawValue }
+            if let mapping = read.mapping { columns[role] = mapping.assignments.map { "\($0.role)=\($0.column)" }.joined(separator: ",") }
+        }
+        return OutputMetadata.ReadFlags(symbol: options.read.symbol, sideUnknown: options.inferUnknownSides ? "tick-rule" : "reject",
+                                        timeUnit: units, columns: columns, verifyChecksums: options.read.verifyChecksums)
     }
 
     /// The read options of one input: `--time-unit ROLE=UNIT` over `--time-unit UNIT`.
@@ -456,18 +474,18 @@ public final class FeaturesJob {
         func common(_ values: [String]) -> String { Set(values).count == 1 ? values[0] : "mixed" }
         let described = zip(group.files, files).map { file, state in
             RunSummary.File(path: file.path, layout: state.layout, timeUnit: state.timeUnit, compression: state.compression,
-                            bytes: file.bytes, rows: state.end?.counts ?? RowCounts(),
+                            bytes: state.pipeBytes ?? file.bytes, rows: state.end?.counts ?? RowCounts(),
                             firstTime: state.end?.state.timeRange.map { Time.iso8601(micros: $0.first) },
-                            lastTime: state.end?.state.timeRange.map { Time.iso8601(micros: $0.last) })
+                            lastTime: state.end?.state.timeRange.map { Time.iso8601(micros: $0.last) }, checksum: state.checksum)
         }
         return RunSummary.Input(path: group.files.count == 1 ? group.files[0].path : (group.role == "quotes" ? options.quotesPaths : options.tradesPaths).joined(separator: ","),
                                 layout: common(files.map(\.layout)), timeUnit: common(files.map(\.timeUnit)),
-                                compression: common(files.map(\.compression)), bytes: group.files.reduce(0) { $0 + $1.bytes },
+                                compression: common(files.map(\.compression)), bytes: described.reduce(0) { $0 + $1.bytes },
                                 rows: rows, partitionsReused: stages.reduce(0) { $0 + $1.reused },
                                 partitionsWritten: stages.reduce(0) { $0 + $1.written },
                                 partitionBytes: files.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + $1.bytes } },
                                 merge: merge, files: described, otherSymbolFiles: group.otherSymbolFiles,
-                                resumable: !group.files.contains(where: \.isStandardInput))
+                                resumable: !group.files.contains(where: \.isStandardInput), symbol: group.symbol, market: group.market)
     }
 
     /// A horizon of h bars needs h + 1 bars: with fewer, every target is undefined.

@@ -62,6 +62,7 @@ final class IngestStage {
             }
             if state.partitions.count == previous.partitions.count, let end = previous.end {
                 state.end = end
+                state.checksum = previous.checksum
                 reused = state.partitions.count
                 self.state = state
                 return
@@ -145,9 +146,13 @@ final class IngestStage {
         let end = stream.currentPoint
         if tradeRows.count + quoteRows.count > 0 || rejects != nil { try submit(takeRows(), resume: end) }
         bytesParsed = stream.bytesChunked
+        let checksum = stream.checksum.rawValue
+        let pipeBytes = file.isStandardInput ? stream.fileBytesRead : nil
         // The file is complete once its last partition is written: the queue says so in order.
         queue.submit({ nil }, then: { [self] _ in
             self.state!.end = end
+            self.state!.checksum = checksum
+            self.state!.pipeBytes = pipeBytes
             try save(self.state!, false)
         })
     }

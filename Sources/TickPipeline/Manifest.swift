@@ -86,6 +86,11 @@ public struct InputState: Sendable, Codable, Equatable {
     public var end: ResumePoint?
     /// Whether the file was read from standard input (whose ingest cannot be resumed).
     public var fromPipe = false
+    /// The check of the file's `.CHECKSUM` sidecar when it was read: `verified`, `none` (no
+    /// sidecar) or `skipped` (`--no-verify-checksums`).
+    public var checksum: String?
+    /// Bytes read from standard input (whose size is not known beforehand).
+    public var pipeBytes: Int64?
 }
 
 /// A finished feature partition: bar rows `[index·partitionBars, …)`.

@@ -21,6 +21,22 @@ struct OutputMetadata {
     let lastBarStart: Int64?
     let inputs: MetadataInputs
     let badRows: BadRowPolicy
+    let readFlags: ReadFlags
+
+    /// The read flags: which rows of which files were read, and how.
+    struct ReadFlags: Encodable {
+        /// `--symbol`; absent without it.
+        var symbol: String?
+        /// `--side-unknown`: `reject`, or `tick-rule` (then `buy_volume`, `sell_volume` and the
+        /// flow columns rest partly on inferred sides: see `sides_inferred` in the inputs).
+        var sideUnknown: String
+        /// `--time-unit` by input, where given (otherwise detected per file).
+        var timeUnit: [String: String]
+        /// `--columns` by input, where given.
+        var columns: [String: String]
+        /// Whether `.CHECKSUM` sidecars were checked (`--no-verify-checksums` turns it off).
+        var verifyChecksums: Bool
+    }
 
     struct Document: Encodable {
         var formatVersion: Int
@@ -53,7 +69,16 @@ struct OutputMetadata {
         var rowsDeduplicated: Int64
         var rowsFiltered: Int64
         var rowsRounded: Int64
-        /// Each file of the input (one stream, merged by time).
+        /// The instrument, where the files' names or symbol columns say.
+        var symbol: String?
+        var market: String?
+        /// What merging the files did: rows read twice (in two files) and conflicting rows,
+        /// both already in the counts above, and sides inferred by the tick rule.
+        var duplicatesAcrossFiles: Int64
+        var rejectedAcrossFiles: Int64
+        var sidesInferred: Int64
+        /// Each file of the input (one stream, merged by time); its counts are its own, before
+        /// the merge.
         var files: [FileDocument]
     }
 
@@ -69,6 +94,8 @@ struct OutputMetadata {
         var rowsDeduplicated: Int64
         var rowsFiltered: Int64
         var rowsRounded: Int64
+        /// The `.CHECKSUM` sidecar check: `verified`, `none` or `skipped`.
+        var checksum: String?
     }
 
     struct Flags: Encodable {
@@ -84,6 +111,7 @@ struct OutputMetadata {
         /// `--from` / `--to`: the bars written start in [from, to) (UTC); absent without them.
         var from: String?
         var to: String?
+        var read: ReadFlags
     }
 
     struct ColumnDocument: Encodable {
@@ -150,7 +178,8 @@ struct OutputMetadata {
                          thresholdBps: config.thresholdBps, ewmLambda: config.ewmLambda,
                          completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue,
                          maxQuoteAgeS: config.hasQuotes ? config.maxQuoteAge.map { Time.secondsText(micros: $0) } : nil,
-                         from: config.from.map { Time.iso8601(micros: $0 * 1000) }, to: config.to.map { Time.iso8601(micros: $0 * 1000) }),
+                         from: config.from.map { Time.iso8601(micros: $0 * 1000) }, to: config.to.map { Time.iso8601(micros: $0 * 1000) },
+                         read: readFlags),
             columns: columnDocs)
         return Array(try JSON.encode(document).utf8) + [10]
     }
@@ -160,11 +189,13 @@ struct OutputMetadata {
                       compression: input.compression, rowsRead: input.rows.read, rowsUsed: input.rows.used,
                       rowsRejected: input.rows.rejected, rowsDeduplicated: input.rows.duplicates,
                       rowsFiltered: input.rows.filtered, rowsRounded: input.rows.rounded,
+                      symbol: input.symbol, market: input.market, duplicatesAcrossFiles: input.merge.duplicates,
+                      rejectedAcrossFiles: input.merge.rejected, sidesInferred: input.merge.inferredSides,
                       files: input.files.map { file in
                           FileDocument(path: file.path, bytes: file.bytes, layout: file.layout, timeUnit: file.timeUnit,
                                        compression: file.compression, rowsRead: file.rows.read, rowsUsed: file.rows.used,
                                        rowsRejected: file.rows.rejected, rowsDeduplicated: file.rows.duplicates,
-                                       rowsFiltered: file.rows.filtered, rowsRounded: file.rows.rounded)
+                                       rowsFiltered: file.rows.filtered, rowsRounded: file.rows.rounded, checksum: file.checksum)
                       })
     }
 }

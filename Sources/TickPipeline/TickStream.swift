@@ -121,6 +121,8 @@ public final class TickStream {
     public var fileSize: Int64 { input.source.fileSize }
     /// Compressed bytes consumed (for progress).
     public var fileBytesRead: Int64 { input.source.fileBytesRead }
+    /// Where the check of a `.CHECKSUM` sidecar stands (verified once the data has ended).
+    public var checksum: ByteSource.ChecksumCheck { input.source.checksum }
     /// Decompressed bytes cut into chunks so far (from the resume point on).
     public private(set) var bytesChunked: Int64 = 0
 
