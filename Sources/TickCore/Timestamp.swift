@@ -108,19 +108,30 @@ public enum Time {
 
 extension Time {
     /// A time given on the command line, in epoch milliseconds: a whole number of epoch
-    /// milliseconds, or a UTC date and time `YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z]`. nil when the
-    /// text is neither.
+    /// milliseconds, or a date and time `YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]]` with an optional offset
+    /// (`Z`, `+hh:mm`, `-hh:mm`; none means UTC). nil when the text is neither.
     public static func parseFlagTime(_ text: String) -> Int64? {
         if !text.isEmpty, text.count <= 16, text.allSatisfy({ $0.isASCII && $0.isNumber }) { return Int64(text) }
         var s = Substring(text)
-        if s.hasSuffix("Z") { s = s.dropLast() }
+        var offsetMinutes: Int64 = 0
+        if s.hasSuffix("Z") {
+            s = s.dropLast()
+        } else if s.count > 16, let sign = s.dropFirst(16).lastIndex(where: { $0 == "+" || $0 == "-" }) {
+            // An offset after the time of day: `+02:00` or `-0530`.
+            let digits = s[s.index(after: sign)...].filter { $0 != ":" }
+            guard digits.count == 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let hours = Int64(digits.prefix(2)), let minutes = Int64(digits.suffix(2)), hours < 24, minutes < 60 else { return nil }
+            offsetMinutes = (hours * 60 + minutes) * (s[sign] == "-" ? -1 : 1)
+            s = s[..<sign]
+        }
         let parts = s.split(maxSplits: 1, whereSeparator: { $0 == "T" || $0 == " " })
         let date = parts.first.map { $0.split(separator: "-", omittingEmptySubsequences: false) } ?? []
         guard date.count == 3, date[0].count == 4, date[1].count == 2, date[2].count == 2,
               let year = Int64(date[0]), let month = Int64(date[1]), let day = Int64(date[2]),
               (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var millis = daysSinceEpoch(year: year, month: month, day: day) * 86_400_000
-        guard civilDate(daysSinceEpoch: millis / 86_400_000) == (year, month, day) else { return nil }
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        guard civilDate(daysSinceEpoch: days) == (year, month, day) else { return nil }
+        var millis = days * 86_400_000
         if parts.count == 2 {
             let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false)
             guard clock.count == 2 || clock.count == 3, clock[0].count == 2, clock[1].count == 2,
@@ -137,7 +148,9 @@ extension Time {
                     millis += value
                 }
             }
+        } else if offsetMinutes != 0 {
+            return nil
         }
-        return millis
+        return millis - offsetMinutes * 60_000
     }
 }

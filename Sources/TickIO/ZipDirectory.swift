@@ -25,7 +25,10 @@ enum ZipDirectory {
         let reader = PositionalReader(fd: fd, path: path, fileSize: fileSize)
         let end = try findEnd(reader)
         let entries = try readEntries(reader, end: end)
-        let files = entries.filter { !$0.name.hasSuffix("/") }
+        // Folders, and the resource forks macOS's Finder adds (`__MACOSX/…/._NAME`), are not data.
+        let files = entries.filter { entry in
+            !entry.name.hasSuffix("/") && !entry.name.hasPrefix("__MACOSX/") && !(entry.name.split(separator: "/").last?.hasPrefix("._") ?? false)
+        }
         guard files.count == 1, let entry = files.first else {
             if files.isEmpty {
                 throw TickError.unreadable(path: path, reason: "is a zip that holds no file; tickforge reads zips of one CSV, as Binance publishes them")

@@ -267,6 +267,7 @@ public final class FeaturesJob {
         let wall = clock.wallSeconds
         let parsed = ingests.values.joined().reduce(Int64(0)) { $0 + $1.bytesParsed }
         var warnings = rejectionWarnings(inputs) + groups.flatMap(\.warnings) + (coverage?.warnings ?? [])
+        for group in groups { warnings += overlapWithoutIds(group, states: store.manifest[group.role]) }
         if groups.flatMap(\.files).contains(where: \.isStandardInput) {
             warnings.append("standard input was read in full: the ingest of a pipe cannot be resumed, so an interrupted run must be given the data again (its other files resume)")
         }
@@ -437,6 +438,22 @@ public final class FeaturesJob {
             guard rows.rejected > 0, rows.rejected * 10 > rows.read else { return nil }
             return "\(rows.rejected) of \(rows.read) \(role) rows (\(QuoteCoverage.percent(Int(rows.rejected), Int(rows.read)))) were rejected: see \(options.outputDirectory)/rejects.csv for each row and its reason"
         }
+    }
+
+    /// A warning when files of a layout without ids overlap in time: nothing tells a row present
+    /// in both from two rows, so both are kept (contract: the duplicate rule needs an id).
+    private func overlapWithoutIds(_ group: InputGroup, states: [InputState]) -> [String] {
+        guard group.files.count > 1, let layout = group.files.compactMap(\.layout).first, !layout.hasIds else { return [] }
+        let ranges = zip(group.files, states).compactMap { file, state in state.end?.state.timeRange.map { (file.path, $0) } }
+            .sorted { $0.1.first < $1.1.first }
+        var latest: (path: String, last: Int64)?
+        for (path, range) in ranges {
+            if let latest, range.first <= latest.last {
+                return ["\(path) overlaps \(latest.path) in time, and \(layout.name) rows have no id to tell a row present in both files from two rows: every row of both is kept (\(group.role == "quotes" ? "quote_count counts the repeated updates twice" : "repeated trades count twice")); give files that do not overlap"]
+            }
+            if latest.map({ range.last > $0.last }) ?? true { latest = (path, range.last) }
+        }
+        return []
     }
 
     /// The outputs this run publishes.

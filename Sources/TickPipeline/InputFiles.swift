@@ -23,6 +23,8 @@ public enum InputFiles {
                 files.append(argument)
                 continue
             }
+            // A sidecar named outright (a shell's `*` lists them) is checked with its file, not read.
+            if argument.hasSuffix(".CHECKSUM") { continue }
             if let info = try? Syscall.stat(argument) {
                 // Links are followed: a link to a folder is a folder.
                 if info.isDirectory {

@@ -50,7 +50,10 @@ public struct ScanReport: Sendable, Codable {
 /// What `tickforge scan` reports about many files: each file, and the files together.
 public struct MultiScanReport: Sendable, Codable {
     public var files: [ScanReport]
+    /// The files' rows added up (each file's own counts: the merge `features` does is not applied).
     public var total: ScanReport
+    /// What to know before reading the files as one input: overlaps, mixed kinds or symbols.
+    public var notes: [String]
 }
 
 /// Reads a whole tick file through the parallel tokenizer and validator and reports on it.
@@ -84,9 +87,10 @@ public enum ScanJob {
         try rejects?.commit()
         let seconds = StageClock.seconds(since: started)
         func sum(_ key: KeyPath<ScanReport, Int64>) -> Int64 { reports.reduce(0) { $0 + $1[keyPath: key] } }
+        // Empty files say nothing about layout, unit or kind.
         func common(_ key: KeyPath<ScanReport, String>) -> String {
-            let values = Set(reports.map { $0[keyPath: key] })
-            return values.count == 1 ? values.first! : "mixed"
+            let values = Set(reports.filter { $0.rowsRead > 0 }.map { $0[keyPath: key] })
+            return values.count == 1 ? values.first! : values.isEmpty ? "" : "mixed"
         }
         let first = reports.compactMap(\.firstTimeMs).min()
         let last = reports.compactMap(\.lastTimeMs).max()
@@ -111,7 +115,19 @@ public enum ScanJob {
         total.largestIdGap = (reports.compactMap(\.largestIdGap) + skippedBetween).max()
         total.timeGaps = sum(\.timeGaps) + gapsBetween
         total.longestTimeGapMs = max(longestWithin, longestBetween)
-        return MultiScanReport(files: reports, total: total)
+        var notes: [String] = []
+        let overlapping = reports.filter { ($0.gapToPreviousMs ?? 0) < 0 }.count
+        if overlapping > 0 {
+            notes.append("\(overlapping) file\(overlapping == 1 ? " overlaps" : "s overlap") the file before in time: `features` merges them into one stream and reads a row present in two files once; the rows and duplicates here are each file's own")
+        }
+        if common(\.kind) == "mixed" || common(\.layout) == "mixed" {
+            notes.append("the files hold different layouts or kinds (\(Set(reports.filter { $0.rowsRead > 0 }.map(\.layout)).sorted().joined(separator: ", "))): `features` takes each kind through its own option and refuses a mix in one input")
+        }
+        let symbols = Set(probes.compactMap { $0.dataset?.symbol ?? $0.symbol })
+        if symbols.count > 1 {
+            notes.append("the files are of several symbols (\(symbols.sorted().joined(separator: ", "))): `features` refuses them in one input unless --symbol selects one")
+        }
+        return MultiScanReport(files: reports, total: total, notes: notes)
     }
 
     /// Scans one file.

@@ -51,7 +51,7 @@ struct Features: ParsableCommand {
     @Option(help: ArgumentHelp("Treat a quote state older than this many seconds (e.g. 5, 0.25) as absent: bid, ask, mid and the other bar-end quote columns become undefined, obi_twa weighs only the fresh part of the bar. Default: no limit.", valueName: "seconds"))
     var maxQuoteAge: String?
 
-    @Option(help: ArgumentHelp("Write only bars starting at or after this UTC time (2024-08-08, 2024-08-08T12:00:00, or epoch ms). Earlier ticks still warm up the windows.", valueName: "time"))
+    @Option(help: ArgumentHelp("Write only bars starting at or after this time (2024-08-08, 2024-08-08T12:00:00 in UTC, an offset like +02:00, or epoch ms). Earlier ticks still warm up the windows.", valueName: "time"))
     var from: String?
 
     @Option(help: ArgumentHelp("Write only bars starting before this UTC time (same forms as --from). Later ticks still feed the targets.", valueName: "time"))
@@ -96,7 +96,11 @@ struct Features: ParsableCommand {
 
     static func time(_ text: String, _ flag: String) throws -> Int64 {
         guard let millis = Time.parseFlagTime(text) else {
-            throw ValidationError("\(flag) '\(text)' is not a UTC time (2024-08-08, 2024-08-08T12:00:00, 2024-08-08 12:00:00.250Z) or epoch milliseconds")
+            throw ValidationError("\(flag) '\(text)' is not a time (2024-08-08, 2024-08-08T12:00:00, 2024-08-08 12:00:00.250Z, 2024-08-08T14:00+02:00) or epoch milliseconds")
+        }
+        // Epoch seconds read as milliseconds would land in January 1970.
+        if text.allSatisfy({ $0.isASCII && $0.isNumber }), millis > 0, millis < 100_000_000_000 {
+            throw ValidationError("\(flag) \(text) reads as \(Time.iso8601(micros: millis * 1000)) in epoch milliseconds; if it is epoch seconds, give \(text)000")
         }
         return millis
     }
@@ -118,7 +122,9 @@ struct Features: ParsableCommand {
         text += describe(input.rows)
         if input.merge.duplicates > 0 { text += " (\(input.merge.duplicates) across files)" }
         if input.merge.inferredSides > 0 { text += ", \(input.merge.inferredSides) sides inferred by the tick rule" }
-        if !input.otherSymbolFiles.isEmpty { text += ", \(input.otherSymbolFiles.count) files of other symbols skipped" }
+        if !input.otherSymbolFiles.isEmpty {
+            text += ", \(input.otherSymbolFiles.count) file\(input.otherSymbolFiles.count == 1 ? "" : "s") of other symbols skipped"
+        }
         return text
     }
 

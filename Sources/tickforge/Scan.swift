@@ -82,15 +82,16 @@ enum ScanTable {
         lines.insert(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "), at: 1)
         lines.append("")
         lines.append("gaps: " + gaps(t, minimumGap: minimumGap) + " (within and between files)")
+        for note in multi.notes { lines.append("note: " + note) }
         lines.append(String(format: "read %.1f MB in %.2f s (%.1f MB/s), peak RSS %.1f MiB", Double(t.bytesParsed) / 1e6, t.seconds, t.megabytesPerSecond, Double(t.peakResidentBytes) / 1_048_576))
         return lines.joined(separator: "\n")
     }
 
     /// `3 pauses of 1m or more, longest 2h 5m; 12 id gaps, largest 40 ids (a gap is not a loss: …)`.
     static func gaps(_ r: ScanReport, minimumGap: String) -> String {
-        var text = "\(r.timeGaps) pauses of \(minimumGap) or more, longest \(duration(r.longestTimeGapMs))"
+        var text = "\(r.timeGaps) pause\(r.timeGaps == 1 ? "" : "s") of \(minimumGap) or more, longest \(duration(r.longestTimeGapMs))"
         if let idGaps = r.idGaps {
-            text += "; \(idGaps) id gaps, largest \(r.largestIdGap ?? 0) ids skipped (exchanges skip ids and pause with contiguous ids alike: neither proves trades were lost)"
+            text += "; \(idGaps) id gap\(idGaps == 1 ? "" : "s"), largest \(r.largestIdGap ?? 0) ids skipped (exchanges skip ids and pause with contiguous ids alike: neither proves trades were lost)"
         }
         return text
     }

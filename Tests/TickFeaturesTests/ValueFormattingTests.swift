@@ -46,6 +46,21 @@ struct ValueFormattingTests {
         #expect(second.barStart(-1) == -1_000_000)
     }
 
+    @Test func flagTimesAreUTCOrOffsetOrEpochMilliseconds() {
+        let t: Int64 = 1_723_161_400_000   // 2024-08-08T23:56:40Z
+        for text in ["1723161400000", "2024-08-08T23:56:40", "2024-08-08 23:56:40Z", "2024-08-08T23:56:40.000",
+                     "2024-08-09T01:56:40+02:00", "2024-08-08T19:56:40-0400", "2024-08-08T23:56:40.0Z"] {
+            #expect(Time.parseFlagTime(text) == t, "\(text)")
+        }
+        #expect(Time.parseFlagTime("2024-08-08") == 1_723_075_200_000)
+        #expect(Time.parseFlagTime("2024-08-08T23:56:40.5Z") == t + 500)
+        #expect(Time.parseFlagTime("1969-12-31T23:59:59.999Z") == -1)
+        for bad in ["", "2024-8-8", "2024-02-30", "2024-08-08T24:00", "2024-08-08T23:56:40.1234", "2024-08-08+02:00",
+                    "2024-08-08T23:56:40+25:00", "yesterday", "1.5e12", "-5"] {
+            #expect(Time.parseFlagTime(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func configValidationNamesTheFlag() {
         let interval = BarInterval("1s")!
         #expect(throws: FeatureConfigError.self) { try FeatureConfig(interval: interval, windows: [0], hasQuotes: false).validate() }
