@@ -187,7 +187,7 @@ public enum ScanJob {
             filtered: counts.filtered, rounded: counts.rounded,
             firstTimeMs: first.map { Time.floorDiv($0, 1000) }, lastTimeMs: last.map { Time.floorDiv($0, 1000) },
             firstTime: first.map { Time.iso8601(micros: $0) }, lastTime: last.map { Time.iso8601(micros: $0) },
-            bytes: stream.fileSize, bytesParsed: stream.bytesChunked, seconds: seconds,
+            bytes: file.isStandardInput ? stream.fileBytesRead : stream.fileSize, bytesParsed: stream.bytesChunked, seconds: seconds,
             megabytesPerSecond: Double(stream.bytesChunked) / 1e6 / max(seconds, 1e-9),
             peakResidentBytes: Syscall.peakResidentBytes(),
             idGaps: countsIds ? idGaps : nil, largestIdGap: countsIds ? largestIdGap : nil,

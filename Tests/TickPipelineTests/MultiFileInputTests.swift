@@ -489,3 +489,83 @@ struct MultiFileResumeTests {
         #expect((try FeatureRun.summary(clean)["trades"] as! [String: Any])["partitions_written"] as? Int == 0)
     }
 }
+
+/// What a reviewer found by using many-file inputs as a new user would.
+@Suite("Many-file inputs as users give them")
+struct MultiFileUsageTests {
+    static let flags = MultiFileInputTests.flags
+
+    @Test func tradesAndQuotesOfDifferentInstrumentsAreRefused() throws {
+        let dir = try TemporaryDirectory("tf-usage-instrument")
+        defer { dir.remove() }
+        // Names in data.binance.vision's form: BTCUSDT trades, ETHUSDT book tickers.
+        let trades = try dir.write("BTCUSDT-trades-2024-08-08.csv", try String(contentsOfFile: FeatureRun.btcTrades, encoding: .utf8))
+        let quotes = try dir.write("ETHUSDT-bookTicker-2024-08-08.csv", try String(contentsOfFile: FeatureRun.ethQuotes, encoding: .utf8))
+        let result = try runTickforge(["features", "--trades", trades, "--quotes", quotes, "--out", dir.path("out")] + Self.flags)
+        #expect(result.status == 1 && result.stderrText.contains("BTCUSDT") && result.stderrText.contains("ETHUSDT"), "\(result.stderrText)")
+        // By symbol column (Tardis).
+        let tardisQuotes = try dir.write("eth-quotes.csv", try String(contentsOfFile: FeatureRun.tardisQuotes, encoding: .utf8)
+            .replacingOccurrences(of: ",BTCUSDT,", with: ",ETHUSDT,"))
+        let tardis = try runTickforge(["features", "--trades", FeatureRun.tardisTrades, "--quotes", tardisQuotes, "--out", dir.path("tardis")] + Self.flags)
+        #expect(tardis.status == 1 && tardis.stderrText.contains("one instrument"), "\(tardis.stderrText)")
+        // The same instrument passes, and the metadata names it.
+        let same = try runTickforge(["features", "--trades", trades, "--quotes", FeatureRun.btcQuotes, "--out", dir.path("same")] + Self.flags)
+        try #require(same.status == 0, "\(same.stderrText)")
+        let metadata = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path("same/features.json")))) as! [String: Any]
+        let input = (metadata["inputs"] as! [[String: Any]])[0]
+        #expect(input["symbol"] as? String == "BTCUSDT")
+        let read = (metadata["flags"] as! [String: Any])["read"] as! [String: Any]
+        #expect(read["side_unknown"] as? String == "reject" && read["verify_checksums"] as? Bool == true)
+    }
+
+    @Test func aMappingReadsTheInputOfItsKindOnly() throws {
+        let dir = try TemporaryDirectory("tf-usage-mapping")
+        defer { dir.remove() }
+        // The BTCUSDT trades with their columns renamed, next to a bookTicker file as Binance writes it.
+        let text = try String(contentsOfFile: FeatureRun.btcTrades, encoding: .utf8)
+        let renamed = try dir.write("renamed.csv", "tid,px,size,notional,ts,maker" + text.drop { $0 != "\n" })
+        let mapping = "time=ts,price=px,qty=size,side=maker,id=tid"
+        let mapped = try runTickforge(["features", "--trades", renamed, "--quotes", FeatureRun.btcQuotes, "--columns", mapping,
+                                       "--out", dir.path("mapped")] + Self.flags)
+        try #require(mapped.status == 0, "\(mapped.stderrText)")
+        let plain = try runTickforge(["features", "--trades", FeatureRun.btcTrades, "--quotes", FeatureRun.btcQuotes, "--out", dir.path("plain")] + Self.flags)
+        try #require(plain.status == 0)
+        #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(dir.path("mapped"))) == MultiFileInputTests.csvOutputs(FeatureRun.outputs(dir.path("plain"))))
+        let twice = try runTickforge(["features", "--trades", renamed, "--columns", mapping, "--columns", mapping, "--out", dir.path("twice")])
+        #expect(twice.status == 64 && twice.stderrText.contains("maps trades twice"), "\(twice.stderrText)")
+    }
+
+    @Test func sidecarsNamedOutrightAndFinderZipsAreHandled() throws {
+        let dir = try TemporaryDirectory("tf-usage-sidecars")
+        defer { dir.remove() }
+        let (header, data) = try MultiFileInputTests.lines(FeatureRun.btcTrades)
+        let a = try MultiFileInputTests.write(Array(data[..<10000]), header: header, as: .zipWithSidecar, name: "BTCUSDT-trades-2024-08-08", in: dir)
+        // A zip as Finder makes it: the CSV and its resource fork under __MACOSX/.
+        let csv = try dir.write("b.csv", ([header] + data[10000...]).joined(separator: "\n") + "\n")
+        let fork = try dir.write("fork", [0, 5, 22, 7, 0, 2, 0, 0])
+        let b = dir.path("BTCUSDT-trades-2024-08-09.zip")
+        let zipped = try runProcess("/usr/bin/env", ["python3", "-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED); z.write(sys.argv[2],'b.csv'); z.write(sys.argv[3],'__MACOSX/._b.csv'); z.close()", b, csv, fork])
+        try #require(zipped.status == 0)
+        // As a shell expands `*`: the zips and the sidecar.
+        let out = dir.path("out")
+        let result = try runTickforge(["features", "--trades", a, a + ".CHECKSUM", b, "--out", out] + Self.flags)
+        try #require(result.status == 0, "\(result.stderrText)")
+        let whole = try MultiFileInputTests.reference(trades: FeatureRun.btcTrades, in: dir)
+        #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(out)) == MultiFileInputTests.csvOutputs(whole))
+        let files = (try FeatureRun.summary(out)["trades"] as! [String: Any])["files"] as! [[String: Any]]
+        #expect(files.map { $0["checksum"] as? String } == ["verified", "none"])
+    }
+
+    @Test func overlappingFilesWithoutIdsAreKeptAndReported() throws {
+        let dir = try TemporaryDirectory("tf-usage-noids")
+        defer { dir.remove() }
+        let (header, data) = try MultiFileInputTests.lines(FeatureRun.tardisQuotes)
+        let a = try MultiFileInputTests.write(Array(data[..<6000]), header: header, as: .plain, name: "qa", in: dir)
+        let b = try MultiFileInputTests.write(Array(data[4000...]), header: header, as: .plain, name: "qb", in: dir)
+        let result = try runTickforge(["features", "--trades", FeatureRun.tardisTrades, "--quotes", a, b, "--out", dir.path("out")] + Self.flags)
+        try #require(result.status == 0, "\(result.stderrText)")
+        #expect(result.stderrText.contains("overlaps") && result.stderrText.contains("no id"), "\(result.stderrText)")
+        let quotes = try FeatureRun.summary(dir.path("out"))["quotes"] as! [String: Any]
+        #expect((quotes["rows"] as! [String: Int])["used"] == data.count + 2000)
+    }
+}
