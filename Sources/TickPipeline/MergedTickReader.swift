@@ -152,10 +152,16 @@ final class MergedTickReader {
         var headTime: Int64 { batch.times[position] }
         func sequence(_ row: Int) -> Int64 { batch.ids.isEmpty ? 0 : batch.ids[row] }
 
-        /// Moves past the rows taken; false when the chain is done.
-        func advance(to end: Int) throws -> Bool {
-            position = end
-            return try position < batch.count || load()
+        /// Whether the rows taken used up the current batch.
+        var isUsedUp: Bool { position == batch.count }
+
+        /// Takes the next batch once the current one is used up (not before: the caller may
+        /// still hold the last rows handed out, and the memory plan counts one batch held);
+        /// false when the chain is done.
+        func refill() throws -> Bool {
+            guard isUsedUp else { return true }
+            batch = .trades(TradeColumns())
+            return try load()
         }
     }
 
@@ -166,6 +172,10 @@ final class MergedTickReader {
 
     /// The next run of rows that come from one file in merged order.
     private func nextRun() throws -> (batch: TickBatch, file: Int)? {
+        for (i, cursor) in active.enumerated().reversed() where try !cursor.refill() {
+            active.remove(at: i)
+            shareLookahead()
+        }
         while true {
             let lowest = active.map { $0.headTime }.min()
             if nextChain < chains.count, lowest.map({ chains[nextChain].firstTime <= $0 }) ?? true {
@@ -209,12 +219,8 @@ final class MergedTickReader {
             end = max(end, start + 1)
         }
         let run = start == 0 && end == times.count ? cursor.batch : cursor.batch.slice(start..<end)
-        let file = cursor.file
-        if try !cursor.advance(to: end) {
-            active.remove(at: best)
-            shareLookahead()
-        }
-        return (run, file)
+        cursor.position = end
+        return (run, cursor.file)
     }
 
     /// Overlapping files decode one partition ahead each instead of two: the memory plan holds
