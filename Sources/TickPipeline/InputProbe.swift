@@ -34,13 +34,37 @@ final class ChunkedInput {
     /// a byte-order mark.
     private func readHead() throws {
         guard var chunk = try chunker.next() else { return }
-        while TickStream.lineCount(chunk.bytes, atMost: 2) < 2, let more = try chunker.next() { chunk.bytes += more.bytes }
+        while Self.lineCount(chunk.bytes, atMost: 2) < 2, let more = try chunker.next() { chunk.bytes += more.bytes }
         if chunk.bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             chunk.bytes.removeFirst(3)
             chunk.byteOffset = 3
         }
-        firstLines = TickStream.firstLines(chunk.bytes, count: 2)
+        firstLines = Self.firstLines(chunk.bytes, count: 2)
         readAhead = [chunk]
+    }
+
+    static func lineCount(_ bytes: [UInt8], atMost limit: Int) -> Int {
+        var n = 0
+        for b in bytes where b == UInt8(ascii: "\n") {
+            n += 1
+            if n >= limit { break }
+        }
+        return n
+    }
+
+    /// The first `count` non-empty lines, without line ends.
+    static func firstLines(_ bytes: [UInt8], count: Int) -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        var start = 0
+        while lines.count < count && start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            var contentEnd = end
+            if contentEnd > start && bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
+            if contentEnd > start { lines.append(Array(bytes[start..<contentEnd])) }
+            start = end + 1
+        }
+        return lines
     }
 }
 

@@ -56,7 +56,6 @@ final class MergedTickReader {
     private let chains: [MergeChain]
     private let directory: RunDirectory
     private let pool: WorkPool
-    private let kind: RecordKind
     private let compareIds: Bool
     private let inferSides: Bool
     private let badRows: BadRowPolicy
@@ -87,7 +86,7 @@ final class MergedTickReader {
         files = sources.sorted { a, b in
             a.firstTime != b.firstTime ? a.firstTime < b.firstTime : Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8))
         }
-        self.directory = directory; self.kind = kind; self.pool = pool; self.badRows = badRows; self.locate = locate
+        self.directory = directory; self.pool = pool; self.badRows = badRows; self.locate = locate
         // Each file joins the first chain whose last row is before its first (files in order
         // of first time), else starts one.
         var chains: [MergeChain] = []
