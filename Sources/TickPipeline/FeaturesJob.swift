@@ -167,7 +167,8 @@ public final class FeaturesJob {
                          symbol: options.read.symbol, fingerprint: options.fingerprint) : nil
         if let quoteGroup { try InputGroup.checkSameInstrument(tradeGroup, quoteGroup) }
         guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
-            throw TickError.unreadable(path: tradeGroup.files[0].path, reason: "the file is empty: no trades to make bars from")
+            throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
+                                       reason: tradeGroup.files.count == 1 ? "the file is empty: no trades to make bars from" : "every file is empty: no trades to make bars from")
         }
         try checkInputsBeforeWork(tradeGroup)
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
@@ -524,22 +525,25 @@ public final class FeaturesJob {
         throw TickError.invalidArgument("--from/--to select no bar: the data's bars start from \(Time.iso8601(micros: firstBar * 1000)) to \(Time.iso8601(micros: lastBar * 1000))")
     }
 
-    /// Refuses, before any work, what cannot work: a horizon longer than the data (read from
-    /// the first row of the earliest file and the last row of the latest, when they are
-    /// plain; compressed inputs are checked once the bars are counted).
+    /// Refuses, before any work, what cannot work: a horizon longer than the data, read from the
+    /// files' first rows and (when every file is plain) last rows; otherwise it is checked once
+    /// the bars are counted.
     private func checkInputsBeforeWork(_ group: InputGroup) throws {
-        let timed = group.files.filter { $0.firstTime != nil }
-        guard let earliest = timed.min(by: { $0.firstTime! < $1.firstTime! }),
-              let latest = timed.max(by: { $0.firstTime! < $1.firstTime! }),
-              let range = try? TimeRangePeek.lastTime(of: latest) else { return }
-        let first = earliest.firstTime!
-        guard range >= first else { return }
+        let files = group.files.filter { $0.layout != nil }
+        guard let first = files.compactMap(\.firstTime).min(), files.allSatisfy({ $0.firstTime != nil }) else { return }
+        var last = Int64.min
+        for file in files {
+            guard let end = try? TimeRangePeek.lastTime(of: file) else { return }
+            last = max(last, end)
+        }
+        guard last >= first else { return }
         let interval = options.config.interval
-        let bars = (interval.barStart(range) - interval.barStart(first)) / interval.micros + 1
+        let bars = (interval.barStart(last) - interval.barStart(first)) / interval.micros + 1
         if Int64(options.config.maxHorizon) > bars - 1 {
-            throw Self.horizonTooLong(options.config, bars: bars, span: " from \(Time.iso8601(micros: first)) to \(Time.iso8601(micros: range))")
+            throw Self.horizonTooLong(options.config, bars: bars, span: " from \(Time.iso8601(micros: first)) to \(Time.iso8601(micros: last))")
         }
     }
+
 }
 
 /// The run's manifest and where it is saved, shared by the stages' callbacks.
