@@ -17,13 +17,16 @@ final class FeatureStage {
     /// Partitions computed (or read back) at once.
     let tasksInFlight: Int
     let key: String
+    /// What the values depend on besides the bars: the flags.
+    let valuesKey: String
 
     private(set) var reused = 0
     private(set) var computed = 0
 
-    init(calculator: FeatureCalculator, directory: RunDirectory, pool: WorkPool, partitionBars: Int, tasksInFlight: Int, key: String) {
+    init(calculator: FeatureCalculator, directory: RunDirectory, pool: WorkPool, partitionBars: Int, tasksInFlight: Int,
+         key: String, valuesKey: String) {
         self.calculator = calculator; self.directory = directory; self.pool = pool
-        self.partitionBars = partitionBars; self.tasksInFlight = tasksInFlight; self.key = key
+        self.partitionBars = partitionBars; self.tasksInFlight = tasksInFlight; self.key = key; self.valuesKey = valuesKey
     }
 
     func partitionPath(_ name: String) -> String { directory.featureParts + "/" + name }
@@ -43,20 +46,23 @@ final class FeatureStage {
     /// (or read back), so no partition is decoded again just to be written out.
     func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, previous: FeatureState?, output: FeatureOutputFiles,
              save: (FeatureState, _ force: Bool) throws -> Void) throws -> FeatureState {
-        var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [])
-        var intact: [Int: FeaturePartitionEntry] = [:]
-        if let previous, previous.key == key, previous.partitionBars == partitionBars {
+        var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [], valuesKey: valuesKey)
+        // Stored partitions that may still be right: the same flags and grid. Each is reused
+        // when the digest of the bars it was made from equals that of this run's bars.
+        var candidates: [Int: FeaturePartitionEntry] = [:]
+        if let previous, previous.valuesKey == valuesKey, previous.partitionBars == partitionBars {
             for entry in previous.partitions
-            where RunDirectory.isIntact(partitionPath(entry.name), bytes: entry.bytes, checksum: entry.checksum) {
-                intact[entry.index] = entry
+            where entry.inputDigest != nil && RunDirectory.isIntact(partitionPath(entry.name), bytes: entry.bytes, checksum: entry.checksum) {
+                candidates[entry.index] = entry
             }
-            if let bars = previous.bars, intact.count == previous.partitions.count,
-               intact.count == (bars + partitionBars - 1) / partitionBars {
-                reused = intact.count
+            // Nothing changed at all (the same tick partitions): no bar needs to be rebuilt.
+            if previous.key == key, let bars = previous.bars, candidates.count == previous.partitions.count,
+               previous.partitions.reduce(0, { $0 + $1.rows }) == bars {
+                reused = candidates.count
                 return previous
             }
         }
-        state.partitions = intact.values.sorted { $0.index < $1.index }
+        state.partitions = candidates.values.sorted { $0.index < $1.index }
         // The manifest stops listing what goes before it goes (or is replaced under the same
         // name), so that it never lists a file that is not the one it describes.
         try save(state, true)
@@ -66,6 +72,7 @@ final class FeatureStage {
         where RunFileName.isFeatureFile(name) && !keep.contains(name) {
             try Syscall.remove(partitionPath(name))
         }
+        var produced: Set<Int> = []
 
         let config = calculator.config
         var builder = BarBuilder(interval: config.interval)
@@ -74,26 +81,27 @@ final class FeatureStage {
         var sequencer = BarSequencer(lambda: config.ewmLambda)
         let step = config.interval.micros
         let tasks = OrderedTasks<FeaturePartitionResult>(pool: pool)
-        let partitioner = BarPartitioner(pastHalo: config.pastHalo, futureHalo: config.futureHalo, partitionBars: partitionBars)
+        let partitioner = BarPartitioner(pastHalo: config.pastHalo, futureHalo: config.futureHalo, partitionBars: partitionBars,
+                                         intervalMicros: config.interval.micros)
         let calculator = self.calculator
         let maxInFlight = tasksInFlight
 
         let featureParts = directory.featureParts
         func dispatch(_ input: PartitionInput, index: Int) throws {
-            if let entry = intact[index] {
-                reused += 1
-                let path = featureParts + "/" + entry.name
-                tasks.submit { FeaturePartitionResult(encoded: nil, text: FormattedRows(try FeatureStage.formatStored(path: path, calculator: calculator))) }
-            } else {
-                let name = RunFileName.featurePartition(index: index)
-                tasks.submit {
-                    let columns = calculator.columns(input)
-                    let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
-                    let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.featureLevel))
-                    let encoded = EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
-                                                          bytes: file.bytes, checksum: file.checksum)
-                    return FeaturePartitionResult(encoded: encoded, text: FormattedRows(calculator.format(columns)))
+            produced.insert(index)
+            let stored = candidates[index].map { (path: featureParts + "/" + $0.name, digest: $0.inputDigest!) }
+            let name = RunFileName.featurePartition(index: index)
+            tasks.submit {
+                let digest = ContentDigest.sha256(wordBlocks: input.forEachWordBlock)
+                if let stored, stored.digest == digest {
+                    return FeaturePartitionResult(encoded: nil, text: FormattedRows(try FeatureStage.formatStored(path: stored.path, calculator: calculator)))
                 }
+                let columns = calculator.columns(input)
+                let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
+                let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.featureLevel))
+                let encoded = EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
+                                                      bytes: file.bytes, checksum: file.checksum, inputDigest: digest)
+                return FeaturePartitionResult(encoded: encoded, text: FormattedRows(calculator.format(columns)))
             }
             while tasks.pending >= maxInFlight { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         }
@@ -123,6 +131,13 @@ final class FeatureStage {
         while let ready = partitioner.nextAtEnd() { try dispatch(ready.input, index: ready.index) }
         while tasks.pending > 0 { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         wroteOutput = true
+        // Partitions of bars this run no longer has (the data got shorter) go.
+        let gone = state.partitions.filter { !produced.contains($0.index) }
+        if !gone.isEmpty {
+            state.partitions.removeAll { !produced.contains($0.index) }
+            try save(state, true)
+            for entry in gone { try Syscall.remove(partitionPath(entry.name)) }
+        }
         state.bars = partitioner.barCount
         state.quoteCoveredBars = quoteReader == nil ? nil : coveredBars
         state.partitions.sort { $0.index < $1.index }
@@ -134,11 +149,19 @@ final class FeatureStage {
     private func finish(_ result: FeaturePartitionResult, into state: inout FeatureState, output: FeatureOutputFiles,
                         save: (FeatureState, _ force: Bool) throws -> Void) throws {
         if let part = result.encoded {
+            // A stored partition of the same index that no longer fits is replaced: the
+            // manifest forgets it first.
+            if let stale = state.partitions.firstIndex(where: { $0.index == part.index }) {
+                state.partitions.remove(at: stale)
+                try save(state, true)
+            }
             try AtomicFileWriter.write(part.bytes, to: partitionPath(part.name))
             state.partitions.append(FeaturePartitionEntry(index: part.index, name: part.name, rows: part.rows,
-                                                          bytes: part.bytes.count, checksum: part.checksum))
+                                                          bytes: part.bytes.count, checksum: part.checksum, inputDigest: part.inputDigest))
             computed += 1
             try save(state, false)
+        } else {
+            reused += 1
         }
         try output.append(result.text)
     }
@@ -170,15 +193,22 @@ struct EncodedFeaturePartition: Sendable {
     var bytes: [UInt8]
     /// CRC-32 of `bytes`.
     var checksum: UInt32
+    /// SHA-256 of the bars it was computed from (`PartitionInput.words`).
+    var inputDigest: String
 }
 
-/// Cuts the bar stream into partitions of `partitionBars` bars at absolute bar indices and
-/// hands out each with its halo as soon as its future halo has arrived. Holds one partition
-/// plus the halos.
+/// Cuts the bar stream into partitions on a grid anchored to the epoch: partition k holds the
+/// bars whose epoch bar number (bar start / Δ) is in `[k·partitionBars, (k+1)·partitionBars)`,
+/// so adding earlier or later data does not move any partition's bars (the first and last
+/// partitions of a run are partial). Hands out each partition with its halo as soon as its
+/// future halo has arrived. Holds one partition plus the halos.
 final class BarPartitioner {
     let pastHalo: Int
     let futureHalo: Int
     let partitionBars: Int
+    let intervalMicros: Int64
+    /// Epoch bar number of row 0 (0 for data before 1970, whose grid then starts at row 0).
+    private var origin: Int64?
     /// Bars kept; `window[0]` has absolute index `windowBase`.
     private var window: [BarRecord] = []
     private var windowBase = 0
@@ -186,18 +216,28 @@ final class BarPartitioner {
     private var nextRow = 0
     private(set) var barCount = 0
 
-    init(pastHalo: Int, futureHalo: Int, partitionBars: Int) {
+    init(pastHalo: Int, futureHalo: Int, partitionBars: Int, intervalMicros: Int64) {
         self.pastHalo = pastHalo; self.futureHalo = futureHalo; self.partitionBars = partitionBars
+        self.intervalMicros = intervalMicros
         // Its largest size, up front: growing by doubling would hold up to twice as much.
         window.reserveCapacity(pastHalo + partitionBars + futureHalo + 1)
     }
 
+    /// The row after the last row of the partition that holds row `row`.
+    private func partitionEnd(_ row: Int) -> Int {
+        let origin = self.origin ?? 0
+        let p = Int64(partitionBars)
+        return Int((origin + Int64(row)) / p * p + p - origin)
+    }
+
     /// Adds the next bar; returns a partition when this bar completes its future halo.
     func append(_ bar: BarRecord) -> (input: PartitionInput, index: Int)? {
+        if origin == nil { origin = max(0, Time.floorDiv(bar.trade.start, intervalMicros)) }
         window.append(bar)
         barCount += 1
-        guard barCount >= nextRow + partitionBars + futureHalo else { return nil }
-        return cut(rows: nextRow..<(nextRow + partitionBars), reachesEnd: false)
+        let end = partitionEnd(nextRow)
+        guard barCount >= end + futureHalo else { return nil }
+        return cut(rows: nextRow..<end, reachesEnd: false)
     }
 
     /// After the last bar: the next of the partitions whose future halo runs past it, or nil.
@@ -205,7 +245,7 @@ final class BarPartitioner {
     /// of these holds the whole tail of the bars).
     func nextAtEnd() -> (input: PartitionInput, index: Int)? {
         guard nextRow < barCount else { return nil }
-        return cut(rows: nextRow..<min(nextRow + partitionBars, barCount), reachesEnd: true)
+        return cut(rows: nextRow..<min(partitionEnd(nextRow), barCount), reachesEnd: true)
     }
 
     private func cut(rows: Range<Int>, reachesEnd: Bool) -> (input: PartitionInput, index: Int) {
@@ -220,6 +260,6 @@ final class BarPartitioner {
             window.removeFirst(keepFrom - windowBase)
             windowBase = keepFrom
         }
-        return (input, rows.lowerBound / partitionBars)
+        return (input, Int(((origin ?? 0) + Int64(rows.lowerBound)) / Int64(partitionBars)))
     }
 }

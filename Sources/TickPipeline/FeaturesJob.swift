@@ -216,7 +216,7 @@ public final class FeaturesJob {
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
-                                        key: featureKey(trades: trades, quotes: quotes))
+                                        key: featureKey(trades: trades, quotes: quotes), valuesKey: valuesKey)
         let generation = try directory.beginGeneration()
         let output = try FeatureOutputFiles(generation: generation, catalog: calculator.catalog)
         let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
@@ -479,8 +479,16 @@ public final class FeaturesJob {
         }
         var parts = ["v4", "trades:\(rows(trades))"]
         if let quotes { parts.append("quotes:\(rows(quotes))") }
-        parts.append("interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda);max_quote_age=\(c.maxQuoteAge.map(String.init) ?? "none");tick_rule=\(options.inferUnknownSides);bad_rows=\(options.read.badRows.rawValue)")
+        parts.append(valuesKey)
+        parts.append("tick_rule=\(options.inferUnknownSides);bad_rows=\(options.read.badRows.rawValue)")
         return parts.joined(separator: "|")
+    }
+
+    /// The flags feature values depend on besides the bars: a stored partition made under the
+    /// same ones is right for equal bars (`PartitionInput.words`).
+    private var valuesKey: String {
+        let c = options.config
+        return "v5;interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda);max_quote_age=\(c.maxQuoteAge.map(String.init) ?? "none");quotes=\(options.hasQuotes)"
     }
 
     private func describe(_ files: [InputState], group: InputGroup, stages: [IngestStage], merge: MergeCounts?) -> RunSummary.Input {

@@ -93,13 +93,16 @@ public struct InputState: Sendable, Codable, Equatable {
     public var pipeBytes: Int64?
 }
 
-/// A finished feature partition: bar rows `[index·partitionBars, …)`.
+/// A finished feature partition: the bars whose epoch bar number (start / Δ) is in
+/// `[index·partitionBars, (index+1)·partitionBars)`.
 public struct FeaturePartitionEntry: Sendable, Codable, Equatable {
     public var index: Int
     public var name: String
     public var rows: Int
     public var bytes: Int
     public var checksum: UInt32
+    /// SHA-256 of the bars (with halos) it was computed from: equal bars in a later run reuse it.
+    public var inputDigest: String?
 }
 
 public struct FeatureState: Sendable, Codable, Equatable {
@@ -108,6 +111,9 @@ public struct FeatureState: Sendable, Codable, Equatable {
     public var key: String
     public var partitionBars: Int
     public var partitions: [FeaturePartitionEntry]
+    /// The flags the values depend on besides the bars: partitions made under the same ones
+    /// are reused where their bars' digest matches.
+    public var valuesKey: String?
     /// Set when every partition is done: the bar count and the first and last bar starts (µs).
     public var bars: Int?
     public var firstBarStart: Int64?

@@ -23,9 +23,11 @@ struct MergeStage {
     }
 
     func run(_ state: FeatureState, into output: FeatureOutputFiles) throws {
-        let expected = ((state.bars ?? 0) + state.partitionBars - 1) / state.partitionBars
-        guard state.partitions.map(\.index) == Array(0..<expected) else {
-            throw TickError.unreadable(path: directory.featureParts, reason: "feature partitions are incomplete (\(state.partitions.count) of \(expected))")
+        // Consecutive partitions of the epoch grid that hold every bar.
+        let indices = state.partitions.map(\.index)
+        let rows = state.partitions.reduce(0) { $0 + $1.rows }
+        guard let first = indices.first, indices == Array(first..<(first + indices.count)), rows == state.bars ?? -1 else {
+            throw TickError.unreadable(path: directory.featureParts, reason: "feature partitions are incomplete (\(rows) of \(state.bars ?? 0) bars)")
         }
         let tasks = OrderedTasks<FormattedRows>(pool: pool)
         let calculator = self.calculator

@@ -161,7 +161,7 @@ struct Features: ParsableCommand {
         let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)
         let resumed = reused > 0 || summary.featurePartitionsReused > 0
-            ? "\nresumed: reused \(reused) tick and \(summary.featurePartitionsReused) feature partitions of an earlier run" : ""
+            ? "\nreused from an earlier run: \(reused) tick and \(summary.featurePartitionsReused) feature partitions (computed now: \(summary.trades.partitionsWritten + (summary.quotes?.partitionsWritten ?? 0)) tick, \(summary.featurePartitionsComputed) feature)" : ""
         for warning in summary.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
