@@ -198,11 +198,19 @@ public final class FeaturesJob {
         let trades = store.manifest.trades
         let quotes = quoteGroup == nil ? nil : store.manifest.quotes
         let tradeRows = Self.total(trades)
-        // The earliest and latest kept trades, each with its file (for the raster guard's message).
-        let ends = zip(trades, tradeGroup.files).compactMap { state, file in state.end.map { ($0.state, file.path) } }
-        guard tradeRows.used > 0,
-              let first = ends.compactMap({ end in end.0.firstReleased.map { ($0, end.1) } }).min(by: { $0.0.time < $1.0.time }),
-              let last = ends.compactMap({ end in end.0.lastReleased.map { ($0, end.1) } }).max(by: { $0.0.time < $1.0.time }) else {
+        // The earliest and latest kept trades and where they are (for the raster guard's
+        // message): in time order, a file's first and last kept rows; sorted, its partitions'
+        // least and greatest times (the line of such a row is not kept).
+        let sorted = read.order == .sort
+        let ends = zip(trades, tradeGroup.files).compactMap { state, file -> (first: (time: Int64, source: String), last: (time: Int64, source: String))? in
+            guard let end = state.end?.state, let low = state.partitions.map(\.firstTime).min(), let high = state.partitions.map(\.lastTime).max() else { return nil }
+            if !sorted, let first = end.firstReleased, let last = end.lastReleased {
+                return ((first.time, RasterGuard.source(first, path: file.path)), (last.time, RasterGuard.source(last, path: file.path)))
+            }
+            return ((low, "a row of \(file.path) (read with --order sort)"), (high, "a row of \(file.path) (read with --order sort)"))
+        }
+        guard tradeRows.used > 0, let first = ends.map(\.first).min(by: { $0.time < $1.time }),
+              let last = ends.map(\.last).max(by: { $0.time < $1.time }) else {
             throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
                                        reason: "no valid trades (rows read: \(tradeRows.read), rejected: \(tradeRows.rejected), duplicates: \(tradeRows.duplicates)\(tradeRows.filtered > 0 ? ", filtered (other symbols): \(tradeRows.filtered)" : ""))")
         }
@@ -210,7 +218,7 @@ public final class FeaturesJob {
         try RasterGuard(interval: options.config.interval, maxBars: options.maxBars, rowsUsed: tradeRows.used)
             .check(first: first, last: last, timeUnit: units.count == 1 ? units.first! : units.sorted().joined(separator: " and "),
                    given: readOptions(role: "trades").timeUnit != nil)
-        let (firstTrade, lastTrade) = (first.0, last.0)
+        let (firstTrade, lastTrade) = (first, last)
         try checkWriteRange(first: firstTrade.time, last: lastTrade.time)
 
         clock.start("features")
@@ -374,26 +382,35 @@ public final class FeaturesJob {
 
     /// The merged stream of an input's files.
     private func mergedReader(role: String, files: [InputState], group: InputGroup, directory: RunDirectory) -> MergedTickReader {
-        let sources = files.compactMap { state -> MergeSource? in
-            guard let first = state.partitions.first, let range = state.end?.state.timeRange else { return nil }
-            return MergeSource(path: group.files.first { InputFingerprint.absolute($0.path) == state.fingerprint.path }?.path ?? state.fingerprint.path,
-                               partitions: state.partitions, firstTime: min(first.firstTime, range.first), lastTime: range.last)
+        // Each file's place among equal rows: files by their first row's time, then path bytes.
+        let named = zip(group.files, files).compactMap { file, state -> (path: String, state: InputState, first: Int64)? in
+            guard let first = state.partitions.map(\.firstTime).min() else { return nil }
+            return (file.path, state, first)
+        }.sorted { a, b in a.first != b.first ? a.first < b.first : Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8)) }
+        var sources: [MergeSource] = []
+        for (place, file) in named.enumerated() {
+            // A file, or in sort mode each of its sorted runs.
+            let runs = Dictionary(grouping: file.state.partitions) { $0.run ?? 0 }.sorted { $0.key < $1.key }
+            for (run, entries) in runs {
+                guard let first = entries.map(\.firstTime).min(), let last = entries.map(\.lastTime).max() else { continue }
+                sources.append(MergeSource(path: file.path, partitions: entries, firstTime: first, lastTime: last, rank: place << 32 | run))
+            }
         }
         let layout = group.files.compactMap(\.layout).first
         let read = readOptions(role: role)
         let locate: (MergeConflict) throws -> Never = { [group] conflict in
             // In error mode the first conflict stops the run: find its line for the message.
-            let path = sources.sorted { ($0.firstTime, $0.path) < ($1.firstTime, $1.path) }[conflict.file].path
-            let layout = group.files.first { $0.path == path }?.layout
-            if let layout, let record = try RowLocator.locate(path: path, layout: layout, ids: [conflict.id], options: read)[conflict.id] {
+            let layout = group.files.first { $0.path == conflict.path }?.layout
+            if let layout, let record = try RowLocator.locate(path: conflict.path, layout: layout, ids: [conflict.id], options: read)[conflict.id] {
                 throw TickError.badRow(location: record.location, reason: conflict.reason, text: printableText(record.text))
             }
-            throw TickError.unreadable(path: path, reason: "row with id \(conflict.id): \(conflict.reason)")
+            throw TickError.unreadable(path: conflict.path, reason: "row with id \(conflict.id): \(conflict.reason)")
         }
         return MergedTickReader(directory: directory, sources: sources, kind: role == "quotes" ? .quotes : .trades,
-                                compareIds: layout?.hasIds ?? false, inferSides: options.inferUnknownSides,
-                                badRows: options.read.badRows, pool: pool, locate: locate)
+                                compareIds: layout?.hasIds ?? false, checkEveryRow: read.order == .sort,
+                                inferSides: options.inferUnknownSides, badRows: options.read.badRows, pool: pool, locate: locate)
     }
+
 
     /// Writes the rows that merging rejected (quarantine mode) to a sidecar of the feature
     /// state, located in their files; nil when there are none.
@@ -402,12 +419,12 @@ public final class FeaturesJob {
         let name = RunFileName.mergeRejects
         let writer = try AtomicFileWriter(path: directory.featureParts + "/" + name)
         for (_, reader, group) in readers where !reader.conflicts.isEmpty {
-            for (index, source) in reader.files.enumerated() {
-                let conflicts = reader.conflicts.filter { $0.file == index }
-                guard !conflicts.isEmpty, let layout = group.files.first(where: { $0.path == source.path })?.layout else { continue }
-                let found = try RowLocator.locate(path: source.path, layout: layout, ids: Set(conflicts.map(\.id)), options: read)
+            for path in Set(reader.conflicts.map(\.path)).sorted() {
+                let conflicts = reader.conflicts.filter { $0.path == path }
+                guard let layout = group.files.first(where: { $0.path == path })?.layout else { continue }
+                let found = try RowLocator.locate(path: path, layout: layout, ids: Set(conflicts.map(\.id)), options: read)
                 for conflict in conflicts {
-                    var record = found[conflict.id] ?? RejectRecord(location: InputLocation(file: source.path, line: 0, byteOffset: 0), reason: "", text: [])
+                    var record = found[conflict.id] ?? RejectRecord(location: InputLocation(file: path, line: 0, byteOffset: 0), reason: "", text: [])
                     record.reason = conflict.reason
                     try writer.write(RejectsFormat.line(record))
                 }
@@ -422,10 +439,11 @@ public final class FeaturesJob {
         files.reduce(RowCounts()) { $0 + ($1.end?.counts ?? RowCounts()) }
     }
 
-    /// The first and last kept times of an input's files.
+    /// The least and greatest kept times of an input's files (from their partitions, which
+    /// hold them whatever the order the rows came in).
     static func timeRange(_ files: [InputState]) -> (first: Int64, last: Int64)? {
-        let ranges = files.compactMap { $0.end?.state.timeRange }
-        guard let first = ranges.map(\.first).min(), let last = ranges.map(\.last).max() else { return nil }
+        let partitions = files.flatMap(\.partitions)
+        guard let first = partitions.map(\.firstTime).min(), let last = partitions.map(\.lastTime).max() else { return nil }
         return (first, last)
     }
 
@@ -445,7 +463,7 @@ public final class FeaturesJob {
     /// in both from two rows, so both are kept (contract: the duplicate rule needs an id).
     private func overlapWithoutIds(_ group: InputGroup, states: [InputState]) -> [String] {
         guard group.files.count > 1, let layout = group.files.compactMap(\.layout).first, !layout.hasIds else { return [] }
-        let ranges = zip(group.files, states).compactMap { file, state in state.end?.state.timeRange.map { (file.path, $0) } }
+        let ranges = zip(group.files, states).compactMap { file, state in Self.timeRange([state]).map { (file.path, $0) } }
             .sorted { $0.1.first < $1.1.first }
         var latest: (path: String, last: Int64)?
         for (path, range) in ranges {
@@ -501,8 +519,8 @@ public final class FeaturesJob {
         let described = zip(group.files, files).map { file, state in
             RunSummary.File(path: file.path, layout: state.layout, timeUnit: state.timeUnit, compression: state.compression,
                             bytes: state.pipeBytes ?? file.bytes, rows: state.end?.counts ?? RowCounts(),
-                            firstTime: state.end?.state.timeRange.map { Time.iso8601(micros: $0.first) },
-                            lastTime: state.end?.state.timeRange.map { Time.iso8601(micros: $0.last) }, checksum: state.checksum)
+                            firstTime: Self.timeRange([state]).map { Time.iso8601(micros: $0.first) },
+                            lastTime: Self.timeRange([state]).map { Time.iso8601(micros: $0.last) }, checksum: state.checksum)
         }
         return RunSummary.Input(path: group.files.count == 1 ? group.files[0].path : (group.role == "quotes" ? options.quotesPaths : options.tradesPaths).joined(separator: ","),
                                 layout: common(files.map(\.layout)), timeUnit: common(files.map(\.timeUnit)),

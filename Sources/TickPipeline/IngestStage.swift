@@ -40,7 +40,7 @@ final class IngestStage {
     /// are not integers, symbols and (in mapped layouts) pandas forms are read since then, so
     /// partitions of earlier versions are made again.
     var readKey: String {
-        "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "");symbol=\(options.symbol ?? "");unknown_sides=\(options.unknownSides.rawValue);parser=2"
+        "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "");symbol=\(options.symbol ?? "");unknown_sides=\(options.unknownSides.rawValue);order=\(options.order.rawValue);parser=2"
     }
 
     func partitionPath(_ name: String) -> String { directory.ticks + "/" + name }
@@ -60,6 +60,8 @@ final class IngestStage {
                       entry.rejects.map({ Syscall.exists(partitionPath($0)) }) ?? true else { break }
                 state.partitions.append(entry)
             }
+            // A sorted run resumes only whole: blocks of a run whose last block is missing go.
+            while state.partitions.last?.runEnd == false { state.partitions.removeLast() }
             if state.partitions.count == previous.partitions.count, let end = previous.end {
                 state.end = end
                 state.checksum = previous.checksum
@@ -112,22 +114,33 @@ final class IngestStage {
             return role == "quotes" ? .quotes(quoteRows) : .trades(tradeRows)
         }
 
+        // In sort mode each partition's rows are a run, sorted and written as blocks that the
+        // merge reads a few at a time.
+        let sorts = options.order == .sort
+        let blockRows = Self.blockRows(partitionRows: partitionRows)
         func submit(_ batch: TickBatch, resume point: ResumePoint) throws {
             let index = nextIndex
-            nextIndex += 1
-            let name = RunFileName.tickPartition(role: role, file: fileNumber, index: index)
+            let blocks = sorts ? max(1, (batch.count + blockRows - 1) / blockRows) : 1
+            nextIndex += blocks
+            let names = (0..<blocks).map { RunFileName.tickPartition(role: role, file: fileNumber, index: index + $0) }
             let rejectsName = rejects == nil ? nil : RunFileName.tickRejects(role: role, file: fileNumber, index: index)
             if let rejects { pendingRejects[index] = rejects }
             let start = firstRow
             rejects = nil
             firstRow += Int64(batch.count)
             queue.submit({
-                let contents = try PartitionCodec.contents(batch, heldAfter: Array(point.state.held))
-                let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
-                return EncodedPartition(index: index, name: name, bytes: file.bytes, checksum: file.checksum, firstRow: start, rows: contents.rowCount,
-                                        firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,
-                                        rejectsName: rejectsName)
-            }, then: { [self] part in try write(part!, save: save) })
+                let parts = sorts ? Self.sortedBlocks(batch, blockRows: blockRows) : [batch]
+                return try parts.enumerated().map { i, part in
+                    let last = i == parts.count - 1
+                    // The rows held back for the order rules belong after the run's last block.
+                    let contents = try PartitionCodec.contents(part, heldAfter: last ? Array(point.state.held) : [])
+                    let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
+                    return EncodedPartition(index: index + i, name: names[i], bytes: file.bytes, checksum: file.checksum,
+                                            firstRow: start + Int64(i * blockRows), rows: contents.rowCount,
+                                            firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,
+                                            rejectsName: i == 0 ? rejectsName : nil, run: sorts ? index : nil, runEnd: last)
+                }
+            }, then: { [self] parts in for part in parts { try write(part, save: save) } })
             // Two partitions in flight at most (of any file): each holds up to `partitionRows` rows.
             while queue.pending >= 2 { try queue.completeNext() }
         }
@@ -149,7 +162,7 @@ final class IngestStage {
         let checksum = stream.checksum.rawValue
         let pipeBytes = file.isStandardInput ? stream.fileBytesRead : nil
         // The file is complete once its last partition is written: the queue says so in order.
-        queue.submit({ nil }, then: { [self] _ in
+        queue.submit({ [] }, then: { [self] _ in
             self.state!.end = end
             self.state!.checksum = checksum
             self.state!.pipeBytes = pipeBytes
@@ -163,9 +176,27 @@ final class IngestStage {
         state!.partitions.append(TickPartitionEntry(name: part.name, firstRow: part.firstRow, rows: part.rows,
                                                    bytes: part.bytes.count, checksum: part.checksum,
                                                    firstTime: part.firstTime, lastTime: part.lastTime,
-                                                   resume: part.resume, rejects: part.rejectsName))
+                                                   resume: part.resume, rejects: part.rejectsName,
+                                                   run: part.run, runEnd: part.runEnd ? nil : false))
         written += 1
         try save(state!, false)
+    }
+
+    /// Rows per block of a sorted run: the merge holds a block or two of every run at once.
+    static func blockRows(partitionRows: Int) -> Int { max(1_024, partitionRows / 32) }
+
+    /// The batch sorted by time, then sequence key (the id, where there is one), stably, cut
+    /// into blocks of `blockRows` rows.
+    static func sortedBlocks(_ batch: TickBatch, blockRows: Int) -> [TickBatch] {
+        let times = batch.times
+        let ids = batch.ids
+        let order = (0..<times.count).sorted { a, b in
+            if times[a] != times[b] { return times[a] < times[b] }
+            let (x, y) = ids.isEmpty ? (0, 0) : (ids[a], ids[b])
+            return x != y ? x < y : a < b
+        }
+        guard !order.isEmpty else { return [batch] }
+        return stride(from: 0, to: order.count, by: blockRows).map { batch.pick(Array(order[$0..<min($0 + blockRows, order.count)])) }
     }
 
     /// Removes this file's partition files that the kept entries do not name (only names
@@ -184,16 +215,17 @@ final class IngestStage {
 /// run: a file's last partitions encode while the next file is read, instead of the pool idling
 /// at the end of every file.
 final class PartitionWriteQueue {
-    private let tasks: OrderedTasks<EncodedPartition?>
-    /// What to do with each task's partition (nil: a marker that only completes a file).
-    private var completions: [(EncodedPartition?) throws -> Void] = []
+    private let tasks: OrderedTasks<[EncodedPartition]>
+    /// What to do with each task's partitions (a run's blocks; none: a marker that only
+    /// completes a file).
+    private var completions: [([EncodedPartition]) throws -> Void] = []
 
     init(pool: WorkPool) { tasks = OrderedTasks(pool: pool) }
 
     /// Tasks submitted and not yet completed.
     var pending: Int { tasks.pending }
 
-    func submit(_ task: @escaping @Sendable () throws -> EncodedPartition?, then completion: @escaping (EncodedPartition?) throws -> Void) {
+    func submit(_ task: @escaping @Sendable () throws -> [EncodedPartition], then completion: @escaping ([EncodedPartition]) throws -> Void) {
         tasks.submit(task)
         completions.append(completion)
     }
@@ -223,6 +255,10 @@ struct EncodedPartition: Sendable {
     var resume: ResumePoint
     /// The quarantine sidecar written beside it, if any.
     var rejectsName: String?
+    /// Sort mode: the run it is a block of (the index of the run's first block), and whether
+    /// it is the run's last block.
+    var run: Int?
+    var runEnd: Bool
 }
 
 /// Reads an input's tick partitions back in order, decoding ahead on the pool.

@@ -69,6 +69,10 @@ public struct TickPartitionEntry: Sendable, Codable, Equatable {
     public var resume: ResumePoint
     /// Quarantined rows read while making this partition, if any.
     public var rejects: String?
+    /// Sort mode: the sorted run this partition is a block of (the index of its first block).
+    public var run: Int?
+    /// False for a block that is not its run's last: a run is resumed from only once whole.
+    public var runEnd: Bool?
 }
 
 /// The ingest state of one input file.

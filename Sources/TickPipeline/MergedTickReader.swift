@@ -17,19 +17,24 @@ public struct MergeCounts: Sendable, Codable, Equatable {
 /// A row that merging found bad: located in its file later (the partitions hold values, not
 /// line numbers).
 struct MergeConflict: Sendable {
-    /// Index of the file in the reader's `files`.
+    /// Index of the source in the reader's `files`, and its file.
     var file: Int
+    var path: String
     var id: Int64
     var reason: String
 }
 
-/// One input file's tick partitions, for the merge.
+/// Time-ordered tick partitions for the merge: an input file's, or (sort mode) one sorted run
+/// of a file.
 struct MergeSource {
     var path: String
     var partitions: [TickPartitionEntry]
-    /// The times of the file's first and last kept rows (µs).
+    /// The times of the first and last rows (µs).
     var firstTime: Int64
     var lastTime: Int64
+    /// The order among rows equal in time and sequence key: the file's place (files by their
+    /// first row's time, then path), then the run's place in its file.
+    var rank: Int
 }
 
 /// Files that follow one another without overlapping in time, read as one sequence of
@@ -57,6 +62,7 @@ final class MergedTickReader {
     private let directory: RunDirectory
     private let pool: WorkPool
     private let compareIds: Bool
+    private let checkEveryRow: Bool
     private let inferSides: Bool
     private let badRows: BadRowPolicy
     /// Locates a conflicting row for the error of error mode.
@@ -81,11 +87,11 @@ final class MergedTickReader {
     ///   - sources: the input's files with at least one kept row, in any order.
     ///   - compareIds: apply the id rules across files (layouts with an integer id).
     ///   - inferSides: replace unknown sides (2) by the tick rule's.
-    init(directory: RunDirectory, sources: [MergeSource], kind: RecordKind, compareIds: Bool, inferSides: Bool,
-         badRows: BadRowPolicy, pool: WorkPool, locate: @escaping (MergeConflict) throws -> Never) {
-        files = sources.sorted { a, b in
-            a.firstTime != b.firstTime ? a.firstTime < b.firstTime : Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8))
-        }
+    ///   - checkEveryRow: apply the id rules to every row, not only where a source's rows
+    ///     begin (sort mode: a sorted run's ids need not rise).
+    init(directory: RunDirectory, sources: [MergeSource], kind: RecordKind, compareIds: Bool, checkEveryRow: Bool = false,
+         inferSides: Bool, badRows: BadRowPolicy, pool: WorkPool, locate: @escaping (MergeConflict) throws -> Never) {
+        files = sources.sorted { ($0.firstTime, $0.rank) < ($1.firstTime, $1.rank) }
         self.directory = directory; self.pool = pool; self.badRows = badRows; self.locate = locate
         // Each file joins the first chain whose last row is before its first (files in order
         // of first time), else starts one.
@@ -100,7 +106,8 @@ final class MergedTickReader {
             chains[place].lastTime = file.lastTime
         }
         self.chains = chains
-        self.compareIds = compareIds && files.count > 1
+        self.compareIds = compareIds && (files.count > 1 || checkEveryRow)
+        self.checkEveryRow = checkEveryRow
         self.inferSides = inferSides && kind == .trades
     }
 
@@ -167,7 +174,7 @@ final class MergedTickReader {
     /// The merge key of a row: time, sequence key, file.
     private typealias Key = (time: Int64, sequence: Int64, file: Int)
 
-    private func headKey(_ c: Cursor) -> Key { (c.headTime, c.sequence(c.position), c.file) }
+    private func headKey(_ c: Cursor) -> Key { (c.headTime, c.sequence(c.position), files[c.file].rank) }
 
     /// The next run of rows that come from one file in merged order.
     private func nextRun() throws -> (batch: TickBatch, file: Int)? {
@@ -199,7 +206,7 @@ final class MergedTickReader {
             if bound.map({ key < $0 }) ?? true { bound = key }
         }
         if nextChain < chains.count {
-            let key: Key = (chains[nextChain].firstTime, .min, 0)
+            let key: Key = (chains[nextChain].firstTime, .min, .min)
             if bound.map({ key < $0 }) ?? true { bound = key }
         }
         let start = cursor.position
@@ -213,7 +220,8 @@ final class MergedTickReader {
                 if times[mid] < bound.time { low = mid + 1 } else { high = mid }
             }
             end = low
-            while end < times.count && times[end] == bound.time && (times[end], cursor.sequence(end), cursor.file) < bound { end += 1 }
+            let rank = files[cursor.file].rank
+            while end < times.count && times[end] == bound.time && (times[end], cursor.sequence(end), rank) < bound { end += 1 }
             // The lowest head is always below every other key, so at least one row is taken.
             end = max(end, start + 1)
         }
@@ -241,7 +249,10 @@ final class MergedTickReader {
         for row in ids.indices {
             let id = ids[row]
             if id == RowID.none { continue }
-            guard let last = lastId, id <= last else { break }
+            guard let last = lastId, id <= last else {
+                if checkEveryRow { lastId = id; lastValues = batch.values(row); lastFile = file; continue }
+                break
+            }
             let values = batch.values(row)
             if id == last && values == lastValues {
                 counts.duplicates += 1
@@ -249,7 +260,7 @@ final class MergedTickReader {
                 let reason = id == last
                     ? "conflicting duplicate: id \(id) is also in \(files[lastFile].path) with other values"
                     : "out of order: id \(id) after id \(last) of \(files[lastFile].path)"
-                let conflict = MergeConflict(file: file, id: id, reason: reason)
+                let conflict = MergeConflict(file: file, path: files[file].path, id: id, reason: reason)
                 if badRows == .error { try locate(conflict) }
                 conflicts.append(conflict)
                 counts.rejected += 1

@@ -30,23 +30,24 @@ public struct RasterGuard: Sendable {
         (interval.barStart(last) - interval.barStart(first)) / interval.micros + 1
     }
 
+    /// Where a row is, for the message.
+    static func source(_ row: HeldRow, path: String) -> String {
+        "\(path):\(row.line) (byte \(row.byteOffset)): \"\(printableText(Array(row.text.utf8)))\""
+    }
+
     /// Throws, naming the rows that set the time range, when it needs more than `limit` bars.
     /// - Parameters:
-    ///   - first, last: the earliest and latest kept trades, each with the file it is in.
+    ///   - first, last: the earliest and latest kept trades' times, each with where it is
+    ///     (`path:line (byte n): "text"`).
     ///   - timeUnit: how the times were read, and whether `--time-unit` said so.
-    func check(first: (row: HeldRow, path: String), last: (row: HeldRow, path: String), timeUnit: String, given: Bool) throws {
-        let (first, firstPath) = first
-        let (last, lastPath) = last
+    func check(first: (time: Int64, source: String), last: (time: Int64, source: String), timeUnit: String, given: Bool) throws {
         let count = bars(first: first.time, last: last.time)
         guard count > Int64(limit) else { return }
         let rule = explicit ? "--max-bars \(limit)" : "the default --max-bars \(limit) (the larger of 50 million and 100 × the trades used)"
-        func row(_ held: HeldRow, _ path: String) -> String {
-            "\(Time.iso8601(micros: held.time)), set by \(path):\(held.line) (byte \(held.byteOffset)): \"\(printableText(Array(held.text.utf8)))\""
-        }
         throw TickError.limitExceeded("""
             the trades span \(count) bars of \(interval), more than \(rule) allows:
-              first trade: \(row(first, firstPath))
-              last trade:  \(row(last, lastPath))
+              first trade: \(Time.iso8601(micros: first.time)), set by \(first.source)
+              last trade:  \(Time.iso8601(micros: last.time)), set by \(last.source)
             The times were read as \(timeUnit) (\(given ? "given by --time-unit" : "detected from each file's first value; --time-unit overrides")).
             Likely causes: a row with a wrong time at the start or end of the file, or files in different time units (milliseconds next to microseconds). Check those rows; if the span is real, rerun with --max-bars \(count).
             """)

@@ -104,6 +104,9 @@ final class StreamValidator {
     let layout: Layout
     let badRows: BadRowPolicy
     let partitionRows: Int64
+    /// False in sort mode: rows pass in file order with no order, id or duplicate rule (the
+    /// merge of the sorted runs applies them); parser problems are still bad rows.
+    let ordersRows: Bool
     private let hasIds: Bool
     private let timeColumn: Int?
     private let idColumn: Int?
@@ -116,8 +119,9 @@ final class StreamValidator {
     typealias Emission = (event: TickEvent, rejectsBefore: Int)
     private var emitted: [Emission] = []
 
-    init(path: String, layout: Layout, badRows: BadRowPolicy, partitionRows: Int64, state: ValidationState) {
+    init(path: String, layout: Layout, badRows: BadRowPolicy, ordersRows: Bool = true, partitionRows: Int64, state: ValidationState) {
         self.path = path; self.layout = layout; self.badRows = badRows; self.partitionRows = partitionRows
+        self.ordersRows = ordersRows
         self.state = state
         hasIds = layout.hasIds
         timeColumn = layout.column(of: .time).map { $0 + 1 }
@@ -163,7 +167,7 @@ final class StreamValidator {
             }
             var row = HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r),
                               line: lines.line(at: start), byteOffset: parsed.byteOffset + Int64(start), text: "", chunkRow: r)
-            if hasIds && row.id != RowID.none, let earlier = state.lastKeptWithId {
+            if ordersRows && hasIds && row.id != RowID.none, let earlier = state.lastKeptWithId {
                 if row.id == earlier.id {
                     if row.time == earlier.time && row.values == earlier.values {
                         state.counts.duplicates += 1
@@ -179,7 +183,7 @@ final class StreamValidator {
                     continue
                 }
             }
-            if let last = state.lastKept {
+            if ordersRows, let last = state.lastKept {
                 if row.time < last.time {
                     guard let length = spikeLength(before: row) else {
                         fill(&row, from: parsed)
@@ -254,6 +258,7 @@ final class StreamValidator {
     /// a row without an id fails it, and only then are such rows looked at).
     private func isClean(_ parsed: ParsedChunk) -> Bool {
         guard parsed.rowCount > 0, parsed.problems.isEmpty else { return false }
+        guard ordersRows else { return true }
         let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
         var falls = false
         var previous = state.lastKept?.time ?? .min

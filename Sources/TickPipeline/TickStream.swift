@@ -10,6 +10,15 @@ public enum BadRowPolicy: String, Sendable, Codable, CaseIterable {
     case quarantine
 }
 
+/// Whether an input's rows must come in time order.
+public enum InputOrder: String, Sendable, Codable, CaseIterable {
+    /// Rows in time order in each file: a row that goes back is out of order (a bad row).
+    case strict
+    /// Any order: each file is cut into runs that are sorted and merged (contract, Sort mode);
+    /// the order and duplicate rules then apply to the sorted stream.
+    case sort
+}
+
 /// Settings for reading one tick file.
 public struct ReadOptions: Sendable {
     public var chunkSize: Int = 2 << 20
@@ -20,6 +29,9 @@ public struct ReadOptions: Sendable {
     public var mapping: ColumnMapping?
     /// Check a `NAME.CHECKSUM` sidecar's SHA-256 while reading `NAME`.
     public var verifyChecksums = true
+    /// `--order`: in sort mode the file's reader applies no order rule (the merge of the
+    /// sorted runs does).
+    public var order = InputOrder.strict
     /// The symbol to read in layouts with a symbol column (compared case-sensitively with the
     /// cell): rows of other symbols are skipped and counted as filtered. nil: every row must
     /// have the symbol of the file's first data row, and another one is an error.
@@ -167,7 +179,8 @@ public final class TickStream {
         linesBefore = resume?.line ?? 0
         validatedEnd = resume?.byteOffset ?? 0
         validator = layout.map {
-            StreamValidator(path: file.path, layout: $0, badRows: options.badRows, partitionRows: Int64(partitionRows),
+            StreamValidator(path: file.path, layout: $0, badRows: options.badRows, ordersRows: options.order == .strict,
+                            partitionRows: Int64(partitionRows),
                             state: resume?.state ?? ValidationState())
         }
     }

@@ -28,6 +28,9 @@ struct ReadFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Time unit (s, ms, us, ns) of every input, or of one input as ROLE=UNIT (trades=us); repeatable. Detected per file from its first value when omitted.", valueName: "unit"))
     var timeUnit: [String] = []
 
+    @Option(help: ArgumentHelp("strict: rows must be in time order in each file (out-of-order rows are bad rows); sort: any order, sorted out of core under the memory limit (by time, then id, stably) before the order and duplicate rules apply.", valueName: "order"))
+    var order: InputOrder = .strict
+
     @Flag(help: "Do not check NAME.CHECKSUM sidecars (sha256sum format, as Binance publishes) against the files they describe.")
     var noVerifyChecksums = false
 
@@ -86,6 +89,7 @@ struct ReadFlags: ParsableArguments {
         options.maxRecordSize = maxRecordSize ?? options.maxRecordSize
         options.timeUnit = try timeUnits()[""]
         options.verifyChecksums = !noVerifyChecksums
+        options.order = order
         // One mapping reads every file (scan); features gives each input its kind's.
         options.mapping = try mappings().count == 1 ? mappings().values.first : nil
         options.symbol = symbol
@@ -94,6 +98,7 @@ struct ReadFlags: ParsableArguments {
 }
 
 extension BadRowPolicy: ExpressibleByArgument {}
+extension InputOrder: ExpressibleByArgument {}
 extension FingerprintMode: ExpressibleByArgument {}
 
 /// Sizes like `8MiB`, `64KiB`, `1GiB`, `1GB`, `4096`.
