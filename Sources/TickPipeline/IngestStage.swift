@@ -76,7 +76,7 @@ final class IngestStage {
         try save(state, true)
         try removeStaleFiles(keeping: state.partitions)
 
-        var resume = state.partitions.last?.resume
+        var resume = state.partitions.last?.resume ?? nil
         if let last = state.partitions.last {
             // The rows held back for the spike rule are stored in the partition, not the manifest.
             resume?.state.held = Deque(try PartitionCodec.heldRows(PartitionFormat.summarize(path: partitionPath(last.name), verify: false).metadata,
@@ -137,7 +137,7 @@ final class IngestStage {
                     let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.tickLevel))
                     return EncodedPartition(index: index + i, name: names[i], bytes: file.bytes, checksum: file.checksum,
                                             firstRow: start + Int64(i * blockRows), rows: contents.rowCount,
-                                            firstTime: contents.minTime, lastTime: contents.maxTime, resume: point,
+                                            firstTime: contents.minTime, lastTime: contents.maxTime, resume: last ? point : nil,
                                             rejectsName: i == 0 ? rejectsName : nil, run: sorts ? index : nil, runEnd: last)
                 }
             }, then: { [self] parts in for part in parts { try write(part, save: save) } })
@@ -183,7 +183,7 @@ final class IngestStage {
     }
 
     /// Rows per block of a sorted run: the merge holds a block or two of every run at once.
-    static func blockRows(partitionRows: Int) -> Int { max(1_024, partitionRows / 32) }
+    static func blockRows(partitionRows: Int) -> Int { max(4_096, partitionRows / 8) }
 
     /// The batch sorted by time, then sequence key (the id, where there is one), stably, cut
     /// into blocks of `blockRows` rows.
@@ -252,7 +252,7 @@ struct EncodedPartition: Sendable {
     var rows: Int
     var firstTime: Int64
     var lastTime: Int64
-    var resume: ResumePoint
+    var resume: ResumePoint?
     /// The quarantine sidecar written beside it, if any.
     var rejectsName: String?
     /// Sort mode: the run it is a block of (the index of the run's first block), and whether

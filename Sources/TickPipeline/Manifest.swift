@@ -65,8 +65,9 @@ public struct TickPartitionEntry: Sendable, Codable, Equatable {
     public var checksum: UInt32
     public var firstTime: Int64
     public var lastTime: Int64
-    /// Reading resumes here to make the next partition.
-    public var resume: ResumePoint
+    /// Reading resumes here to make the next partition (nil on a sorted run's blocks but its
+    /// last: a run is resumed from only once whole).
+    public var resume: ResumePoint?
     /// Quarantined rows read while making this partition, if any.
     public var rejects: String?
     /// Sort mode: the sorted run this partition is a block of (the index of its first block).
