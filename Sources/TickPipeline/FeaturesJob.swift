@@ -401,7 +401,7 @@ public final class FeaturesJob {
         let locate: (MergeConflict) throws -> Never = { [group] conflict in
             // In error mode the first conflict stops the run: find its line for the message.
             let layout = group.files.first { $0.path == conflict.path }?.layout
-            if let layout, let record = try RowLocator.locate(path: conflict.path, layout: layout, ids: [conflict.id], options: read)[conflict.id] {
+            if let layout, let record = try RowLocator.locate(path: conflict.path, layout: layout, rows: [conflict.row], options: read)[conflict.row] {
                 throw TickError.badRow(location: record.location, reason: conflict.reason, text: printableText(record.text))
             }
             throw TickError.unreadable(path: conflict.path, reason: "row with id \(conflict.id): \(conflict.reason)")
@@ -422,9 +422,9 @@ public final class FeaturesJob {
             for path in Set(reader.conflicts.map(\.path)).sorted() {
                 let conflicts = reader.conflicts.filter { $0.path == path }
                 guard let layout = group.files.first(where: { $0.path == path })?.layout else { continue }
-                let found = try RowLocator.locate(path: path, layout: layout, ids: Set(conflicts.map(\.id)), options: read)
+                let found = try RowLocator.locate(path: path, layout: layout, rows: Set(conflicts.map(\.row)), options: read)
                 for conflict in conflicts {
-                    var record = found[conflict.id] ?? RejectRecord(location: InputLocation(file: path, line: 0, byteOffset: 0), reason: "", text: [])
+                    var record = found[conflict.row] ?? RejectRecord(location: InputLocation(file: path, line: 0, byteOffset: 0), reason: "", text: [])
                     record.reason = conflict.reason
                     try writer.write(RejectsFormat.line(record))
                 }

@@ -21,7 +21,12 @@ struct MergeConflict: Sendable {
     var file: Int
     var path: String
     var id: Int64
+    /// Its values (`TickBatch.values`): another row of the file may have the same id.
+    var values: [Int64]
     var reason: String
+
+    /// What `RowLocator` looks for.
+    var row: RowLocator.Wanted { RowLocator.Wanted(id: id, values: values) }
 }
 
 /// Time-ordered tick partitions for the merge: an input file's, or (sort mode) one sorted run
@@ -260,7 +265,7 @@ final class MergedTickReader {
                 let reason = id == last
                     ? "conflicting duplicate: id \(id) is also in \(files[lastFile].path) with other values"
                     : "out of order: id \(id) after id \(last) of \(files[lastFile].path)"
-                let conflict = MergeConflict(file: file, path: files[file].path, id: id, reason: reason)
+                let conflict = MergeConflict(file: file, path: files[file].path, id: id, values: values, reason: reason)
                 if badRows == .error { try locate(conflict) }
                 conflicts.append(conflict)
                 counts.rejected += 1
@@ -349,13 +354,21 @@ extension TickBatch {
 /// Finds the lines of rows that merging rejected: the partitions hold values, not line
 /// numbers, so the file is read once more, only when there is something to report.
 enum RowLocator {
-    /// For each id, the first line of the file whose id column holds it: its number, byte
-    /// offset and text.
-    static func locate(path: String, layout: Layout, ids: Set<Int64>, options: ReadOptions) throws -> [Int64: RejectRecord] {
-        guard let idColumn = layout.column(of: .id), !ids.isEmpty else { return [:] }
-        let input = try ChunkedInput(path: path, chunkSize: 4 << 20, maxRecordSize: options.maxRecordSize,
-                                     verifyChecksum: false)
-        var found: [Int64: RejectRecord] = [:]
+    /// A row to find: its id, and its values, which tell it from another row of the same id.
+    struct Wanted: Hashable {
+        var id: Int64
+        var values: [Int64]
+    }
+
+    /// For each wanted row, the first line of the file that holds it: its number, byte offset
+    /// and text.
+    static func locate(path: String, layout: Layout, rows: Set<Wanted>, options: ReadOptions) throws -> [Wanted: RejectRecord] {
+        guard let idColumn = layout.column(of: .id), !rows.isEmpty else { return [:] }
+        let ids = Set(rows.map(\.id))
+        let parser = ChunkParser(layout: layout, maxRecordSize: options.maxRecordSize,
+                                 selectedSymbol: options.symbol.map { Array($0.utf8) }, unknownSides: options.unknownSides)
+        let input = try ChunkedInput(path: path, chunkSize: 4 << 20, maxRecordSize: options.maxRecordSize, verifyChecksum: false)
+        var found: [Wanted: RejectRecord] = [:]
         var line: Int64 = 0
         while let chunk = try input.next() {
             var start = 0
@@ -369,12 +382,17 @@ enum RowLocator {
                     if contentEnd > start && bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
                     let text = bytes[start..<contentEnd]
                     let fields = text.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-                    if idColumn < fields.count, let id = Int64(String(decoding: fields[idColumn], as: UTF8.self)),
-                       ids.contains(id), found[id] == nil {
-                        found[id] = RejectRecord(location: InputLocation(file: path, line: line, byteOffset: chunk.byteOffset + Int64(start),
-                                                                         column: idColumn + 1),
-                                                 reason: "", text: Array(text))
-                        if found.count == ids.count { return found }
+                    if idColumn < fields.count, let id = Int64(String(decoding: fields[idColumn], as: UTF8.self)), ids.contains(id) {
+                        // The candidate's values, read as the run read them.
+                        let parsed = parser.parse(Array(text) + [10], skipFirstLine: false)
+                        let batch = TickStream.gather(parsed, rows: Array(0..<parsed.rowCount), kind: layout.kind)
+                        let wanted = Wanted(id: id, values: batch.count == 1 ? batch.values(0) : [])
+                        if rows.contains(wanted), found[wanted] == nil {
+                            found[wanted] = RejectRecord(location: InputLocation(file: path, line: line, byteOffset: chunk.byteOffset + Int64(start),
+                                                                                 column: idColumn + 1),
+                                                         reason: "", text: Array(text))
+                            if found.count == rows.count { return found }
+                        }
                     }
                 }
                 start = end + 1
