@@ -66,6 +66,7 @@ final class MergedTickReader {
     private let chains: [MergeChain]
     private let directory: RunDirectory
     private let pool: WorkPool
+    private let kind: RecordKind
     private let compareIds: Bool
     private let checkEveryRow: Bool
     private let inferSides: Bool
@@ -97,7 +98,7 @@ final class MergedTickReader {
     init(directory: RunDirectory, sources: [MergeSource], kind: RecordKind, compareIds: Bool, checkEveryRow: Bool = false,
          inferSides: Bool, badRows: BadRowPolicy, pool: WorkPool, locate: @escaping (MergeConflict) throws -> Never) {
         files = sources.sorted { ($0.firstTime, $0.rank) < ($1.firstTime, $1.rank) }
-        self.directory = directory; self.pool = pool; self.badRows = badRows; self.locate = locate
+        self.directory = directory; self.kind = kind; self.pool = pool; self.badRows = badRows; self.locate = locate
         // Each file joins the first chain whose last row is before its first (files in order
         // of first time), else starts one.
         var chains: [MergeChain] = []
@@ -119,12 +120,18 @@ final class MergedTickReader {
     /// The next rows of the merged stream, or nil at its end.
     func next() throws -> TickBatch? {
         while let run = try nextRun() {
-            let kept = try applyIdRules(run.batch, file: run.file)
+            let kept = run.checked ? run.batch : try applyIdRules(run.batch, file: run.file)
             guard kept.count > 0 else { continue }
             return inferSides ? inferUnknownSides(kept) : kept
         }
         return nil
     }
+
+    /// Runs shorter than this (sources that interleave row by row, as the runs of a shuffled
+    /// file do) are merged row by row through a heap instead.
+    private static let shortRun = 64
+    /// Rows of one row-by-row merge.
+    private static let interleavedRows = 8_192
 
     // MARK: - Merging
 
@@ -182,7 +189,7 @@ final class MergedTickReader {
     private func headKey(_ c: Cursor) -> Key { (c.headTime, c.sequence(c.position), files[c.file].rank) }
 
     /// The next run of rows that come from one file in merged order.
-    private func nextRun() throws -> (batch: TickBatch, file: Int)? {
+    private func nextRun() throws -> (batch: TickBatch, file: Int, checked: Bool)? {
         for (i, cursor) in active.enumerated().reversed() where try !cursor.refill() {
             active.remove(at: i)
             shareLookahead()
@@ -230,9 +237,78 @@ final class MergedTickReader {
             // The lowest head is always below every other key, so at least one row is taken.
             end = max(end, start + 1)
         }
+        if end - start < Self.shortRun && active.count > 1 {
+            let opening: Key? = nextChain < chains.count ? (chains[nextChain].firstTime, .min, .min) : nil
+            return (try interleave(before: opening), cursor.file, true)
+        }
         let run = start == 0 && end == times.count ? cursor.batch : cursor.batch.slice(start..<end)
         cursor.position = end
-        return (run, cursor.file)
+        return (run, cursor.file, false)
+    }
+
+    /// Up to `interleavedRows` rows of the merged stream taken one at a time from a heap of the
+    /// open sources (stopping before `opening`, the first key of a source not yet open), with
+    /// the id rules applied to each as it is taken.
+    private func interleave(before opening: Key?) throws -> TickBatch {
+        var heap = Array(active.indices)
+        func less(_ a: Int, _ b: Int) -> Bool { headKey(active[heap[a]]) < headKey(active[heap[b]]) }
+        func siftDown(_ from: Int) {
+            var i = from
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && less(l, m) { m = l }
+                if r < heap.count && less(r, m) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        var out = TickBatchBuilder(kind: kind, withIds: !active[0].batch.ids.isEmpty)
+        var exhausted: [Int] = []
+        while out.count < Self.interleavedRows, let top = heap.first {
+            let cursor = active[top]
+            if let opening, !(headKey(cursor) < opening) { break }
+            if try keepsRow(cursor.batch, cursor.position, file: cursor.file) { out.append(cursor.batch, row: cursor.position) }
+            cursor.position += 1
+            if try !cursor.refill() {
+                exhausted.append(top)
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+            }
+            if !heap.isEmpty { siftDown(0) }
+        }
+        for index in exhausted.sorted(by: >) { active.remove(at: index) }
+        if !exhausted.isEmpty { shareLookahead() }
+        return out.batch
+    }
+
+    /// The id rules for one row of the merged stream: false for a duplicate or a conflicting
+    /// row (counted, and recorded or thrown), true for a row to keep.
+    private func keepsRow(_ batch: TickBatch, _ row: Int, file: Int) throws -> Bool {
+        guard compareIds else { return true }
+        let id = batch.ids[row]
+        guard id != RowID.none else { return true }
+        guard let last = lastId, id <= last else {
+            lastId = id
+            lastValues = batch.values(row)
+            lastFile = file
+            return true
+        }
+        let values = batch.values(row)
+        if id == last && values == lastValues {
+            counts.duplicates += 1
+            return false
+        }
+        let reason = id == last
+            ? "conflicting duplicate: id \(id) is also in \(files[lastFile].path) with other values"
+            : "out of order: id \(id) after id \(last) of \(files[lastFile].path)"
+        let conflict = MergeConflict(file: file, path: files[file].path, id: id, values: values, reason: reason)
+        if badRows == .error { try locate(conflict) }
+        conflicts.append(conflict)
+        counts.rejected += 1
+        return false
     }
 
     /// Overlapping files decode one partition ahead each instead of two: the memory plan holds
@@ -302,6 +378,32 @@ final class MergedTickReader {
             previousSide = t.buyerAggressor[row]
         }
         return .trades(t)
+    }
+}
+
+/// Rows gathered one at a time into columns.
+struct TickBatchBuilder {
+    private var trades = TradeColumns()
+    private var quotes = QuoteColumns()
+    let kind: RecordKind
+    let withIds: Bool
+
+    init(kind: RecordKind, withIds: Bool) { self.kind = kind; self.withIds = withIds }
+
+    var count: Int { kind == .trades ? trades.count : quotes.count }
+    var batch: TickBatch { kind == .trades ? .trades(trades) : .quotes(quotes) }
+
+    mutating func append(_ batch: TickBatch, row: Int) {
+        switch batch {
+        case .trades(let t):
+            trades.time.append(t.time[row]); trades.price.append(t.price[row]); trades.quantity.append(t.quantity[row])
+            trades.buyerAggressor.append(t.buyerAggressor[row])
+            if withIds { trades.id.append(t.id[row]) }
+        case .quotes(let q):
+            quotes.time.append(q.time[row]); quotes.bidPrice.append(q.bidPrice[row]); quotes.bidQuantity.append(q.bidQuantity[row])
+            quotes.askPrice.append(q.askPrice[row]); quotes.askQuantity.append(q.askQuantity[row])
+            if withIds { quotes.id.append(q.id[row]) }
+        }
     }
 }
 
