@@ -69,6 +69,7 @@ QUICK = [
     ('1m, 120 windows, quotes', ['--interval', '1m', '--windows', ','.join(map(str, range(2, 122))),
                                  '--horizons', ','.join(map(str, range(1, 41)))], 'quotes'),
     ('1s monthly and daily overlap', ['--interval', '1s'], 'overlap'),
+    ('1s unsorted, --order sort', ['--interval', '1s', '--order', 'sort'], 'shuffled'),
 ]
 FULL = QUICK + [
     ('100ms long halo', ['--interval', '100ms', '--windows', '10,1000,5000', '--horizons', '10,20000'], 'trades'),
@@ -94,6 +95,25 @@ def make_overlap(trades, folder):
                 d.write(line)
     os.replace(monthly + '.part', monthly)
     os.replace(daily + '.part', daily)
+
+
+def make_shuffled(trades, path, window=5000):
+    """The trades with their rows shuffled within windows of `window` rows (seeded), as
+    interleaved monthly files are out of order. Streamed, like make_overlap."""
+    import random
+    rng = random.Random(3)
+    with open(trades, 'rb') as src, open(path + '.part', 'wb') as out:
+        out.write(src.readline())
+        block = []
+        for line in src:
+            block.append(line)
+            if len(block) == window:
+                rng.shuffle(block)
+                out.writelines(block)
+                block = []
+        rng.shuffle(block)
+        out.writelines(block)
+    os.replace(path + '.part', path)
 
 
 def make_bad(trades, path, every=10, good_prefix=0):
@@ -135,11 +155,15 @@ def main():
         overlap = os.path.join(args.work, 'overlap-%s' % mib(args.size))
         if kind == 'overlap' and not os.path.exists(os.path.join(overlap, 'daily.csv')):
             make_overlap(trades, overlap)
+        shuffled = os.path.join(args.work, 'shuffled-%s.csv' % mib(args.size))
+        if kind == 'shuffled' and not os.path.exists(shuffled):
+            make_shuffled(trades, shuffled)
         if kind == 'badrun' and not os.path.exists(badrun):
             make_bad(trades, badrun, every=0, good_prefix=5000)   # good rows, then only bad ones
         inputs = {'trades': ['--trades', trades], 'quotes': ['--trades', trades, '--quotes', quotes],
                   'bad': ['--trades', bad], 'badrun': ['--trades', badrun],
-                  'overlap': ['--trades', os.path.join(overlap, 'monthly.csv'), '--trades', os.path.join(overlap, 'daily.csv')]}[kind]
+                  'overlap': ['--trades', os.path.join(overlap, 'monthly.csv'), '--trades', os.path.join(overlap, 'daily.csv')],
+                  'shuffled': ['--trades', shuffled]}[kind]
         attempts = []
         while True:
             out = os.path.join(args.work, 'out')
