@@ -70,6 +70,7 @@ QUICK = [
                                  '--horizons', ','.join(map(str, range(1, 41)))], 'quotes'),
     ('1s monthly and daily overlap', ['--interval', '1s'], 'overlap'),
     ('1s unsorted, --order sort', ['--interval', '1s', '--order', 'sort'], 'shuffled'),
+    ('1s shuffled end to end, sort', ['--interval', '1s', '--order', 'sort'], 'scrambled'),
 ]
 FULL = QUICK + [
     ('100ms long halo', ['--interval', '100ms', '--windows', '10,1000,5000', '--horizons', '10,20000'], 'trades'),
@@ -116,6 +117,18 @@ def make_shuffled(trades, path, window=5000):
     os.replace(path + '.part', path)
 
 
+def make_scrambled(trades, path):
+    """The trades with every row shuffled end to end, by `shuf` in its own process (a child
+    forked from a large parent starts with the parent's resident size); seeded by the file."""
+    with open(trades, 'rb') as src, open(path + '.part', 'wb') as out:
+        out.write(src.readline())
+        out.flush()
+        body = subprocess.Popen(['tail', '-n', '+2', trades], stdout=subprocess.PIPE)
+        subprocess.run(['shuf', '--random-source=' + trades], stdin=body.stdout, stdout=out, check=True)
+        body.wait()
+    os.replace(path + '.part', path)
+
+
 def make_bad(trades, path, every=10, good_prefix=0):
     """The trades with an extra column (a bad row, quarantined) on every row but one in `every`
     and but the first `good_prefix`."""
@@ -158,12 +171,15 @@ def main():
         shuffled = os.path.join(args.work, 'shuffled-%s.csv' % mib(args.size))
         if kind == 'shuffled' and not os.path.exists(shuffled):
             make_shuffled(trades, shuffled)
+        scrambled = os.path.join(args.work, 'scrambled-%s.csv' % mib(args.size))
+        if kind == 'scrambled' and not os.path.exists(scrambled):
+            make_scrambled(trades, scrambled)
         if kind == 'badrun' and not os.path.exists(badrun):
             make_bad(trades, badrun, every=0, good_prefix=5000)   # good rows, then only bad ones
         inputs = {'trades': ['--trades', trades], 'quotes': ['--trades', trades, '--quotes', quotes],
                   'bad': ['--trades', bad], 'badrun': ['--trades', badrun],
                   'overlap': ['--trades', os.path.join(overlap, 'monthly.csv'), '--trades', os.path.join(overlap, 'daily.csv')],
-                  'shuffled': ['--trades', shuffled]}[kind]
+                  'shuffled': ['--trades', shuffled], 'scrambled': ['--trades', scrambled]}[kind]
         attempts = []
         while True:
             out = os.path.join(args.work, 'out')

@@ -190,6 +190,7 @@ public final class FeaturesJob {
         try queue.completeAll()
         for group in groups { store.manifest[group.role] = ingests[group.role]!.map { $0.state! } }
         try store.save(force: true)
+        if read.order == .sort { try mergeSortedRuns(groups, store: store, directory: directory) }
         if quoteGroup == nil, !store.manifest.quotes.isEmpty {
             store.manifest.quotes = []
             try store.save(force: true)
@@ -369,6 +370,24 @@ public final class FeaturesJob {
             bytesDone += file.bytes
         }
         return stages
+    }
+
+    /// Sort mode: merges each file's sorted runs in passes until few enough overlap for the
+    /// final merge to hold a block of each within the memory plan.
+    private func mergeSortedRuns(_ groups: [InputGroup], store: ManifestStore, directory: RunDirectory) throws {
+        let blockRows = IngestStage.blockRows(partitionRows: budget.tickPartitionRows)
+        for group in groups {
+            let runMerger = SortedRunMerger(role: group.role, directory: directory, pool: pool,
+                                            fanIn: max(2, budget.tickPartitionRows / blockRows), blockRows: blockRows)
+            for (place, file) in group.files.enumerated() {
+                let state = store.manifest[group.role][place]
+                let reduced = try runMerger.reduce(state, path: file.path) { state in
+                    store.manifest[group.role][place] = state
+                    try store.save(force: true)
+                }
+                store.manifest[group.role][place] = reduced
+            }
+        }
     }
 
     /// Removes the tick files of `role` whose file number is not kept (only names tickforge

@@ -59,6 +59,12 @@ enum RunFileName {
         return false
     }
 
+    /// The partition index in a tick partition's name (`trades-000003-000012.tfp` → 12).
+    static func tickPartitionIndex(_ name: String) -> Int? {
+        guard name.hasSuffix(".tfp") else { return nil }
+        return name.dropLast(4).split(separator: "-").last.flatMap { parseNumber($0) }
+    }
+
     /// The input file number in a tick file's name (nil for the earlier layout's names).
     static func tickFileNumber(_ name: String) -> Int? {
         let parts = withoutTemporarySuffix(name).split(separator: ".")[0].split(separator: "-")

@@ -208,6 +208,39 @@ struct SortModeTests {
     }
 }
 
+extension SortModeTests {
+    @Test("a file shuffled end to end is merged in passes, which a kill does not upset")
+    func passesOfMergesResume() throws {
+        let dir = try TemporaryDirectory("tf-sort-passes")
+        defer { dir.remove() }
+        let t = try Self.shuffled(FeatureRun.btcTrades, window: 1_000_000, seed: 11, in: dir, name: "scrambled")
+        // Runs of 600 rows: 36 runs that all overlap, merged two by two over several passes.
+        let flags = ["--order", "sort", "--tick-partition-rows", "600"] + Self.flags
+        let clean = try MultiFileUsage.run(FeatureRun.btcTrades, dir.path("clean"), Self.flags)
+        let once = dir.path("once")
+        let first = try runTickforge(["features", "--trades", t, "--out", once] + flags)
+        try #require(first.status == 0, "\(first.stderrText)")
+        #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(once)) == clean)
+        // After the passes no more than two runs overlap.
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: once + "/.tickforge/manifest.json"))) as! [String: Any]
+        let partitions = ((manifest["trades"] as! [[String: Any]])[0]["partitions"] as! [[String: Any]])
+        #expect(Set(partitions.compactMap { $0["run"] as? Int }).count <= 3, "\(partitions.count) partitions")
+        var killed = 0
+        for step in [30, 45, 60, 80, 110, 150, 200] {
+            let out = dir.path("out-\(step)")
+            let run = try runTickforge(["features", "--trades", t, "--out", out] + flags, environment: ["TICKFORGE_KILL_AT": String(step)])
+            guard !run.exited else { break }
+            killed += 1
+            let resumed = try runTickforge(["features", "--trades", t, "--out", out] + flags)
+            try #require(resumed.status == 0, "step \(step): \(resumed.stderrText)")
+            #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(out)) == clean, "step \(step)")
+            let stray = try FileManager.default.contentsOfDirectory(atPath: out + "/.tickforge/ticks").filter { $0.contains(".tmp-") }
+            #expect(stray.isEmpty, "step \(step): \(stray)")
+        }
+        #expect(killed >= 4)
+    }
+}
+
 /// A clean run's CSV outputs.
 enum MultiFileUsage {
     static func run(_ trades: String, _ out: String, _ flags: [String]) throws -> [Data?] {
