@@ -322,31 +322,16 @@ final class MergedTickReader {
 
     /// Drops rows that repeat the last kept row's id with the same values (duplicates across
     /// files) and rejects those that repeat it with other values or go below it. Within one
-    /// file ids already increase, so only the first rows of a run can break the rules.
+    /// file of a strict input ids already increase, so only the first rows of a run can break
+    /// the rules; a sorted run's rows are each checked.
     private func applyIdRules(_ batch: TickBatch, file: Int) throws -> TickBatch {
         guard compareIds else { return batch }
         let ids = batch.ids
         var dropped: [Int] = []
         for row in ids.indices {
-            let id = ids[row]
-            if id == RowID.none { continue }
-            guard let last = lastId, id <= last else {
-                if checkEveryRow { lastId = id; lastValues = batch.values(row); lastFile = file; continue }
-                break
-            }
-            let values = batch.values(row)
-            if id == last && values == lastValues {
-                counts.duplicates += 1
-            } else {
-                let reason = id == last
-                    ? "conflicting duplicate: id \(id) is also in \(files[lastFile].path) with other values"
-                    : "out of order: id \(id) after id \(last) of \(files[lastFile].path)"
-                let conflict = MergeConflict(file: file, path: files[file].path, id: id, values: values, reason: reason)
-                if badRows == .error { try locate(conflict) }
-                conflicts.append(conflict)
-                counts.rejected += 1
-            }
-            dropped.append(row)
+            // Within one source of a strict input ids rise: once a row passes, the rest do.
+            if !checkEveryRow, ids[row] != RowID.none, lastId.map({ ids[row] > $0 }) ?? true { break }
+            if try !keepsRow(batch, row, file: file) { dropped.append(row) }
         }
         let kept = dropped.isEmpty ? batch : batch.removing(rows: dropped)
         if let row = kept.ids.lastIndex(where: { $0 != RowID.none }) {
