@@ -54,7 +54,7 @@ struct Features: ParsableCommand {
     @Option(help: ArgumentHelp("Write only bars starting at or after this time (2024-08-08, 2024-08-08T12:00:00 in UTC, an offset like +02:00, or epoch ms). Earlier ticks still warm up the windows.", valueName: "time"))
     var from: String?
 
-    @Option(help: ArgumentHelp("Write only bars starting before this UTC time (same forms as --from). Later ticks still feed the targets.", valueName: "time"))
+    @Option(help: ArgumentHelp("Write only bars starting before this time (same forms as --from). Later ticks still feed the targets.", valueName: "time"))
     var to: String?
 
     @Option(help: "Peak memory to plan for (e.g. 256MiB, 1GiB); chunk, queue and partition sizes derive from it.", transform: ByteSize.parse)
