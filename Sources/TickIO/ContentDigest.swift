@@ -16,20 +16,6 @@ public enum ContentDigest {
     /// Lower-case hex SHA-256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 
-    /// Lower-case hex SHA-256 of 64-bit words (little-endian) that `produce` hands over in
-    /// blocks, so they need not be held at once.
-    public static func sha256(wordBlocks produce: (([UInt64]) -> Void) -> Void) -> String {
-        var hasher = SHA256()
-        produce { block in
-            #if _endian(big)
-            block.map(\.littleEndian).withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            #else
-            block.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            #endif
-        }
-        return hex(hasher.finalize())
-    }
-
     private static func hex(_ digest: SHA256.Digest) -> String {
         digest.map { byte in
             let hex = String(byte, radix: 16)

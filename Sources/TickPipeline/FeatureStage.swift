@@ -92,7 +92,7 @@ final class FeatureStage {
             let stored = candidates[index].map { (path: featureParts + "/" + $0.name, digest: $0.inputDigest!) }
             let name = RunFileName.featurePartition(index: index)
             tasks.submit {
-                let digest = ContentDigest.sha256(wordBlocks: input.forEachWordBlock)
+                let digest = input.inputHash
                 if let stored, stored.digest == digest {
                     return FeaturePartitionResult(encoded: nil, text: FormattedRows(try FeatureStage.formatStored(path: stored.path, calculator: calculator)))
                 }
@@ -193,7 +193,7 @@ struct EncodedFeaturePartition: Sendable {
     var bytes: [UInt8]
     /// CRC-32 of `bytes`.
     var checksum: UInt32
-    /// SHA-256 of the bars it was computed from (`PartitionInput.words`).
+    /// Hash of the bars it was computed from (`PartitionInput.inputHash`).
     var inputDigest: String
 }
 

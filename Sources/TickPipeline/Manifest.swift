@@ -106,7 +106,8 @@ public struct FeaturePartitionEntry: Sendable, Codable, Equatable {
     public var rows: Int
     public var bytes: Int
     public var checksum: UInt32
-    /// SHA-256 of the bars (with halos) it was computed from: equal bars in a later run reuse it.
+    /// Hash (`PartitionInput.inputHash`) of the bars (with halos) it was computed from: equal
+    /// bars in a later run reuse it.
     public var inputDigest: String?
 }
 

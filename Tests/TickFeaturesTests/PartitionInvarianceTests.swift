@@ -129,3 +129,30 @@ struct PartitionInvarianceTests {
         #expect(cell("ewm_vol") == "0.0")
     }
 }
+
+@Suite("Partition input hash")
+struct PartitionInputHashTests {
+    @Test func everyWordAndItsPlaceCount() {
+        var words = (0..<300).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+        func hash(_ w: [UInt64]) -> String { var h = WordHash128(); h.add(w); return h.finish() }
+        let base = hash(words)
+        #expect(base.count == 32 && base == hash(words))
+        var seen: Set<String> = [base]
+        for i in stride(from: 0, to: words.count, by: 7) {
+            for bit in [0, 17, 63] {
+                words[i] ^= 1 << UInt64(bit)
+                seen.insert(hash(words))
+                words[i] ^= 1 << UInt64(bit)
+            }
+        }
+        #expect(seen.count == 1 + 3 * ((words.count + 6) / 7), "a flipped bit changes the hash")
+        #expect(hash(Array(words.dropLast())) != base && hash(words + [0]) != base)
+        words.swapAt(3, 4)
+        #expect(hash(words) != base, "order counts")
+        // Blocks do not matter, only the words.
+        var split = WordHash128()
+        words.swapAt(3, 4)
+        split.add(Array(words[..<100])); split.add(Array(words[100...]))
+        #expect(split.finish() == base)
+    }
+}
