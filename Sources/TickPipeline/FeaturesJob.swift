@@ -127,19 +127,24 @@ public final class FeaturesJob {
     private let pool: WorkPool
     private let calculator: FeatureCalculator
     private var read: ReadOptions
+    /// The files the input options name, listed once (the memory plan counts them).
+    private let tradeFiles: [String]
+    private let quoteFiles: [String]
 
     public init(options: FeaturesOptions) throws {
         try options.config.validate()
         if let bars = options.partitionBars, bars < 1 { throw TickError.invalidArgument("--partition-bars must be at least 1") }
         if let rows = options.tickPartitionRows, rows < 1 { throw TickError.invalidArgument("--tick-partition-rows must be at least 1") }
         self.options = options
+        tradeFiles = try InputFiles.expand(options.tradesPaths, option: "--trades")
+        quoteFiles = try InputFiles.expand(options.quotesPaths, option: "--quotes")
         let catalog = ColumnCatalog(config: options.config)
         budget = try MemoryBudget(limit: options.memoryLimit, workers: options.read.workers, chunkSize: options.chunkSize,
                                   maxRecordSize: options.maxRecordSize, partitionBars: options.partitionBars,
                                   tickPartitionRows: options.tickPartitionRows,
                                   shape: .init(haloBars: options.config.pastHalo + options.config.futureHalo,
                                                columns: catalog.features.count + catalog.targets.count,
-                                               inputs: try Self.readersPlanned(options)),
+                                               inputs: Self.readersPlanned(files: [tradeFiles, quoteFiles])),
                                   quarantine: options.read.badRows == .quarantine)
         read = options.read
         read.chunkSize = budget.chunkSize
@@ -152,8 +157,6 @@ public final class FeaturesJob {
     public func run() throws -> RunSummary {
         MemoryBudget.configureAllocator(limit: budget.limit)
         let clock = StageClock()
-        let tradeFiles = try InputFiles.expand(options.tradesPaths, option: "--trades")
-        let quoteFiles = try InputFiles.expand(options.quotesPaths, option: "--quotes")
         if tradeFiles.contains(InputFiles.standardInput) && quoteFiles.contains(InputFiles.standardInput) {
             throw TickError.invalidArgument("--trades and --quotes both name standard input (-): only one input can be piped in")
         }
@@ -297,11 +300,8 @@ public final class FeaturesJob {
 
     /// Tick partition readers the memory plan makes room for: one per input, two for an input
     /// of several files, whose overlapping files are read at once.
-    static func readersPlanned(_ options: FeaturesOptions) throws -> Int {
-        try [(options.tradesPaths, "--trades"), (options.quotesPaths, "--quotes")].reduce(0) { sum, input in
-            guard !input.0.isEmpty else { return sum }
-            return sum + (try InputFiles.expand(input.0, option: input.1).count > 1 ? 2 : 1)
-        }
+    static func readersPlanned(files inputs: [[String]]) -> Int {
+        inputs.reduce(0) { sum, files in files.isEmpty ? sum : sum + (files.count > 1 ? 2 : 1) }
     }
 
     /// The flags that decide which rows are read, as the metadata lists them.
@@ -536,10 +536,11 @@ public final class FeaturesJob {
         rows.used -= merge.duplicates + merge.rejected
         func common(_ values: [String]) -> String { Set(values).count == 1 ? values[0] : "mixed" }
         let described = zip(group.files, files).map { file, state in
-            RunSummary.File(path: file.path, layout: state.layout, timeUnit: state.timeUnit, compression: state.compression,
-                            bytes: state.pipeBytes ?? file.bytes, rows: state.end?.counts ?? RowCounts(),
-                            firstTime: Self.timeRange([state]).map { Time.iso8601(micros: $0.first) },
-                            lastTime: Self.timeRange([state]).map { Time.iso8601(micros: $0.last) }, checksum: state.checksum)
+            let range = Self.timeRange([state])
+            return RunSummary.File(path: file.path, layout: state.layout, timeUnit: state.timeUnit, compression: state.compression,
+                                   bytes: state.pipeBytes ?? file.bytes, rows: state.end?.counts ?? RowCounts(),
+                                   firstTime: range.map { Time.iso8601(micros: $0.first) },
+                                   lastTime: range.map { Time.iso8601(micros: $0.last) }, checksum: state.checksum)
         }
         return RunSummary.Input(path: group.files.count == 1 ? group.files[0].path : (group.role == "quotes" ? options.quotesPaths : options.tradesPaths).joined(separator: ","),
                                 layout: common(files.map(\.layout)), timeUnit: common(files.map(\.timeUnit)),

@@ -58,7 +58,8 @@ struct MultiFileInputTests {
     }
 
     /// The outputs of one run over the whole real file, for comparison.
-    static func reference(trades: String, quotes: String? = nil, _ extra: [String] = [], in dir: TemporaryDirectory) throws -> [String: Data?] {
+    static func reference(trades: String, quotes: String? = nil, _ extra: [String] = [], flags: [String] = flags,
+                          in dir: TemporaryDirectory) throws -> [String: Data?] {
         let out = dir.path("reference-\(UUID().uuidString.prefix(8))")
         var arguments = ["features", "--trades", trades, "--out", out] + flags + extra
         if let quotes { arguments += ["--quotes", quotes] }
