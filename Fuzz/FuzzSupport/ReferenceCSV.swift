@@ -51,7 +51,7 @@ public enum ReferenceCSV {
                     if field.first == UInt8(ascii: "\"") || !isValidUTF8(field) { return nil }
                     values.append(RowID.none)
                 }
-            case .time:
+            case .time, .sequence:
                 guard let v = layout.timeUnit == .iso8601 ? isoTime(field) : time(field, unit: layout.timeUnit) else { return nil }
                 values.append(v)
             case .price, .bidPrice, .askPrice:

@@ -185,6 +185,8 @@ public enum TokenizerFuzz {
             case (.trades, .price): out.append(at(chunk.trades.price))
             case (.trades, .quantity): out.append(at(chunk.trades.quantity))
             case (.trades, .id): out.append(at(chunk.trades.id))
+            case (.trades, .sequence): out.append(at(chunk.trades.sequence))
+            case (.quotes, .sequence): out.append(at(chunk.quotes.sequence))
             case (_, .side):
                 out.append(row < chunk.trades.buyerAggressor.count ? Int64(chunk.trades.buyerAggressor[row]) : Int64.min)
             case (.quotes, .time): out.append(at(chunk.quotes.time))

@@ -133,6 +133,7 @@ public struct ChunkParser: Sendable {
             out.trades.quantity = sink.column(ColumnSink.tradeQuantity, rows: rows)
             out.trades.buyerAggressor = Array(UnsafeBufferPointer(start: sink.sides, count: rows))
             if layout.hasIds { out.trades.id = sink.column(ColumnSink.tradeId, rows: rows) }
+            if layout.hasSequence { out.trades.sequence = sink.column(ColumnSink.tradeSequence, rows: rows) }
         case .quotes:
             out.quotes.time = sink.column(ColumnSink.quoteTime, rows: rows)
             out.quotes.bidPrice = sink.column(ColumnSink.quoteBidPrice, rows: rows)
@@ -140,6 +141,7 @@ public struct ChunkParser: Sendable {
             out.quotes.askPrice = sink.column(ColumnSink.quoteAskPrice, rows: rows)
             out.quotes.askQuantity = sink.column(ColumnSink.quoteAskQuantity, rows: rows)
             if layout.hasIds { out.quotes.id = sink.column(ColumnSink.quoteId, rows: rows) }
+            if layout.hasSequence { out.quotes.sequence = sink.column(ColumnSink.quoteSequence, rows: rows) }
         }
         out.bytes = bytes
         return out
@@ -234,6 +236,7 @@ public struct ChunkParser: Sendable {
             sink.slot(ColumnSink.tradeQuantity)[index] = t.quantity[0]
             sink.sides[index] = t.buyerAggressor[0]
             if !t.id.isEmpty { sink.slot(ColumnSink.tradeId)[index] = t.id[0] }
+            if !t.sequence.isEmpty { sink.slot(ColumnSink.tradeSequence)[index] = t.sequence[0] }
         case .quotes:
             let q = row.quotes
             sink.slot(ColumnSink.quoteTime)[index] = q.time[0]
@@ -242,6 +245,7 @@ public struct ChunkParser: Sendable {
             sink.slot(ColumnSink.quoteAskPrice)[index] = q.askPrice[0]
             sink.slot(ColumnSink.quoteAskQuantity)[index] = q.askQuantity[0]
             if !q.id.isEmpty { sink.slot(ColumnSink.quoteId)[index] = q.id[0] }
+            if !q.sequence.isEmpty { sink.slot(ColumnSink.quoteSequence)[index] = q.sequence[0] }
         }
     }
 
@@ -249,9 +253,9 @@ public struct ChunkParser: Sendable {
     private func truncate(_ out: inout ParsedChunk, to rows: Int) {
         func cut<T>(_ a: inout [T]) { if a.count > rows { a.removeLast(a.count - rows) } }
         cut(&out.trades.time); cut(&out.trades.price); cut(&out.trades.quantity)
-        cut(&out.trades.buyerAggressor); cut(&out.trades.id)
+        cut(&out.trades.buyerAggressor); cut(&out.trades.id); cut(&out.trades.sequence)
         cut(&out.quotes.time); cut(&out.quotes.bidPrice); cut(&out.quotes.bidQuantity)
-        cut(&out.quotes.askPrice); cut(&out.quotes.askQuantity); cut(&out.quotes.id)
+        cut(&out.quotes.askPrice); cut(&out.quotes.askQuantity); cut(&out.quotes.id); cut(&out.quotes.sequence)
     }
 
     /// Parses one line's fields into the columns; returns the problem if the row is bad.
@@ -275,6 +279,11 @@ public struct ChunkParser: Sendable {
                 let r = fields.time(from: i, end: end, unit: layout.timeUnit)
                 if let p = r.problem { return (column + 1, "time: " + p.rawValue) }
                 if layout.kind == .trades { out.trades.time.append(r.value) } else { out.quotes.time.append(r.value) }
+                i = r.next
+            case .sequence:
+                let r = fields.time(from: i, end: end, unit: layout.timeUnit)
+                if let p = r.problem { return (column + 1, "local time: " + p.rawValue) }
+                if layout.kind == .trades { out.trades.sequence.append(r.value) } else { out.quotes.sequence.append(r.value) }
                 i = r.next
             case .price, .bidPrice, .askPrice:
                 let r = decimal(fields, from: i, end: end, rounded: &rounded)

@@ -11,10 +11,11 @@ import Darwin
 /// shorter than planned.
 struct ColumnSink {
     /// Slots of a trades chunk.
-    static let tradeTime = 0, tradePrice = 1, tradeQuantity = 2, tradeId = 3
+    static let tradeTime = 0, tradePrice = 1, tradeQuantity = 2, tradeId = 3, tradeSequence = 4
     /// Slots of a quotes chunk.
-    static let quoteTime = 0, quoteBidPrice = 1, quoteBidQuantity = 2, quoteAskPrice = 3, quoteAskQuantity = 4, quoteId = 5
-    static let slotCount = 6
+    static let quoteTime = 0, quoteBidPrice = 1, quoteBidQuantity = 2, quoteAskPrice = 3, quoteAskQuantity = 4, quoteId = 5,
+               quoteSequence = 6
+    static let slotCount = 7
 
     private(set) var capacity: Int
     private(set) var values: UnsafeMutablePointer<Int64>
@@ -68,6 +69,8 @@ struct ColumnSink {
         case (.askPrice, _): quoteAskPrice
         case (.askQuantity, _): quoteAskQuantity
         case (.id, .quotes): quoteId
+        case (.sequence, .trades): tradeSequence
+        case (.sequence, .quotes): quoteSequence
         default: nil
         }
     }
@@ -112,7 +115,8 @@ struct FastRowParser {
             let field: Field = switch role {
             case .ignore: .ignore
             case .symbol: symbol == nil ? .ignore : .symbol
-            case .time: .time
+            // A sequence key is a time: read the same way, into its own slot.
+            case .time, .sequence: .time
             case .price, .bidPrice, .askPrice: .price
             case .quantity, .bidQuantity, .askQuantity: .quantity
             case .side: .side

@@ -21,6 +21,10 @@ public enum ColumnRole: UInt8, Sendable, Equatable {
     /// The instrument (Tardis `symbol`): one input is one instrument, so rows of another symbol
     /// are skipped (a symbol is selected) or an error (none is).
     case symbol
+    /// A time that orders rows of equal `time` (Tardis `local_timestamp`, when the row was
+    /// received), read in the layout's time unit. Used only as the sequence key of merge and
+    /// sort (contract, Inputs, Sequence keys); no rule checks its order.
+    case sequence
 }
 
 /// What the reader does with a trade whose side is `unknown` (Tardis).
@@ -68,6 +72,8 @@ public struct Layout: Sendable, Equatable {
     public var hasHeader: Bool { header != nil }
     public var hasIds: Bool { roles.contains(.id) }
     public var hasSymbols: Bool { roles.contains(.symbol) }
+    /// Whether the layout has a sequence key column of its own (not the id).
+    public var hasSequence: Bool { roles.contains(.sequence) }
     /// Whether the layout comes from a column mapping. Mapped layouts read what pandas writes
     /// (ISO 8601 times, scientific notation, more than 8 decimals, rounded); exchange layouts
     /// keep the strict forms their exchanges publish.
@@ -107,12 +113,12 @@ extension KnownLayout {
         KnownLayout(name: "tardis-trades", kind: .trades,
                     columns: [("timestamp", .time), ("id", .id), ("side", .side), ("price", .price),
                               ("amount", .quantity), ("symbol", .symbol), ("exchange", .ignore),
-                              ("local_timestamp", .ignore)],
+                              ("local_timestamp", .sequence)],
                     sideEncoding: .aggressor, headerlessColumnCounts: []),
         KnownLayout(name: "tardis-quotes", kind: .quotes,
                     columns: [("timestamp", .time), ("ask_amount", .askQuantity), ("ask_price", .askPrice),
                               ("bid_price", .bidPrice), ("bid_amount", .bidQuantity), ("symbol", .symbol),
-                              ("exchange", .ignore), ("local_timestamp", .ignore)],
+                              ("exchange", .ignore), ("local_timestamp", .sequence)],
                     sideEncoding: .aggressor, headerlessColumnCounts: []),
     ]
 

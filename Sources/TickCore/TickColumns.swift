@@ -29,6 +29,9 @@ public struct TradeColumns: Sendable, Equatable {
     /// Trade ids, empty when the layout has none; `RowID.none` for a row whose id is not an
     /// integer.
     public var id: [Int64] = []
+    /// The layout's sequence key when it is not the id (Tardis `local_timestamp`, epoch
+    /// microseconds): the order among rows of equal time. Empty when the layout has none.
+    public var sequence: [Int64] = []
 
     public init() {}
 
@@ -51,6 +54,9 @@ public struct QuoteColumns: Sendable, Equatable {
     /// Update ids, empty when the layout has none; `RowID.none` for a row whose id is not an
     /// integer.
     public var id: [Int64] = []
+    /// The layout's sequence key when it is not the id (Tardis `local_timestamp`, epoch
+    /// microseconds). Empty when the layout has none.
+    public var sequence: [Int64] = []
 
     public init() {}
 
@@ -68,12 +74,13 @@ extension TradeColumns {
     public mutating func removeLast(_ k: Int) {
         time.removeLast(k); price.removeLast(k); quantity.removeLast(k); buyerAggressor.removeLast(k)
         if !id.isEmpty { id.removeLast(k) }
+        if !sequence.isEmpty { sequence.removeLast(k) }
     }
 
-    /// Appends the rows of `other` (both with ids, or both without).
+    /// Appends the rows of `other` (both with ids and sequence keys, or both without).
     public mutating func append(_ other: TradeColumns) {
         time += other.time; price += other.price; quantity += other.quantity
-        buyerAggressor += other.buyerAggressor; id += other.id
+        buyerAggressor += other.buyerAggressor; id += other.id; sequence += other.sequence
     }
 }
 
@@ -83,11 +90,12 @@ extension QuoteColumns {
         time.removeLast(k); bidPrice.removeLast(k); bidQuantity.removeLast(k); askPrice.removeLast(k)
         askQuantity.removeLast(k)
         if !id.isEmpty { id.removeLast(k) }
+        if !sequence.isEmpty { sequence.removeLast(k) }
     }
 
-    /// Appends the rows of `other` (both with ids, or both without).
+    /// Appends the rows of `other` (both with ids and sequence keys, or both without).
     public mutating func append(_ other: QuoteColumns) {
         time += other.time; bidPrice += other.bidPrice; bidQuantity += other.bidQuantity
-        askPrice += other.askPrice; askQuantity += other.askQuantity; id += other.id
+        askPrice += other.askPrice; askQuantity += other.askQuantity; id += other.id; sequence += other.sequence
     }
 }

@@ -504,7 +504,6 @@ public final class FeaturesJob {
     /// hold exactly the rows the features are made of: a file touched or rewritten with the
     /// same rows keeps its feature partitions, whatever told its tick partitions apart.
     private func featureKey(trades: [InputState], quotes: [InputState]?) -> String {
-        let c = options.config
         func rows(_ files: [InputState]) -> String {
             // By path: the merge does not depend on the order the files were given in.
             let text = files.sorted { $0.fingerprint.path < $1.fingerprint.path }.map { input in

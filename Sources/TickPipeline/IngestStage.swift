@@ -36,11 +36,12 @@ final class IngestStage {
         self.partitionRows = partitionRows; self.pool = pool; self.directory = directory; self.progress = progress
     }
 
-    /// What decides whether old partitions of this input can be reused. `parser=2`: ids that
-    /// are not integers, symbols and (in mapped layouts) pandas forms are read since then, so
-    /// partitions of earlier versions are made again.
+    /// What decides whether old partitions of this input can be reused. The parser version
+    /// says what partitions hold: since 2, ids that are not integers, symbols and (in mapped
+    /// layouts) pandas forms; since 3, Tardis `local_timestamp` as the sequence key. Partitions
+    /// of earlier versions are made again.
     var readKey: String {
-        "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "");symbol=\(options.symbol ?? "");unknown_sides=\(options.unknownSides.rawValue);order=\(options.order.rawValue);parser=2"
+        "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "");symbol=\(options.symbol ?? "");unknown_sides=\(options.unknownSides.rawValue);order=\(options.order.rawValue);parser=3"
     }
 
     func partitionPath(_ name: String) -> String { directory.ticks + "/" + name }
@@ -185,14 +186,14 @@ final class IngestStage {
     /// Rows per block of a sorted run: the merge holds a block or two of every run at once.
     static func blockRows(partitionRows: Int) -> Int { max(4_096, partitionRows / 8) }
 
-    /// The batch sorted by time, then sequence key (the id, where there is one), stably, cut
+    /// The batch sorted by time, then sequence key (`TickBatch.sequenceKeys`), stably, cut
     /// into blocks of `blockRows` rows.
     static func sortedBlocks(_ batch: TickBatch, blockRows: Int) -> [TickBatch] {
         let times = batch.times
-        let ids = batch.ids
+        let keys = batch.sequenceKeys
         let order = (0..<times.count).sorted { a, b in
             if times[a] != times[b] { return times[a] < times[b] }
-            let (x, y) = ids.isEmpty ? (0, 0) : (ids[a], ids[b])
+            let (x, y) = keys.isEmpty ? (0, 0) : (keys[a], keys[b])
             return x != y ? x < y : a < b
         }
         guard !order.isEmpty else { return [batch] }

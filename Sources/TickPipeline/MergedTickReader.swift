@@ -54,7 +54,7 @@ struct MergeChain {
 }
 
 /// Reads the tick partitions of an input's files as one stream, as contract version 2 says:
-/// merged by time, then the sequence key (the integer id where the layout has one), then
+/// merged by time, then the sequence key (`TickBatch.sequenceKeys`), then
 /// file (files ordered by their first row's time, ties by their paths' bytes). Files that do
 /// not overlap are concatenated batch by batch without copying; where they overlap, the rows
 /// interleave. The id rules then apply to the merged stream, so a row present in two files is
@@ -168,7 +168,10 @@ final class MergedTickReader {
         }
 
         var headTime: Int64 { batch.times[position] }
-        func sequence(_ row: Int) -> Int64 { batch.ids.isEmpty ? 0 : batch.ids[row] }
+        func sequence(_ row: Int) -> Int64 {
+            let keys = batch.sequenceKeys
+            return keys.isEmpty ? 0 : keys[row]
+        }
 
         /// Whether the rows taken used up the current batch.
         var isUsedUp: Bool { position == batch.count }
@@ -265,7 +268,7 @@ final class MergedTickReader {
             }
         }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        var out = TickBatchBuilder(kind: kind, withIds: !active[0].batch.ids.isEmpty)
+        var out = TickBatchBuilder(like: active[0].batch)
         var exhausted: [Int] = []
         while out.count < Self.interleavedRows, let top = heap.first {
             let cursor = active[top]
@@ -372,8 +375,16 @@ struct TickBatchBuilder {
     private var quotes = QuoteColumns()
     let kind: RecordKind
     let withIds: Bool
+    let withSequence: Bool
 
-    init(kind: RecordKind, withIds: Bool) { self.kind = kind; self.withIds = withIds }
+    /// An empty builder for rows of batches shaped like `batch` (the same kind, and ids and
+    /// sequence keys where it has them).
+    init(like batch: TickBatch) {
+        switch batch {
+        case .trades(let t): (kind, withIds, withSequence) = (.trades, !t.id.isEmpty, !t.sequence.isEmpty)
+        case .quotes(let q): (kind, withIds, withSequence) = (.quotes, !q.id.isEmpty, !q.sequence.isEmpty)
+        }
+    }
 
     var count: Int { kind == .trades ? trades.count : quotes.count }
     var batch: TickBatch { kind == .trades ? .trades(trades) : .quotes(quotes) }
@@ -384,10 +395,12 @@ struct TickBatchBuilder {
             trades.time.append(t.time[row]); trades.price.append(t.price[row]); trades.quantity.append(t.quantity[row])
             trades.buyerAggressor.append(t.buyerAggressor[row])
             if withIds { trades.id.append(t.id[row]) }
+            if withSequence { trades.sequence.append(t.sequence[row]) }
         case .quotes(let q):
             quotes.time.append(q.time[row]); quotes.bidPrice.append(q.bidPrice[row]); quotes.bidQuantity.append(q.bidQuantity[row])
             quotes.askPrice.append(q.askPrice[row]); quotes.askQuantity.append(q.askQuantity[row])
             if withIds { quotes.id.append(q.id[row]) }
+            if withSequence { quotes.sequence.append(q.sequence[row]) }
         }
     }
 }
@@ -398,6 +411,16 @@ extension TickBatch {
         switch self {
         case .trades(let t): t.id
         case .quotes(let q): q.id
+        }
+    }
+
+    /// The order among rows of equal time (contract, Inputs, Sequence keys): the layout's own
+    /// sequence column (Tardis `local_timestamp`) where it has one, else the ids (Binance);
+    /// empty when there is neither.
+    var sequenceKeys: [Int64] {
+        switch self {
+        case .trades(let t): t.sequence.isEmpty ? t.id : t.sequence
+        case .quotes(let q): q.sequence.isEmpty ? q.id : q.sequence
         }
     }
 
@@ -427,12 +450,13 @@ extension TickBatch {
         case .trades(let t):
             var out = TradeColumns()
             out.time = take(t.time); out.price = take(t.price); out.quantity = take(t.quantity)
-            out.buyerAggressor = take(t.buyerAggressor); out.id = take(t.id)
+            out.buyerAggressor = take(t.buyerAggressor); out.id = take(t.id); out.sequence = take(t.sequence)
             return .trades(out)
         case .quotes(let q):
             var out = QuoteColumns()
             out.time = take(q.time); out.bidPrice = take(q.bidPrice); out.bidQuantity = take(q.bidQuantity)
             out.askPrice = take(q.askPrice); out.askQuantity = take(q.askQuantity); out.id = take(q.id)
+            out.sequence = take(q.sequence)
             return .quotes(out)
         }
     }

@@ -82,9 +82,8 @@ struct SortedRunMerger {
         }
         var entries: [TickPartitionEntry] = []
         let firstIndex = nextIndex
-        var pending = TickBatchBuilder(kind: role == "quotes" ? .quotes : .trades, withIds: false)
+        var pending: TickBatchBuilder?
         var firstRow: Int64 = group[0].first!.firstRow
-        var withIds: Bool?
         func writeBlock(_ batch: TickBatch) throws {
             let name = RunFileName.tickPartition(role: role, file: fileNumber, index: nextIndex)
             nextIndex += 1
@@ -97,19 +96,17 @@ struct SortedRunMerger {
             firstRow += Int64(contents.rowCount)
         }
         while let batch = try reader.next() {
-            if withIds == nil {
-                withIds = !batch.ids.isEmpty
-                pending = TickBatchBuilder(kind: role == "quotes" ? .quotes : .trades, withIds: withIds!)
-            }
             for row in 0..<batch.count {
-                pending.append(batch, row: row)
-                if pending.count == blockRows {
-                    try writeBlock(pending.batch)
-                    pending = TickBatchBuilder(kind: role == "quotes" ? .quotes : .trades, withIds: withIds!)
+                if pending == nil { pending = TickBatchBuilder(like: batch) }
+                pending!.append(batch, row: row)
+                if pending!.count == blockRows {
+                    try writeBlock(pending!.batch)
+                    pending = nil
                 }
             }
         }
-        if pending.count > 0 || entries.isEmpty { try writeBlock(pending.batch) }
+        if let pending, pending.count > 0 { try writeBlock(pending.batch) }
+        if entries.isEmpty { try writeBlock(role == "quotes" ? .quotes(QuoteColumns()) : .trades(TradeColumns())) }
         entries[entries.count - 1].runEnd = nil
         // The runs' quarantined rows, in run order, in one sidecar beside the merged run's
         // first block (copied piece by piece: a sidecar may hold most of a file).

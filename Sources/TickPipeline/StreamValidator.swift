@@ -37,6 +37,9 @@ public struct HeldRow: Sendable, Codable, Equatable {
     /// The trade or update id; 0 when the layout has none, `RowID.none` when the row's id is
     /// not an integer.
     public var id: Int64
+    /// The sequence key of a layout that has one besides the id (Tardis `local_timestamp`);
+    /// 0 otherwise.
+    public var sequence: Int64 = 0
     public var values: RowValues
     public var line: Int64
     /// Decompressed offset of the line's first byte.
@@ -46,7 +49,35 @@ public struct HeldRow: Sendable, Codable, Equatable {
     /// The row's index in the chunk being validated, while it is there.
     var chunkRow: Int?
 
-    enum CodingKeys: String, CodingKey { case time, id, values, line, byteOffset, text }
+    enum CodingKeys: String, CodingKey { case time, id, sequence, values, line, byteOffset, text }
+
+    init(time: Int64, id: Int64, sequence: Int64, values: RowValues, line: Int64, byteOffset: Int64, text: String, chunkRow: Int?) {
+        self.time = time; self.id = id; self.sequence = sequence; self.values = values; self.line = line
+        self.byteOffset = byteOffset; self.text = text; self.chunkRow = chunkRow
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        time = try c.decode(Int64.self, forKey: .time)
+        id = try c.decode(Int64.self, forKey: .id)
+        sequence = try c.decodeIfPresent(Int64.self, forKey: .sequence) ?? 0
+        values = try c.decode(RowValues.self, forKey: .values)
+        line = try c.decode(Int64.self, forKey: .line)
+        byteOffset = try c.decode(Int64.self, forKey: .byteOffset)
+        text = try c.decode(String.self, forKey: .text)
+    }
+
+    /// Layouts without a sequence key of their own store none, so their held rows read as before.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(time, forKey: .time)
+        try c.encode(id, forKey: .id)
+        if sequence != 0 { try c.encode(sequence, forKey: .sequence) }
+        try c.encode(values, forKey: .values)
+        try c.encode(line, forKey: .line)
+        try c.encode(byteOffset, forKey: .byteOffset)
+        try c.encode(text, forKey: .text)
+    }
 }
 
 /// Everything validation carries from one row to the next, so that reading can stop after any
@@ -108,6 +139,7 @@ final class StreamValidator {
     /// merge of the sorted runs applies them); parser problems are still bad rows.
     let ordersRows: Bool
     private let hasIds: Bool
+    private let hasSequence: Bool
     private let timeColumn: Int?
     private let idColumn: Int?
     private(set) var state: ValidationState
@@ -124,6 +156,7 @@ final class StreamValidator {
         self.ordersRows = ordersRows
         self.state = state
         hasIds = layout.hasIds
+        hasSequence = layout.hasSequence
         timeColumn = layout.column(of: .time).map { $0 + 1 }
         idColumn = layout.column(of: .id).map { $0 + 1 }
     }
@@ -145,7 +178,7 @@ final class StreamValidator {
             acceptClean(&parsed, linesBefore: linesBefore)
             return emitted
         }
-        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
+        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds, hasSequence: hasSequence)
         var lines = LineCursor(bytes: parsed.bytes, linesBefore: linesBefore)
         var problemIndex = 0
         var filteredIndex = 0
@@ -165,7 +198,7 @@ final class StreamValidator {
                 state.counts.rounded += 1
                 roundedIndex += 1
             }
-            var row = HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r),
+            var row = HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, sequence: sequence(parsed, r), values: values(parsed, r),
                               line: lines.line(at: start), byteOffset: parsed.byteOffset + Int64(start), text: "", chunkRow: r)
             if ordersRows && hasIds && row.id != RowID.none, let earlier = state.lastKeptWithId {
                 if row.id == earlier.id {
@@ -221,7 +254,7 @@ final class StreamValidator {
     /// Hands on every row still held: the input has ended at `end`.
     func finish(at end: Position) -> [Emission] {
         defer { emitted.removeAll() }
-        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
+        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds, hasSequence: hasSequence)
         while !state.held.isEmpty {
             release(state.held.removeFirst(), into: &output)
             if state.released % partitionRows == 0 {
@@ -329,7 +362,7 @@ final class StreamValidator {
         let releasing = max(0, state.held.count + range.count - Self.heldRows)
         let fromHeld = min(releasing, state.held.count)
         let handedOn = range.lowerBound..<(range.lowerBound + releasing - fromHeld)
-        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds)
+        var output = ReleasedRows(kind: layout.kind, hasIds: hasIds, hasSequence: hasSequence)
         for _ in 0..<fromHeld { release(state.held.removeFirst(), into: &output) }
         flush(&output, parsed)
         hold(parsed, range, from: handedOn.upperBound, linesBefore: linesBefore)
@@ -355,7 +388,7 @@ final class StreamValidator {
         let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
         func row(_ r: Int, line: Int64) -> HeldRow {
             let start = Int(parsed.rowStart[r])
-            return HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, values: values(parsed, r), line: line,
+            return HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, sequence: sequence(parsed, r), values: values(parsed, r), line: line,
                            byteOffset: parsed.byteOffset + Int64(start), text: text(parsed, start), chunkRow: nil)
         }
         if first > range.lowerBound {
@@ -501,6 +534,11 @@ final class StreamValidator {
         layout.kind == .trades ? parsed.trades.id[r] : parsed.quotes.id[r]
     }
 
+    private func sequence(_ parsed: ParsedChunk, _ r: Int) -> Int64 {
+        guard hasSequence else { return 0 }
+        return layout.kind == .trades ? parsed.trades.sequence[r] : parsed.quotes.sequence[r]
+    }
+
     private func values(_ parsed: ParsedChunk, _ r: Int) -> RowValues {
         switch layout.kind {
         case .trades:
@@ -518,11 +556,12 @@ final class StreamValidator {
 private struct ReleasedRows {
     let kind: RecordKind
     let hasIds: Bool
+    let hasSequence: Bool
     private var trades = TradeColumns()
     private var quotes = QuoteColumns()
     private var chunkRows: [Int] = []
 
-    init(kind: RecordKind, hasIds: Bool) { self.kind = kind; self.hasIds = hasIds }
+    init(kind: RecordKind, hasIds: Bool, hasSequence: Bool) { self.kind = kind; self.hasIds = hasIds; self.hasSequence = hasSequence }
 
     mutating func append(_ row: HeldRow) {
         if let r = row.chunkRow {
@@ -534,10 +573,12 @@ private struct ReleasedRows {
             trades.time.append(row.time); trades.price.append(row.values.a); trades.quantity.append(row.values.b)
             trades.buyerAggressor.append(UInt8(row.values.c))
             if hasIds { trades.id.append(row.id) }
+            if hasSequence { trades.sequence.append(row.sequence) }
         case .quotes:
             quotes.time.append(row.time); quotes.bidPrice.append(row.values.a); quotes.bidQuantity.append(row.values.b)
             quotes.askPrice.append(row.values.c); quotes.askQuantity.append(row.values.d)
             if hasIds { quotes.id.append(row.id) }
+            if hasSequence { quotes.sequence.append(row.sequence) }
         }
     }
 

@@ -39,6 +39,7 @@ enum PartitionCodec {
                            StoredColumn(name: "quantity", payload: .int64(t.quantity)),
                            StoredColumn(name: "buyer_aggressor", payload: .uint8(t.buyerAggressor))]
             if !t.id.isEmpty { columns.append(StoredColumn(name: "id", payload: .int64(t.id))) }
+            if !t.sequence.isEmpty { columns.append(StoredColumn(name: "sequence", payload: .int64(t.sequence))) }
             return PartitionContents(kind: "trades", rowCount: t.count, minTime: times.first ?? 0, maxTime: times.last ?? 0,
                                      columns: columns)
         case .quotes(let q):
@@ -48,6 +49,7 @@ enum PartitionCodec {
                            StoredColumn(name: "ask_price", payload: .int64(q.askPrice)),
                            StoredColumn(name: "ask_quantity", payload: .int64(q.askQuantity))]
             if !q.id.isEmpty { columns.append(StoredColumn(name: "id", payload: .int64(q.id))) }
+            if !q.sequence.isEmpty { columns.append(StoredColumn(name: "sequence", payload: .int64(q.sequence))) }
             return PartitionContents(kind: "quotes", rowCount: q.count, minTime: times.first ?? 0, maxTime: times.last ?? 0,
                                      columns: columns)
         }
@@ -71,6 +73,7 @@ enum PartitionCodec {
             var t = TradeColumns()
             t.time = try int64("time"); t.price = try int64("price"); t.quantity = try int64("quantity")
             t.id = try int64("id", required: false)
+            t.sequence = try int64("sequence", required: false)
             guard case .uint8(let sides)? = byName["buyer_aggressor"], sides.count == contents.rowCount else {
                 throw TickError.unreadable(path: path, reason: "partition has no valid 'buyer_aggressor' column")
             }
@@ -81,6 +84,7 @@ enum PartitionCodec {
             q.time = try int64("time"); q.bidPrice = try int64("bid_price"); q.bidQuantity = try int64("bid_quantity")
             q.askPrice = try int64("ask_price"); q.askQuantity = try int64("ask_quantity")
             q.id = try int64("id", required: false)
+            q.sequence = try int64("sequence", required: false)
             return .quotes(q)
         default:
             throw TickError.unreadable(path: path, reason: "partition kind '\(contents.kind)' is not trades or quotes")

@@ -277,13 +277,14 @@ public final class TickStream {
             var t = TradeColumns()
             t.time = pick(parsed.trades.time); t.price = pick(parsed.trades.price)
             t.quantity = pick(parsed.trades.quantity); t.buyerAggressor = pick(parsed.trades.buyerAggressor)
-            t.id = pick(parsed.trades.id)
+            t.id = pick(parsed.trades.id); t.sequence = pick(parsed.trades.sequence)
             return .trades(t)
         case .quotes:
             var q = QuoteColumns()
             q.time = pick(parsed.quotes.time); q.bidPrice = pick(parsed.quotes.bidPrice)
             q.bidQuantity = pick(parsed.quotes.bidQuantity); q.askPrice = pick(parsed.quotes.askPrice)
             q.askQuantity = pick(parsed.quotes.askQuantity); q.id = pick(parsed.quotes.id)
+            q.sequence = pick(parsed.quotes.sequence)
             return .quotes(q)
         }
     }

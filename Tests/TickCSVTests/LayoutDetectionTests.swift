@@ -27,10 +27,10 @@ struct LayoutDetectionTests {
                        roles: [.id, .bidPrice, .bidQuantity, .askPrice, .askQuantity, .time, .ignore],
                        timeUnit: .milliseconds, sides: .buyerIsMaker),
         ExpectedLayout(fixture: .tardisTrades, name: "tardis-trades", kind: .trades,
-                       roles: [.ignore, .symbol, .time, .ignore, .id, .side, .price, .quantity],
+                       roles: [.ignore, .symbol, .time, .sequence, .id, .side, .price, .quantity],
                        timeUnit: .microseconds, sides: .aggressor),
         ExpectedLayout(fixture: .tardisQuotes, name: "tardis-quotes", kind: .quotes,
-                       roles: [.ignore, .symbol, .time, .ignore, .askQuantity, .askPrice, .bidPrice, .bidQuantity],
+                       roles: [.ignore, .symbol, .time, .sequence, .askQuantity, .askPrice, .bidPrice, .bidQuantity],
                        timeUnit: .microseconds, sides: .aggressor),
     ]
 
@@ -56,6 +56,15 @@ struct LayoutDetectionTests {
         let chunk = parseChunk(text, layout: layout, skipHeader: true)
         #expect(chunk.problems.isEmpty)
         #expect(chunk.rowCount == 2)
+        // Tardis rows carry local_timestamp (µs, like `timestamp`) as their sequence key.
+        if let column = layout.column(of: .sequence) {
+            let expected = lines[1...2].map { line in
+                Int64(String(decoding: line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)[column], as: UTF8.self))!
+            }
+            #expect((layout.kind == .trades ? chunk.trades.sequence : chunk.quotes.sequence) == expected)
+        } else {
+            #expect(chunk.trades.sequence.isEmpty && chunk.quotes.sequence.isEmpty)
+        }
     }
 
     @Test("the freqtrade/ccxt dump is unknown without a mapping")

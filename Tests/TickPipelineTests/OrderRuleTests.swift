@@ -203,6 +203,20 @@ import TickCore
         }
     }
 
+    /// A Tardis row held back at a partition's end keeps its `local_timestamp` through the
+    /// partition's metadata, where a resume finds it; rows of other layouts store none.
+    @Test func heldRowsKeepTheirSequenceKey() throws {
+        let tardis = HeldRow(time: 1_582_329_601_096_000, id: RowID.none, sequence: 1_582_329_603_502_092,
+                             values: RowValues(9681_92000000, 67000000, 9682_00000000, 84000000), line: 2, byteOffset: 79,
+                             text: "binance-futures,BTCUSDT,1582329601096000,1582329603502092,0.84,9682,9681.92,0.67", chunkRow: nil)
+        var binance = tardis
+        binance.sequence = 0
+        let contents = try PartitionCodec.contents(.quotes(QuoteColumns()), heldAfter: [tardis, binance])
+        #expect(try PartitionCodec.heldRows(contents.metadata, path: "p") == [tardis, binance])
+        let stored = contents.metadata[PartitionCodec.heldRowsKey] ?? ""
+        #expect(stored.components(separatedBy: "\"sequence\"").count == 2, "\(stored)")
+    }
+
     /// Quotes follow the same rules with `update_id`: an update repeating the previous id with
     /// other prices is a conflicting duplicate; a bookTicker spike is rejected alone.
     @Test func quotesFollowTheSameRules() throws {

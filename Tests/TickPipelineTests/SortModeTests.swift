@@ -141,3 +141,87 @@ extension SortModeTests {
         #expect(killed >= 4)
     }
 }
+
+/// Tardis layouts order rows of equal exchange time by `local_timestamp` (contract, Inputs,
+/// Sequence keys), in sort mode and when files are merged.
+extension SortModeTests {
+    /// Sets every row's `local_timestamp` (Tardis column 4) to its exchange time, leaving file
+    /// order as the only order among equal times.
+    static func withoutLocalTimes(_ rows: [String]) -> [String] {
+        rows.map { row in
+            var fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[3] = fields[2]
+            return fields.joined(separator: ",")
+        }
+    }
+
+    @Test func shuffledTardisFilesSortByLocalTimestamp() throws {
+        let dir = try TemporaryDirectory("tf-sort-tardis")
+        defer { dir.remove() }
+        let (quoteHeader, quoteRows) = try MultiFileInputTests.lines(FeatureRun.tardisQuotes)
+        // The real file has hundreds of quotes that share an exchange time: their order comes
+        // from local_timestamp alone (quotes have no id).
+        let times = quoteRows.map { $0.split(separator: ",")[2] }
+        try #require(zip(times, times.dropFirst()).filter { $0 == $1 }.count > 100)
+        let clean = MultiFileInputTests.csvOutputs(try MultiFileInputTests.reference(
+            trades: FeatureRun.tardisTrades, quotes: FeatureRun.tardisQuotes, flags: Self.flags, in: dir))
+        let t = try Self.shuffled(FeatureRun.tardisTrades, window: 40, seed: 21, in: dir, name: "t")
+        let q = try Self.shuffled(FeatureRun.tardisQuotes, window: 40, seed: 22, in: dir, name: "q")
+        let out = dir.path("sorted")
+        let sorted = try runTickforge(["features", "--trades", t, "--quotes", q, "--order", "sort", "--out", out,
+                                       "--tick-partition-rows", "1500"] + Self.flags)
+        try #require(sorted.status == 0, "\(sorted.stderrText)")
+        #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(out)) == clean)
+        try FeatureRun.expectCountsAddUp(out)
+
+        // The same shuffle without local times keeps the shuffled order among equal times,
+        // which shows in the quote features: the order above came from local_timestamp.
+        let (_, shuffledQuotes) = try MultiFileInputTests.lines(q)
+        let blind = try MultiFileInputTests.write(Self.withoutLocalTimes(shuffledQuotes), header: quoteHeader, as: .plain, name: "blind", in: dir)
+        let blindOut = dir.path("blind-out")
+        let unordered = try runTickforge(["features", "--trades", t, "--quotes", blind, "--order", "sort", "--out", blindOut,
+                                          "--tick-partition-rows", "1500"] + Self.flags)
+        try #require(unordered.status == 0, "\(unordered.stderrText)")
+        #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(blindOut)) != clean)
+    }
+
+    @Test func mergedTardisFilesInterleaveByLocalTimestamp() throws {
+        let dir = try TemporaryDirectory("tf-merge-tardis")
+        defer { dir.remove() }
+        let (header, data) = try MultiFileInputTests.lines(FeatureRun.tardisQuotes)
+        // Rows alternate between two files, so of two quotes with one exchange time the first
+        // is often in the file that ranks second: only local_timestamp puts it first.
+        let even = data.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        let odd = data.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        let a = try MultiFileInputTests.write(even, header: header, as: .plain, name: "qa", in: dir)
+        let b = try MultiFileInputTests.write(odd, header: header, as: .gzip, name: "qb", in: dir)
+        let clean = MultiFileInputTests.csvOutputs(try MultiFileInputTests.reference(
+            trades: FeatureRun.tardisTrades, quotes: FeatureRun.tardisQuotes, flags: Self.flags, in: dir))
+        for order in ["strict", "sort"] {
+            let out = dir.path("out-\(order)")
+            let result = try runTickforge(["features", "--trades", FeatureRun.tardisTrades, "--quotes", a, b, "--order", order,
+                                           "--out", out, "--tick-partition-rows", "700"] + Self.flags)
+            try #require(result.status == 0, "\(result.stderrText)")
+            #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(out)) == clean, "\(order)")
+        }
+        // Rows held back at a partition's end keep their local times through a resume.
+        var killed = 0
+        for step in [3, 7, 12, 20] {
+            let out = dir.path("killed-\(step)")
+            let arguments = ["features", "--trades", FeatureRun.tardisTrades, "--quotes", a, b, "--out", out,
+                             "--tick-partition-rows", "700"] + Self.flags
+            guard try !runTickforge(arguments, environment: ["TICKFORGE_KILL_AT": String(step)]).exited else { break }
+            killed += 1
+            let resumed = try runTickforge(arguments)
+            try #require(resumed.status == 0, "step \(step): \(resumed.stderrText)")
+            #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(out)) == clean, "step \(step)")
+        }
+        #expect(killed >= 3)
+        let blindA = try MultiFileInputTests.write(Self.withoutLocalTimes(even), header: header, as: .plain, name: "ba", in: dir)
+        let blindB = try MultiFileInputTests.write(Self.withoutLocalTimes(odd), header: header, as: .plain, name: "bb", in: dir)
+        let blind = try runTickforge(["features", "--trades", FeatureRun.tardisTrades, "--quotes", blindA, blindB,
+                                      "--out", dir.path("blind")] + Self.flags)
+        try #require(blind.status == 0, "\(blind.stderrText)")
+        #expect(MultiFileInputTests.csvOutputs(FeatureRun.outputs(dir.path("blind"))) != clean)
+    }
+}
