@@ -28,7 +28,7 @@ struct ReadFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Time unit (s, ms, us, ns) of every input, or of one input as ROLE=UNIT (trades=us); repeatable. Detected per file from its first value when omitted.", valueName: "unit"))
     var timeUnit: [String] = []
 
-    @Option(help: ArgumentHelp("strict: rows must be in time order in each file (out-of-order rows are bad rows); sort: any order, sorted out of core under the memory limit (by time, then id, stably) before the order and duplicate rules apply.", valueName: "order"))
+    @Option(help: ArgumentHelp("strict: rows must be in time order in each file (out-of-order rows are bad rows); sort: any order, sorted out of core under the memory limit (by time, then the id, or local_timestamp in Tardis files, stably) before the order and duplicate rules apply.", valueName: "order"))
     var order: InputOrder = .strict
 
     @Flag(help: "Do not check NAME.CHECKSUM sidecars (sha256sum format, as Binance publishes) against the files they describe.")
