@@ -21,17 +21,6 @@ public struct PartitionInput: Sendable {
     }
 }
 
-/// The written rows of one partition.
-public struct PartitionOutput: Sendable {
-    /// CSV rows of `features.csv` and `targets.csv`, without headers.
-    public var features: [UInt8]
-    public var targets: [UInt8]
-    public var rowCount: Int
-    /// Per column, the first written row (within this partition) where it is defined.
-    public var firstDefinedFeature: [Int?]
-    public var firstDefinedTarget: [Int?]
-}
-
 /// Computes the feature and target rows of one partition. Every value of row t depends only on
 /// bars by absolute index and is summed in a fixed order, so partitions of any size give the
 /// same bytes.
@@ -52,123 +41,26 @@ public struct FeatureCalculator: Sendable {
                               targets: catalog.targets.map { table.column($0.key) })
     }
 
-    /// Computes and formats in one step (what a run without stored feature partitions does).
-    public func compute(_ input: PartitionInput) -> PartitionOutput {
-        format(columns(input))
-    }
-
-    /// The CSV rows of computed columns: those `--from`/`--to` select and, with
-    /// `completeRowsOnly`, only rows where every cell of both files is defined.
-    public func format(_ columns: FeatureColumns) -> PartitionOutput {
-        let features = CellTable(columns.features)
-        let targets = CellTable(columns.targets)
-        var kept = Array(0..<columns.rowCount)
+    /// The rows of computed columns this run writes: those `--from`/`--to` select and, with
+    /// `completeRowsOnly`, only rows where every cell of both files is defined. The columns
+    /// themselves, not copied, when every row is written.
+    public func writtenRows(_ columns: FeatureColumns) -> FeatureColumns {
+        var kept: [Int]?
         if config.from != nil || config.to != nil {
-            kept = kept.filter { config.writes(timestamp: columns.timestamps[$0]) }
+            kept = columns.timestamps.indices.filter { config.writes(timestamp: columns.timestamps[$0]) }
         }
         if config.completeRowsOnly {
-            kept = kept.filter { features.isComplete($0) && targets.isComplete($0) }
+            var complete = [Bool](repeating: true, count: columns.rowCount)
+            for column in columns.features + columns.targets { column.markUndefined(in: &complete) }
+            kept = (kept ?? Array(columns.timestamps.indices)).filter { complete[$0] }
         }
-        let (featureText, firstFeature) = features.text(rows: kept, timestamps: columns.timestamps)
-        let (targetText, firstTarget) = targets.text(rows: kept, timestamps: columns.timestamps)
-        return PartitionOutput(features: featureText, targets: targetText, rowCount: kept.count,
-                               firstDefinedFeature: firstFeature, firstDefinedTarget: firstTarget)
+        guard let kept, kept.count != columns.rowCount else { return columns }
+        return columns.picking(kept)
     }
 }
 
-/// The columns of one file laid out for writing row by row: each column's values in a typed
-/// array, reached through a slot without a payload, so writing a cell costs no reference
-/// counting (matching on `ColumnValues` per cell retains and releases its array every time).
-struct CellTable {
-    enum Slot { case integer(Int), decimal(Int), real(Int) }
-    private var slots: [Slot] = []
-    private var integers: [[Int64]] = []
-    private var decimals: [[Int128]] = []
-    private var reals: [[Double]] = []
-    /// The most bytes one row can take: the timestamp, every cell at its longest, separators
-    /// and the line end.
-    private(set) var maximumRowLength = FixedPoint.maximumDecimal64Length + 1
-
-    init(_ columns: [ColumnValues]) {
-        for column in columns {
-            switch column {
-            case .integer(let v):
-                slots.append(.integer(integers.count)); integers.append(v)
-                maximumRowLength += 1 + FixedPoint.maximumDecimal64Length
-            case .decimal(let v):
-                slots.append(.decimal(decimals.count)); decimals.append(v)
-                maximumRowLength += 1 + FixedPoint.maximumDecimalLength
-            case .real(let v):
-                slots.append(.real(reals.count)); reals.append(v)
-                maximumRowLength += 1 + ShortestDouble.maximumLength
-            }
-        }
-    }
-
-    var count: Int { slots.count }
-
-    @inline(__always) func isDefined(_ c: Int, _ r: Int) -> Bool {
-        switch slots[c] {
-        case .integer(let k): integers[k][r] != ColumnValues.undefinedInteger
-        case .decimal(let k): decimals[k][r] != ColumnValues.undefinedDecimal
-        case .real(let k): !reals[k][r].isNaN
-        }
-    }
-
-    func isComplete(_ r: Int) -> Bool {
-        for c in 0..<slots.count where !isDefined(c, r) { return false }
-        return true
-    }
-
-    /// The CSV text of `rows` (each line `timestamp,cell,…`), and per column the first written
-    /// line where it is defined. Written in place into a scratch buffer sized for the longest
-    /// rows, so no cell is checked for room, then copied out at its real size (about half):
-    /// the text waits in a queue before it is written, and the scratch's unused half would
-    /// otherwise stay allocated with it.
-    func text(rows: [Int], timestamps: [Int64]) -> (text: [UInt8], firstDefined: [Int?]) {
-        var firstDefined = [Int?](repeating: nil, count: slots.count)
-        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, rows.count * maximumRowLength))
-        defer { scratch.deallocate() }
-        var p = scratch
-        let doubles = ShortestDouble.Writer()
-        for (line, r) in rows.enumerated() {
-            p += FixedPoint.writeInteger(timestamps[r], to: p)
-            p += writeRow(r, to: p, firstDefined: &firstDefined, rowIndex: line, doubles: doubles)
-        }
-        return (Array(UnsafeBufferPointer(start: scratch, count: p - scratch)), firstDefined)
-    }
-
-    /// Writes `,cell` for every column of row r and a line end at `out` (room for
-    /// `maximumRowLength` bytes); notes first defined rows; returns the bytes written.
-    func writeRow(_ r: Int, to out: UnsafeMutablePointer<UInt8>, firstDefined: inout [Int?], rowIndex: Int,
-                  doubles: ShortestDouble.Writer) -> Int {
-        var p = out
-        for c in 0..<slots.count {
-            p.pointee = UInt8(ascii: ",")
-            p += 1
-            switch slots[c] {
-            case .integer(let k):
-                let v = integers[k][r]
-                guard v != ColumnValues.undefinedInteger else { continue }
-                p += FixedPoint.writeInteger(v, to: p)
-            case .decimal(let k):
-                let v = decimals[k][r]
-                guard v != ColumnValues.undefinedDecimal else { continue }
-                p += FixedPoint.writeDecimal(v, to: p)
-            case .real(let k):
-                let v = reals[k][r]
-                guard !v.isNaN else { continue }
-                p += doubles.write(v, to: p)
-            }
-            if firstDefined[c] == nil { firstDefined[c] = rowIndex }
-        }
-        p.pointee = UInt8(ascii: "\n")
-        return p + 1 - out
-    }
-}
-
-/// The computed values of one partition's rows, before formatting: what a feature partition
-/// file stores.
+/// The computed values of one partition's rows: what a feature partition file stores, and
+/// what every output writer (CSV, Parquet) takes.
 public struct FeatureColumns: Sendable {
     /// Bar starts, epoch milliseconds.
     public var timestamps: [Int64]
@@ -182,6 +74,12 @@ public struct FeatureColumns: Sendable {
     }
 
     public var rowCount: Int { timestamps.count }
+
+    /// The rows `rows` (increasing indices) of every column.
+    public func picking(_ rows: [Int]) -> FeatureColumns {
+        FeatureColumns(timestamps: rows.map { timestamps[$0] }, features: features.map { $0.picking(rows) },
+                       targets: targets.map { $0.picking(rows) })
+    }
 }
 
 /// The per-bar series of one partition and the column computations over them. Row r is the

@@ -86,7 +86,7 @@ public enum BenchJob {
         let tradeRows = summary.trades.rows.read
         let quoteRows = summary.quotes?.rows.read ?? 0
         var stages: [BenchStage] = []
-        for name in ["ingest", "features", "merge"] {
+        for name in ["ingest", "features", "output"] {
             let wall = summary.stageSeconds[name] ?? 0
             let rows = name == "ingest" ? Double(tradeRows + quoteRows) : Double(summary.bars)
             stages.append(BenchStage(stage: name, wallSeconds: wall, cpuSeconds: summary.stageCpuSeconds[name] ?? 0,
@@ -156,9 +156,9 @@ public enum BenchJob {
         lines.append("")
         lines.append("peak RSS: \(f(Double(r.peakResidentBytes) / 1_048_576, 1)) MiB (limit \(r.memoryLimit >> 20) MiB)")
         lines.append("on disk: \(f(r.bytesPerTradeOnDisk)) bytes per trade\(r.bytesPerQuoteOnDisk.map { ", \(f($0)) bytes per quote" } ?? "") (zstd columnar partitions)")
-        lines.append("total / raw scan: \(f(r.slowdownOverRawScan, 1))× (rows/s of ingest and total count trades + quotes; features and merge count bars)")
+        lines.append("total / raw scan: \(f(r.slowdownOverRawScan, 1))× (rows/s of ingest and total count trades + quotes; features and output count bars)")
         lines.append("stages: ingest = read, parse, validate, tick partitions; features = bars, rolling features, feature")
-        lines.append("partitions and their CSV rows; merge = putting the CSVs in place and the JSON metadata")
+        lines.append("partitions and their output rows; output = putting the output files in place and the JSON metadata")
         return lines.joined(separator: "\n")
     }
 }

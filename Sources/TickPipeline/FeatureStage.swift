@@ -19,32 +19,35 @@ final class FeatureStage {
     let key: String
     /// What the values depend on besides the bars: the flags.
     let valuesKey: String
+    let format: OutputFormat
 
     private(set) var reused = 0
     private(set) var computed = 0
 
     init(calculator: FeatureCalculator, directory: RunDirectory, pool: WorkPool, partitionBars: Int, tasksInFlight: Int,
-         key: String, valuesKey: String) {
+         key: String, valuesKey: String, format: OutputFormat) {
         self.calculator = calculator; self.directory = directory; self.pool = pool
         self.partitionBars = partitionBars; self.tasksInFlight = tasksInFlight; self.key = key; self.valuesKey = valuesKey
+        self.format = format
     }
 
     func partitionPath(_ name: String) -> String { directory.featureParts + "/" + name }
 
-    /// Whether this run wrote every row to the output files (false when all feature partitions
-    /// were intact and the merge stage must write them).
+    /// Whether this run handed every row to the outputs (false when all feature partitions
+    /// were intact and the output stage must write them).
     private(set) var wroteOutput = false
 
-    /// The rows of a stored feature partition, formatted.
-    static func formatStored(path: String, calculator: FeatureCalculator) throws -> PartitionOutput {
+    /// The rows of a stored feature partition, prepared for the outputs.
+    static func prepareStored(path: String, calculator: FeatureCalculator, format: OutputFormat) throws -> PreparedRows {
         let contents = try PartitionFormat.read(path: path)
-        return calculator.format(try PartitionCodec.featureColumns(contents, catalog: calculator.catalog, path: path))
+        return PreparedRows(try PartitionCodec.featureColumns(contents, catalog: calculator.catalog, path: path),
+                            calculator: calculator, format: format)
     }
 
-    /// Brings the feature partitions up to date and, unless every one was intact, writes all
-    /// rows to `output` on the way: each partition is formatted by the task that computed it
-    /// (or read back), so no partition is decoded again just to be written out.
-    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, previous: FeatureState?, output: FeatureOutputFiles,
+    /// Brings the feature partitions up to date and, unless every one was intact, hands all
+    /// rows to `output` on the way: each partition's rows are prepared by the task that
+    /// computed it (or read it back), so no partition is decoded again just to be written out.
+    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, previous: FeatureState?, output: FeatureOutputs,
              save: (FeatureState, _ force: Bool) throws -> Void) throws -> FeatureState {
         var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [], valuesKey: valuesKey)
         // Stored partitions that may still be right: the same flags and grid. Each is reused
@@ -84,6 +87,7 @@ final class FeatureStage {
         let partitioner = BarPartitioner(pastHalo: config.pastHalo, futureHalo: config.futureHalo, partitionBars: partitionBars,
                                          intervalMicros: config.interval.micros)
         let calculator = self.calculator
+        let format = self.format
         let maxInFlight = tasksInFlight
 
         let featureParts = directory.featureParts
@@ -94,14 +98,14 @@ final class FeatureStage {
             tasks.submit {
                 let digest = input.inputHash
                 if let stored, stored.digest == digest {
-                    return FeaturePartitionResult(encoded: nil, text: FormattedRows(try FeatureStage.formatStored(path: stored.path, calculator: calculator)))
+                    return FeaturePartitionResult(encoded: nil, rows: try FeatureStage.prepareStored(path: stored.path, calculator: calculator, format: format))
                 }
                 let columns = calculator.columns(input)
                 let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
                 let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.featureLevel))
                 let encoded = EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
                                                       bytes: file.bytes, checksum: file.checksum, inputDigest: digest)
-                return FeaturePartitionResult(encoded: encoded, text: FormattedRows(calculator.format(columns)))
+                return FeaturePartitionResult(encoded: encoded, rows: PreparedRows(columns, calculator: calculator, format: format))
             }
             while tasks.pending >= maxInFlight { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         }
@@ -146,7 +150,7 @@ final class FeatureStage {
     }
 
     /// Stores a computed partition (recorded in the manifest) and appends its rows to the output.
-    private func finish(_ result: FeaturePartitionResult, into state: inout FeatureState, output: FeatureOutputFiles,
+    private func finish(_ result: FeaturePartitionResult, into state: inout FeatureState, output: FeatureOutputs,
                         save: (FeatureState, _ force: Bool) throws -> Void) throws {
         if let part = result.encoded {
             // A stored partition of the same index that no longer fits is replaced: the
@@ -163,7 +167,7 @@ final class FeatureStage {
         } else {
             reused += 1
         }
-        try output.append(result.text)
+        try output.append(result.rows)
     }
 }
 
@@ -180,10 +184,10 @@ enum PartitionCompression {
 }
 
 /// What a feature partition task hands back: the partition to store (nil when it was read from
-/// an earlier run) and its rows as CSV text.
+/// an earlier run) and its rows prepared for the outputs.
 struct FeaturePartitionResult: Sendable {
     var encoded: EncodedFeaturePartition?
-    var text: FormattedRows
+    var rows: PreparedRows
 }
 
 struct EncodedFeaturePartition: Sendable {

@@ -14,6 +14,8 @@ public struct FeaturesOptions: Sendable {
     public var outputDirectory: String
     public var config: FeatureConfig
     public var read = ReadOptions()
+    /// The formats of the features and targets files.
+    public var format = OutputFormat.csv
     /// Peak memory the run is planned for; chunk and partition sizes derive from it.
     public var memoryLimit = MemoryBudget.defaultLimit
     /// Explicit sizes (flags); nil means derived from `memoryLimit`.
@@ -228,9 +230,9 @@ public final class FeaturesJob {
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
-                                        key: featureKey(trades: trades, quotes: quotes), valuesKey: valuesKey)
+                                        key: featureKey(trades: trades, quotes: quotes), valuesKey: valuesKey, format: options.format)
         let generation = try directory.beginGeneration()
-        let output = try FeatureOutputFiles(generation: generation, catalog: calculator.catalog)
+        let output = try FeatureOutputs(generation: generation, catalog: calculator.catalog, format: options.format)
         let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
         let quoteReader = quotes.map { mergedReader(role: "quotes", files: $0, group: quoteGroup!, directory: directory) }
         var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, previous: store.manifest.features, output: output) { state, force in
@@ -259,22 +261,24 @@ public final class FeaturesJob {
             }
         }
 
-        clock.start("merge")
-        let merge = MergeStage(calculator: calculator, directory: directory, pool: pool)
-        if !featureStage.wroteOutput { try merge.run(features, into: output) }
-        let merged = try output.commit()
+        clock.start("output")
+        let outputStage = OutputStage(calculator: calculator, directory: directory, pool: pool, format: options.format)
+        if !featureStage.wroteOutput { try outputStage.writeStoredRows(features, into: output) }
+        let written = output.written
         if options.read.badRows == .quarantine {
-            try merge.mergeRejects(store.manifest.inputs, extra: features.mergeRejects, into: generation)
+            try outputStage.joinRejects(store.manifest.inputs, extra: features.mergeRejects, into: generation)
         }
         let inputs = MetadataInputs(trades: describe(trades, group: tradeGroup, stages: ingests["trades"]!, merge: features.merged?["trades"]),
                                     quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) })
-        let metadata = OutputMetadata(config: options.config, catalog: calculator.catalog, rowCount: merged.rows, barCount: barCount,
+        let metadata = OutputMetadata(config: options.config, catalog: calculator.catalog, rowCount: written.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
-                                      inputs: inputs, badRows: options.read.badRows, readFlags: readFlagsDocument)
-        try generation.write(metadata.json(columns: calculator.catalog.features, firstDefined: merged.firstDefinedFeature, file: "features.csv"),
-                             as: "features.json")
-        try generation.write(metadata.json(columns: calculator.catalog.targets, firstDefined: merged.firstDefinedTarget, file: "targets.csv"),
-                             as: "targets.json")
+                                      inputs: inputs, badRows: options.read.badRows, readFlags: readFlagsDocument, format: options.format)
+        let documents = OutputDocuments(
+            features: try metadata.json(columns: calculator.catalog.features, firstDefined: written.firstDefinedFeature, file: "features"),
+            targets: try metadata.json(columns: calculator.catalog.targets, firstDefined: written.firstDefinedTarget, file: "targets"))
+        try output.commit(documents: documents)
+        try generation.write(documents.features, as: "features.json")
+        try generation.write(documents.targets, as: "targets.json")
         clock.stop()
 
         let wall = clock.wallSeconds
@@ -285,7 +289,7 @@ public final class FeaturesJob {
             warnings.append("standard input was read in full: the ingest of a pipe cannot be resumed, so an interrupted run must be given the data again (its other files resume)")
         }
         let summary = RunSummary(
-            trades: inputs.trades, quotes: inputs.quotes, bars: barCount, rowsWritten: merged.rows,
+            trades: inputs.trades, quotes: inputs.quotes, bars: barCount, rowsWritten: written.rows,
             featurePartitionsReused: featureStage.reused, featurePartitionsComputed: featureStage.computed,
             stageSeconds: clock.stages, stageCpuSeconds: clock.stageCPU, wallSeconds: wall, cpuSeconds: StageClock.processCPUSeconds(),
             inputMegabytesPerSecond: Double(parsed) / 1e6 / max(wall, 1e-9),
@@ -496,7 +500,12 @@ public final class FeaturesJob {
 
     /// The outputs this run publishes.
     private var outputNames: [String] {
-        RunFileName.outputs.filter { $0 != "rejects.csv" || options.read.badRows == .quarantine }
+        RunFileName.outputs.filter { name in
+            if name == "rejects.csv" { return options.read.badRows == .quarantine }
+            if name.hasSuffix(".csv") && name != "rejects.csv" { return options.format.writesCSV }
+            if name.hasSuffix(".parquet") { return options.format.writesParquet }
+            return true
+        }
     }
 
     /// Everything feature values depend on; a different key means old feature partitions are

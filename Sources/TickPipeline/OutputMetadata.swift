@@ -22,6 +22,7 @@ struct OutputMetadata {
     let inputs: MetadataInputs
     let badRows: BadRowPolicy
     let readFlags: ReadFlags
+    let format: OutputFormat
 
     /// The read flags: which rows of which files were read, and how.
     struct ReadFlags: Encodable {
@@ -40,7 +41,10 @@ struct OutputMetadata {
 
     struct Document: Encodable {
         var formatVersion: Int
+        /// The data file this document describes (the CSV where one is written), and every
+        /// file of the same rows (`features.csv`, `features.parquet`).
         var file: String
+        var files: [String]
         var companionFile: String
         var interval: String
         var intervalMs: Int64
@@ -112,6 +116,8 @@ struct OutputMetadata {
         var from: String?
         var to: String?
         var read: ReadFlags
+        /// `--format`: csv, parquet or both.
+        var format: String
     }
 
     struct ColumnDocument: Encodable {
@@ -148,8 +154,10 @@ struct OutputMetadata {
         }
     }
 
-    func json(columns: [ColumnSpec], firstDefined: [Int?], file: String) throws -> [UInt8] {
-        let isFeatures = file == "features.csv"
+    /// The document of `features` or `targets` (`base`), whatever formats hold their rows.
+    func json(columns: [ColumnSpec], firstDefined: [Int?], file base: String) throws -> [UInt8] {
+        let isFeatures = base == "features"
+        let extensions = (format.writesCSV ? [".csv"] : []) + (format.writesParquet ? [".parquet"] : [])
         var inputDocs = [describe(inputs.trades, role: "trades")]
         if let quotes = inputs.quotes { inputDocs.append(describe(quotes, role: "quotes")) }
         var columnDocs = [ColumnDocument(index: 0, name: "timestamp",
@@ -164,10 +172,10 @@ struct OutputMetadata {
                                              horizonBars: column.horizonBars, firstDefinedRow: firstDefined[i]))
         }
         let document = Document(
-            formatVersion: Self.formatVersion, file: file,
-            companionFile: isFeatures ? "targets.csv" : "features.csv",
+            formatVersion: Self.formatVersion, file: base + extensions[0], files: extensions.map { base + $0 },
+            companionFile: (isFeatures ? "targets" : "features") + extensions[0],
             interval: config.interval.text, intervalMs: config.interval.micros / 1000,
-            timestamp: "bar start, integer Unix epoch milliseconds, UTC; identical in features.csv and targets.csv row by row",
+            timestamp: "bar start, integer Unix epoch milliseconds, UTC (in Parquet: TIMESTAMP(MILLIS, UTC)); identical in the features and targets files row by row",
             rowCount: rowCount, barCount: barCount,
             firstBarStart: firstBarStart.map { Time.iso8601(micros: $0) },
             lastBarStart: lastBarStart.map { Time.iso8601(micros: $0) },
@@ -179,7 +187,7 @@ struct OutputMetadata {
                          completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue,
                          maxQuoteAgeS: config.hasQuotes ? config.maxQuoteAge.map { Time.secondsText(micros: $0) } : nil,
                          from: config.from.map { Time.iso8601(micros: $0 * 1000) }, to: config.to.map { Time.iso8601(micros: $0 * 1000) },
-                         read: readFlags),
+                         read: readFlags, format: format.rawValue),
             columns: columnDocs)
         return Array(try JSON.encode(document).utf8) + [10]
     }

@@ -18,7 +18,8 @@ enum RunFileName {
     static let outputsRecord = "outputs.json"
 
     /// Every output a run can publish, in the order they are listed to the user.
-    static let outputs = ["features.csv", "targets.csv", "features.json", "targets.json", "summary.json", "rejects.csv"]
+    static let outputs = ["features.csv", "targets.csv", "features.parquet", "targets.parquet", "features.json", "targets.json",
+                          "summary.json", "rejects.csv"]
 
     /// Partition `index` of input file `file` (the file's number in the manifest, which stays
     /// with the file when others are added or removed).

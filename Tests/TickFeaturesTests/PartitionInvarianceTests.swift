@@ -48,6 +48,28 @@ struct PartitionInvarianceTests {
         return records
     }
 
+    /// Rows as text, a line per row and a cell per column: integers and exact decimals as
+    /// their digits, doubles by Swift's shortest round-trip description (so equal text is equal
+    /// bits), undefined cells empty. The pipeline's CSV writer is tested on its own; this only
+    /// has to tell values apart.
+    static func text(_ columns: [ColumnValues], timestamps: [Int64]) -> [UInt8] {
+        var out = ""
+        for r in timestamps.indices {
+            out += String(timestamps[r])
+            for column in columns {
+                out += ","
+                guard column.isDefined(r) else { continue }
+                switch column {
+                case .integer(let v): out += String(v[r])
+                case .decimal(let v): out += FixedPoint.string(v[r])
+                case .real(let v): out += "\(v[r])"
+                }
+            }
+            out += "\n"
+        }
+        return Array(out.utf8)
+    }
+
     /// Runs the calculator the way the pipeline's partitioner does, for one partition size.
     static func output(bars: [BarRecord], config: FeatureConfig, partitionBars: Int) -> (features: [UInt8], targets: [UInt8]) {
         let calculator = FeatureCalculator(config: config)
@@ -58,10 +80,10 @@ struct PartitionInvarianceTests {
             let rows = row..<min(row + partitionBars, bars.count)
             let base = max(0, rows.lowerBound - config.pastHalo)
             let end = min(bars.count, rows.upperBound + config.futureHalo)
-            let part = calculator.compute(PartitionInput(bars: Array(bars[base..<end]), base: base, rows: rows,
-                                                         reachesEnd: end == bars.count))
-            features += part.features
-            targets += part.targets
+            let columns = calculator.writtenRows(calculator.columns(PartitionInput(bars: Array(bars[base..<end]), base: base, rows: rows,
+                                                                                   reachesEnd: end == bars.count)))
+            features += Self.text(columns.features, timestamps: columns.timestamps)
+            targets += Self.text(columns.targets, timestamps: columns.timestamps)
             row = rows.upperBound
         }
         return (features, targets)

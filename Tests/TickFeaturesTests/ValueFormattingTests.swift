@@ -19,16 +19,6 @@ struct ValueFormattingTests {
         }
     }
 
-    @Test func undefinedCellsAreEmpty() {
-        // What the merge writes for a row whose every cell is undefined: separators only.
-        let table = CellTable([.real([.nan]), .integer([ColumnValues.undefinedInteger]),
-                               .decimal([ColumnValues.undefinedDecimal])])
-        let (text, firstDefined) = table.text(rows: [0], timestamps: [1_704_067_200_000])
-        #expect(String(decoding: text, as: UTF8.self) == "1704067200000,,,\n")
-        #expect(firstDefined.allSatisfy { $0 == nil })
-        #expect(!table.isComplete(0))
-    }
-
     @Test func intervalsAndBarStarts() {
         #expect(BarInterval("100ms")!.micros == 100_000)
         #expect(BarInterval("1h")!.micros == 3_600_000_000)

@@ -7,37 +7,34 @@ import TickStore
 import Glibc
 #endif
 
-/// Stage 3: feature partitions, in order, → `features.csv` and `targets.csv`, when they were
-/// all taken from an earlier run (otherwise `FeatureStage` writes the rows as it computes
-/// them). Partitions are decoded and formatted ahead on the pool; the files are written by one
-/// writer each.
-struct MergeStage {
+/// Stage 3: completes a generation's outputs. When every feature partition was taken from an
+/// earlier run (otherwise `FeatureStage` hands the rows over as it computes them), their rows
+/// go to the outputs in order, decoded and prepared ahead on the pool; in quarantine mode, the
+/// quarantined rows of every tick partition and of the merge are joined into `rejects.csv`.
+struct OutputStage {
     let calculator: FeatureCalculator
     let directory: RunDirectory
     let pool: WorkPool
+    let format: OutputFormat
 
-    struct Result {
-        var rows = 0
-        var firstDefinedFeature: [Int?]
-        var firstDefinedTarget: [Int?]
-    }
-
-    func run(_ state: FeatureState, into output: FeatureOutputFiles) throws {
+    /// Hands the rows of the stored feature partitions, in order, to `output`.
+    func writeStoredRows(_ state: FeatureState, into output: FeatureOutputs) throws {
         // Consecutive partitions of the epoch grid that hold every bar.
         let indices = state.partitions.map(\.index)
         let rows = state.partitions.reduce(0) { $0 + $1.rows }
         guard let first = indices.first, indices == Array(first..<(first + indices.count)), rows == state.bars ?? -1 else {
             throw TickError.unreadable(path: directory.featureParts, reason: "feature partitions are incomplete (\(rows) of \(state.bars ?? 0) bars)")
         }
-        let tasks = OrderedTasks<FormattedRows>(pool: pool)
+        let tasks = OrderedTasks<PreparedRows>(pool: pool)
         let calculator = self.calculator
+        let format = self.format
         let featureParts = directory.featureParts
         var next = 0
         while next < state.partitions.count || tasks.pending > 0 {
             while next < state.partitions.count && tasks.pending <= pool.workers {
                 let path = featureParts + "/" + state.partitions[next].name
                 next += 1
-                tasks.submit { FormattedRows(try FeatureStage.formatStored(path: path, calculator: calculator)) }
+                tasks.submit { try FeatureStage.prepareStored(path: path, calculator: calculator, format: format) }
             }
             try output.append(try tasks.takeNext())
         }
@@ -45,7 +42,7 @@ struct MergeStage {
 
     /// Joins the quarantine sidecars of the tick partitions into the generation's `rejects.csv`.
     /// - Parameter extra: the sidecar of rows the merge of files rejected, in the features folder.
-    func mergeRejects(_ inputs: [InputState], extra: String?, into generation: OutputGeneration) throws {
+    func joinRejects(_ inputs: [InputState], extra: String?, into generation: OutputGeneration) throws {
         let name = "rejects.csv"
         let writer = try AtomicFileWriter(path: generation.filePath(name))
         try writer.write(RejectsFormat.header)

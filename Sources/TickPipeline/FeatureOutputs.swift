@@ -1,0 +1,100 @@
+import TickCore
+import TickFeatures
+import TickIO
+
+/// The formats of `features` and `targets` a run writes (`--format`).
+public enum OutputFormat: String, Sendable, Codable, CaseIterable {
+    case csv
+    case parquet
+    case both
+
+    var writesCSV: Bool { self != .parquet }
+    var writesParquet: Bool { self != .csv }
+}
+
+/// The rows one feature partition writes, prepared on the pool for every format the run
+/// writes, so that the writing thread only appends.
+struct PreparedRows: Sendable {
+    var rowCount: Int
+    /// Per column, the first row (within these rows) where it is defined.
+    var firstDefinedFeature: [Int?]
+    var firstDefinedTarget: [Int?]
+    var csv: CSVRows?
+
+    /// Selects the rows of `columns` this run writes (`FeatureCalculator.writtenRows`) and
+    /// lays them out for each format of `format`.
+    init(_ columns: FeatureColumns, calculator: FeatureCalculator, format: OutputFormat) {
+        let written = calculator.writtenRows(columns)
+        rowCount = written.rowCount
+        if format.writesCSV {
+            let csv = CSVRows(written)
+            self.csv = csv
+            firstDefinedFeature = csv.firstDefinedFeature
+            firstDefinedTarget = csv.firstDefinedTarget
+        } else {
+            firstDefinedFeature = written.features.map(\.firstDefinedRow)
+            firstDefinedTarget = written.targets.map(\.firstDefinedRow)
+        }
+    }
+}
+
+/// What the run wrote: rows, and per column the first row where it is defined (for the
+/// metadata).
+struct WrittenRows {
+    var rows = 0
+    var firstDefinedFeature: [Int?]
+    var firstDefinedTarget: [Int?]
+
+    mutating func add(_ part: PreparedRows) {
+        for (c, first) in part.firstDefinedFeature.enumerated() where firstDefinedFeature[c] == nil {
+            firstDefinedFeature[c] = first.map { $0 + rows }
+        }
+        for (c, first) in part.firstDefinedTarget.enumerated() where firstDefinedTarget[c] == nil {
+            firstDefinedTarget[c] = first.map { $0 + rows }
+        }
+        rows += part.rowCount
+    }
+}
+
+/// The metadata documents of a run's outputs, which formats that embed metadata store.
+struct OutputDocuments {
+    /// `features.json` and `targets.json`, as written beside the data files.
+    var features: [UInt8]
+    var targets: [UInt8]
+}
+
+/// One format's `features` and `targets` files in a generation being written. Rows arrive
+/// partition by partition, in order; `commit` completes both files, puts them in place whole
+/// and records them in the generation.
+protocol FeatureTableWriter: AnyObject {
+    func append(_ rows: PreparedRows) throws
+    func commit(documents: OutputDocuments) throws
+}
+
+/// The output files of a generation being written, in every format of the run, behind one
+/// seam: the feature stage hands each partition's prepared rows here, and each format's
+/// writer takes them.
+final class FeatureOutputs {
+    private let writers: [any FeatureTableWriter]
+    private(set) var written: WrittenRows
+
+    init(generation: OutputGeneration, catalog: ColumnCatalog, format: OutputFormat) throws {
+        var writers: [any FeatureTableWriter] = []
+        if format.writesParquet { throw TickError.invalidArgument("Parquet output is not built yet") }
+        if format.writesCSV { writers.append(try CSVTableWriter(generation: generation, catalog: catalog)) }
+        self.writers = writers
+        written = WrittenRows(firstDefinedFeature: Array(repeating: nil, count: catalog.features.count),
+                              firstDefinedTarget: Array(repeating: nil, count: catalog.targets.count))
+    }
+
+    /// Appends the next partition's rows.
+    func append(_ rows: PreparedRows) throws {
+        for writer in writers { try writer.append(rows) }
+        written.add(rows)
+    }
+
+    /// Completes every file and puts it in place in the generation.
+    func commit(documents: OutputDocuments) throws {
+        for writer in writers { try writer.commit(documents: documents) }
+    }
+}
