@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent reference implementation of the tickforge feature/target contract
-(shared/spec/FEATURES.md).  Standard library only.
+(docs/FEATURES.md).  Standard library only.
 
 Covers every version 1 column, plus from version 2 the quote column `quote_age_s` and the
 stale-quote flag `--max-quote-age`.  (The other version 2 groups -- book, bands, derivatives,

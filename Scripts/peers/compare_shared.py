@@ -3,7 +3,7 @@
 
 Usage: compare_shared.py TICKFORGE_DIR PEER_DIR [--name NAME] [--summary FILE]
 
-Tolerance as in shared/spec/FEATURES.md: every value defined on both sides must agree within
+Tolerance as in docs/FEATURES.md: every value defined on both sides must agree within
 abs(a-b) <= max(1e-12, 1e-9*max(|a|,|b|)), and the undefined cells must be the same: an empty
 cell in tickforge must be null or NaN in the peer and vice versa (a peer's inf is a value, and so
 a mismatch).  Timestamps and row counts must be identical.  Prints a per-column report; writes one

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer implementation of the tickforge trade features (shared/spec/FEATURES.md) in DuckDB SQL,
+"""Peer implementation of the tickforge trade features (docs/FEATURES.md) in DuckDB SQL,
 written the way a DuckDB user would: read_csv with an explicit schema, GROUP BY to bars, a
 range() raster LEFT JOINed to the bars, then window functions (ROWS frames, lag/lead).
 DOUBLE throughout.  ewm_vol is left out: it is a recursion, which SQL cannot express short of a

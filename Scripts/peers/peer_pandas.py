@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer implementation of the tickforge trade features (shared/spec/FEATURES.md) in pandas,
+"""Peer implementation of the tickforge trade features (docs/FEATURES.md) in pandas,
 written the way a pandas user would: read_csv of the whole file, groupby to bars, reindex to
 the dense raster, then rolling()/ewm()/shift().  float64 throughout.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer implementation of the tickforge trade features (shared/spec/FEATURES.md) in polars,
+"""Peer implementation of the tickforge trade features (docs/FEATURES.md) in polars,
 written the way a polars user would: a lazy scan aggregated to bars by the streaming engine,
 then rolling expressions on the (small) bar frame.  Float64 throughout, as polars users do.
 
