@@ -4,7 +4,8 @@ import PackageDescription
 
 let package = Package(
     name: "tickforge",
-    platforms: [.macOS(.v15)],
+    // Linux (glibc) only: the syscall, allocator (mallopt) and glob code is glibc's, and nobody
+    // has built tickforge on macOS, so it declares no Apple platform.
     products: [
         .executable(name: "tickforge", targets: ["tickforge"]),
         .library(name: "TickPipeline", targets: ["TickPipeline"]),
