@@ -12,6 +12,13 @@ public enum OutputFormat: String, Sendable, Codable, CaseIterable {
     var writesParquet: Bool { self != .csv }
 }
 
+/// What a run's outputs need of each partition's rows.
+struct OutputOptions: Sendable {
+    var format: OutputFormat
+    /// Whether the bar starts of the rows are kept (for `splits.json`).
+    var keepsRowTimes: Bool
+}
+
 /// The rows one feature partition writes, prepared on the pool for every format the run
 /// writes, so that the writing thread only appends.
 struct PreparedRows: Sendable {
@@ -20,12 +27,16 @@ struct PreparedRows: Sendable {
     var firstDefinedFeature: [Int?]
     var firstDefinedTarget: [Int?]
     var csv: CSVRows?
+    /// The rows' bar starts, when `OutputOptions.keepsRowTimes`.
+    var timestamps: [Int64]?
 
     /// Selects the rows of `columns` this run writes (`FeatureCalculator.writtenRows`) and
-    /// lays them out for each format of `format`.
-    init(_ columns: FeatureColumns, calculator: FeatureCalculator, format: OutputFormat) {
+    /// lays them out for each format the run writes.
+    init(_ columns: FeatureColumns, calculator: FeatureCalculator, options: OutputOptions) {
         let written = calculator.writtenRows(columns)
+        let format = options.format
         rowCount = written.rowCount
+        if options.keepsRowTimes { timestamps = written.timestamps }
         if format.writesCSV {
             let csv = CSVRows(written)
             self.csv = csv
@@ -77,8 +88,13 @@ protocol FeatureTableWriter: AnyObject {
 final class FeatureOutputs {
     private let writers: [any FeatureTableWriter]
     private(set) var written: WrittenRows
+    /// The rows' bar starts, when the options keep them.
+    let timeline: WrittenRowTimeline?
 
-    init(generation: OutputGeneration, catalog: ColumnCatalog, format: OutputFormat) throws {
+    init(generation: OutputGeneration, catalog: ColumnCatalog, options: OutputOptions, intervalMs: Int64) throws {
+        let format = options.format
+        timeline = options.keepsRowTimes
+            ? WrittenRowTimeline(intervalMs: intervalMs, scratchPath: generation.filePath(RunFileName.timelineScratch)) : nil
         var writers: [any FeatureTableWriter] = []
         if format.writesParquet { throw TickError.invalidArgument("Parquet output is not built yet") }
         if format.writesCSV { writers.append(try CSVTableWriter(generation: generation, catalog: catalog)) }
@@ -90,6 +106,7 @@ final class FeatureOutputs {
     /// Appends the next partition's rows.
     func append(_ rows: PreparedRows) throws {
         for writer in writers { try writer.append(rows) }
+        if let timeline, let times = rows.timestamps { try timeline.append(times) }
         written.add(rows)
     }
 

@@ -19,16 +19,16 @@ final class FeatureStage {
     let key: String
     /// What the values depend on besides the bars: the flags.
     let valuesKey: String
-    let format: OutputFormat
+    let options: OutputOptions
 
     private(set) var reused = 0
     private(set) var computed = 0
 
     init(calculator: FeatureCalculator, directory: RunDirectory, pool: WorkPool, partitionBars: Int, tasksInFlight: Int,
-         key: String, valuesKey: String, format: OutputFormat) {
+         key: String, valuesKey: String, options: OutputOptions) {
         self.calculator = calculator; self.directory = directory; self.pool = pool
         self.partitionBars = partitionBars; self.tasksInFlight = tasksInFlight; self.key = key; self.valuesKey = valuesKey
-        self.format = format
+        self.options = options
     }
 
     func partitionPath(_ name: String) -> String { directory.featureParts + "/" + name }
@@ -38,10 +38,10 @@ final class FeatureStage {
     private(set) var wroteOutput = false
 
     /// The rows of a stored feature partition, prepared for the outputs.
-    static func prepareStored(path: String, calculator: FeatureCalculator, format: OutputFormat) throws -> PreparedRows {
+    static func prepareStored(path: String, calculator: FeatureCalculator, options: OutputOptions) throws -> PreparedRows {
         let contents = try PartitionFormat.read(path: path)
         return PreparedRows(try PartitionCodec.featureColumns(contents, catalog: calculator.catalog, path: path),
-                            calculator: calculator, format: format)
+                            calculator: calculator, options: options)
     }
 
     /// Brings the feature partitions up to date and, unless every one was intact, hands all
@@ -87,7 +87,7 @@ final class FeatureStage {
         let partitioner = BarPartitioner(pastHalo: config.pastHalo, futureHalo: config.futureHalo, partitionBars: partitionBars,
                                          intervalMicros: config.interval.micros)
         let calculator = self.calculator
-        let format = self.format
+        let options = self.options
         let maxInFlight = tasksInFlight
 
         let featureParts = directory.featureParts
@@ -98,14 +98,14 @@ final class FeatureStage {
             tasks.submit {
                 let digest = input.inputHash
                 if let stored, stored.digest == digest {
-                    return FeaturePartitionResult(encoded: nil, rows: try FeatureStage.prepareStored(path: stored.path, calculator: calculator, format: format))
+                    return FeaturePartitionResult(encoded: nil, rows: try FeatureStage.prepareStored(path: stored.path, calculator: calculator, options: options))
                 }
                 let columns = calculator.columns(input)
                 let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
                 let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.featureLevel))
                 let encoded = EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
                                                       bytes: file.bytes, checksum: file.checksum, inputDigest: digest)
-                return FeaturePartitionResult(encoded: encoded, rows: PreparedRows(columns, calculator: calculator, format: format))
+                return FeaturePartitionResult(encoded: encoded, rows: PreparedRows(columns, calculator: calculator, options: options))
             }
             while tasks.pending >= maxInFlight { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         }

@@ -16,6 +16,10 @@ public struct FeaturesOptions: Sendable {
     public var read = ReadOptions()
     /// The formats of the features and targets files.
     public var format = OutputFormat.csv
+    /// `--splits`: write `splits.json` with folds of this method.
+    public var splits: SplitMethod?
+    /// `--embargo` in bars; nil: the largest window.
+    public var embargoBars: Int?
     /// Peak memory the run is planned for; chunk and partition sizes derive from it.
     public var memoryLimit = MemoryBudget.defaultLimit
     /// Explicit sizes (flags); nil means derived from `memoryLimit`.
@@ -230,9 +234,10 @@ public final class FeaturesJob {
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
-                                        key: featureKey(trades: trades, quotes: quotes), valuesKey: valuesKey, format: options.format)
+                                        key: featureKey(trades: trades, quotes: quotes), valuesKey: valuesKey, options: outputOptions)
         let generation = try directory.beginGeneration()
-        let output = try FeatureOutputs(generation: generation, catalog: calculator.catalog, format: options.format)
+        let output = try FeatureOutputs(generation: generation, catalog: calculator.catalog, options: outputOptions,
+                                        intervalMs: options.config.interval.micros / 1000)
         let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
         let quoteReader = quotes.map { mergedReader(role: "quotes", files: $0, group: quoteGroup!, directory: directory) }
         var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, previous: store.manifest.features, output: output) { state, force in
@@ -262,9 +267,21 @@ public final class FeaturesJob {
         }
 
         clock.start("output")
-        let outputStage = OutputStage(calculator: calculator, directory: directory, pool: pool, format: options.format)
+        let outputStage = OutputStage(calculator: calculator, directory: directory, pool: pool, options: outputOptions)
         if !featureStage.wroteOutput { try outputStage.writeStoredRows(features, into: output) }
         let written = output.written
+        if let method = options.splits, let timeline = output.timeline {
+            let plan = SplitPlan(method: method, purgeBars: options.config.maxHorizon, embargoBars: embargoBars,
+                                 intervalMs: options.config.interval.micros / 1000)
+            let document: SplitsDocument
+            do {
+                document = try SplitsDocument(plan: plan, timeline: timeline)
+            } catch let error as SplitError {
+                throw TickError.invalidArgument(error.description)
+            }
+            timeline.discard()
+            try generation.write(Array(try JSON.encode(document).utf8) + [10], as: "splits.json")
+        }
         if options.read.badRows == .quarantine {
             try outputStage.joinRejects(store.manifest.inputs, extra: features.mergeRejects, into: generation)
         }
@@ -272,7 +289,8 @@ public final class FeaturesJob {
                                     quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) })
         let metadata = OutputMetadata(config: options.config, catalog: calculator.catalog, rowCount: written.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
-                                      inputs: inputs, badRows: options.read.badRows, readFlags: readFlagsDocument, format: options.format)
+                                      inputs: inputs, badRows: options.read.badRows, readFlags: readFlagsDocument, format: options.format,
+                                      splits: options.splits.map { ($0.text, embargoBars) })
         let documents = OutputDocuments(
             features: try metadata.json(columns: calculator.catalog.features, firstDefined: written.firstDefinedFeature, file: "features"),
             targets: try metadata.json(columns: calculator.catalog.targets, firstDefined: written.firstDefinedTarget, file: "targets"))
@@ -498,12 +516,19 @@ public final class FeaturesJob {
         return []
     }
 
+    /// What the outputs need of each partition's rows.
+    private var outputOptions: OutputOptions { OutputOptions(format: options.format, keepsRowTimes: options.splits != nil) }
+
+    /// E of the splits: `--embargo`, or the largest window.
+    private var embargoBars: Int { options.embargoBars ?? options.config.maxWindow }
+
     /// The outputs this run publishes.
     private var outputNames: [String] {
         RunFileName.outputs.filter { name in
             if name == "rejects.csv" { return options.read.badRows == .quarantine }
             if name.hasSuffix(".csv") && name != "rejects.csv" { return options.format.writesCSV }
             if name.hasSuffix(".parquet") { return options.format.writesParquet }
+            if name == "splits.json" { return options.splits != nil }
             return true
         }
     }

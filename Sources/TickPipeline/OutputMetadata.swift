@@ -23,6 +23,8 @@ struct OutputMetadata {
     let badRows: BadRowPolicy
     let readFlags: ReadFlags
     let format: OutputFormat
+    /// `--splits` as given and the embargo used, when the run writes `splits.json`.
+    let splits: (text: String, embargoBars: Int)?
 
     /// The read flags: which rows of which files were read, and how.
     struct ReadFlags: Encodable {
@@ -118,6 +120,9 @@ struct OutputMetadata {
         var read: ReadFlags
         /// `--format`: csv, parquet or both.
         var format: String
+        /// `--splits` and the embargo of `splits.json` in bars; absent without splits.
+        var splits: String?
+        var embargoBars: Int?
     }
 
     struct ColumnDocument: Encodable {
@@ -130,11 +135,14 @@ struct OutputMetadata {
         var formula: String
         var windowBars: Int?
         var horizonBars: Int?
+        /// Targets: the last bar the label of row t looks at (`t+h`), which is why a split
+        /// purges the h rows before a test range.
+        var lastBarLookedAt: String?
         /// 0-based data row (after the header) of the first defined value; null if never defined.
         var firstDefinedRow: Int?
 
         enum CodingKeys: String, CodingKey {
-            case index, name, description, unit, group, type, formula, windowBars, horizonBars, firstDefinedRow
+            case index, name, description, unit, group, type, formula, windowBars, horizonBars, lastBarLookedAt, firstDefinedRow
         }
 
         /// Writes `first_defined_row: null` for a column that is never defined, rather than
@@ -150,6 +158,7 @@ struct OutputMetadata {
             try c.encode(formula, forKey: .formula)
             try c.encodeIfPresent(windowBars, forKey: .windowBars)
             try c.encodeIfPresent(horizonBars, forKey: .horizonBars)
+            try c.encodeIfPresent(lastBarLookedAt, forKey: .lastBarLookedAt)
             try c.encode(firstDefinedRow, forKey: .firstDefinedRow)
         }
     }
@@ -164,12 +173,14 @@ struct OutputMetadata {
                                          description: "Start of the bar, as integer Unix epoch milliseconds (UTC); every value on the row is known at timestamp + interval.",
                                          unit: "ms since 1970-01-01T00:00:00Z", group: "time", type: "integer",
                                          formula: "floor(τ/Δ)·Δ for the trades τ of the bar", windowBars: nil,
-                                         horizonBars: nil, firstDefinedRow: rowCount > 0 ? 0 : nil)]
+                                         horizonBars: nil, lastBarLookedAt: nil, firstDefinedRow: rowCount > 0 ? 0 : nil)]
         for (i, column) in columns.enumerated() {
             columnDocs.append(ColumnDocument(index: i + 1, name: column.name, description: column.description,
                                              unit: column.unit, group: column.group.rawValue, type: column.kind.rawValue,
                                              formula: column.formula, windowBars: column.windowBars,
-                                             horizonBars: column.horizonBars, firstDefinedRow: firstDefined[i]))
+                                             horizonBars: column.horizonBars,
+                                             lastBarLookedAt: column.group == .target ? column.horizonBars.map { "t+\($0)" } : nil,
+                                             firstDefinedRow: firstDefined[i]))
         }
         let document = Document(
             formatVersion: Self.formatVersion, file: base + extensions[0], files: extensions.map { base + $0 },
@@ -187,7 +198,7 @@ struct OutputMetadata {
                          completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue,
                          maxQuoteAgeS: config.hasQuotes ? config.maxQuoteAge.map { Time.secondsText(micros: $0) } : nil,
                          from: config.from.map { Time.iso8601(micros: $0 * 1000) }, to: config.to.map { Time.iso8601(micros: $0 * 1000) },
-                         read: readFlags, format: format.rawValue),
+                         read: readFlags, format: format.rawValue, splits: splits?.text, embargoBars: splits?.embargoBars),
             columns: columnDocs)
         return Array(try JSON.encode(document).utf8) + [10]
     }

@@ -15,7 +15,7 @@ struct OutputStage {
     let calculator: FeatureCalculator
     let directory: RunDirectory
     let pool: WorkPool
-    let format: OutputFormat
+    let options: OutputOptions
 
     /// Hands the rows of the stored feature partitions, in order, to `output`.
     func writeStoredRows(_ state: FeatureState, into output: FeatureOutputs) throws {
@@ -27,14 +27,14 @@ struct OutputStage {
         }
         let tasks = OrderedTasks<PreparedRows>(pool: pool)
         let calculator = self.calculator
-        let format = self.format
+        let options = self.options
         let featureParts = directory.featureParts
         var next = 0
         while next < state.partitions.count || tasks.pending > 0 {
             while next < state.partitions.count && tasks.pending <= pool.workers {
                 let path = featureParts + "/" + state.partitions[next].name
                 next += 1
-                tasks.submit { try FeatureStage.prepareStored(path: path, calculator: calculator, format: format) }
+                tasks.submit { try FeatureStage.prepareStored(path: path, calculator: calculator, options: options) }
             }
             try output.append(try tasks.takeNext())
         }

@@ -19,7 +19,10 @@ enum RunFileName {
 
     /// Every output a run can publish, in the order they are listed to the user.
     static let outputs = ["features.csv", "targets.csv", "features.parquet", "targets.parquet", "features.json", "targets.json",
-                          "summary.json", "rejects.csv"]
+                          "splits.json", "summary.json", "rejects.csv"]
+    /// The bar starts of the rows written, spilled while a generation with splits is written
+    /// (`WrittenRowTimeline`); never published.
+    static let timelineScratch = "written-rows.timeline"
 
     /// Partition `index` of input file `file` (the file's number in the manifest, which stays
     /// with the file when others are added or removed).
@@ -84,7 +87,7 @@ enum RunFileName {
     /// Whether `name` inside a generation folder is one tickforge writes there.
     static func isGenerationFile(_ name: String) -> Bool {
         let base = withoutTemporarySuffix(name)
-        return outputs.contains(base) || base == outputsRecord
+        return outputs.contains(base) || base == outputsRecord || base == timelineScratch
     }
 
     /// Whether `name` in the state folder itself is tickforge's (the folders are handled apart).

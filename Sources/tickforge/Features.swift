@@ -69,6 +69,12 @@ struct Features: ParsableCommand {
     @Option(help: "Refuse to write more bars than this (default: the larger of 50 million and 100 × the trades used): one absurd timestamp cannot fill the disk.")
     var maxBars: Int?
 
+    @Option(help: ArgumentHelp("Also write splits.json, folds over the rows written for honest model work: kfold:F (purged k-fold), walk-forward:F (expanding window) or holdout:a,b,c (train, validation, test fractions summing to 1). Rows whose labels see a test bar (the largest horizon) are purged from training; see --embargo.", valueName: "method"))
+    var splits: String?
+
+    @Option(help: ArgumentHelp("Bars after each k-fold test range left out of training (default: the largest window, whose features see back into the test range). Recorded for every method.", valueName: "bars"))
+    var embargo: Int?
+
     @Option(help: .hidden)
     var partitionBars: Int?
 
@@ -87,6 +93,13 @@ struct Features: ParsableCommand {
         _ = try Self.bars(horizons, "--horizons")
         do { try config().validate() } catch { throw ValidationError("\(error)") }
         if let partitionBars, partitionBars < 1 { throw ValidationError("--partition-bars must be at least 1") }
+        if let splits {
+            do { _ = try SplitMethod(parsing: splits) } catch { throw ValidationError("\(error)") }
+        }
+        if let embargo {
+            guard splits != nil else { throw ValidationError("--embargo applies to --splits; give a split method too") }
+            guard embargo >= 0, embargo <= FeatureConfig.maximumBars else { throw ValidationError("--embargo must be a number of bars from 0 to \(FeatureConfig.maximumBars)") }
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw ValidationError("--out \(out) is a file, not a directory")
@@ -157,6 +170,8 @@ struct Features: ParsableCommand {
         options.fresh = fresh
         options.maxBars = maxBars
         options.fingerprint = fingerprint
+        options.splits = try splits.map { try SplitMethod(parsing: $0) }
+        options.embargoBars = embargo
         let summary = try reportingErrors { try FeaturesJob(options: options).run() }
         let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)
@@ -172,7 +187,7 @@ struct Features: ParsableCommand {
             wrote \(summary.rowsWritten) rows (\(summary.bars) bars of \(interval)) to:
               \(out)/features.csv  \(out)/features.json
               \(out)/targets.csv   \(out)/targets.json
-              \(out)/summary.json\(read.badRows == .quarantine ? "  \(out)/rejects.csv" : "")
+              \(out)/summary.json\(read.badRows == .quarantine ? "  \(out)/rejects.csv" : "")\(splits != nil ? "  \(out)/splits.json" : "")
             \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)

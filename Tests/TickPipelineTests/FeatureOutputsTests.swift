@@ -32,8 +32,9 @@ struct FeatureOutputsTests {
         var config = FeatureConfig(interval: BarInterval("1s")!, windows: [2], horizons: [1], hasQuotes: false)
         config.from = 1_704_067_201_000
         let calculator = FeatureCalculator(config: config)
-        let rows = PreparedRows(Self.columns, calculator: calculator, format: format)
+        let rows = PreparedRows(Self.columns, calculator: calculator, options: OutputOptions(format: format, keepsRowTimes: true))
         #expect(rows.rowCount == 2)
+        #expect(rows.timestamps == [1_704_067_201_000, 1_704_067_202_000])
         #expect(rows.firstDefinedFeature == [0, 1, 0] && rows.firstDefinedTarget == [0])
         #expect((rows.csv != nil) == format.writesCSV)
         if let csv = rows.csv { #expect(String(decoding: csv.targets, as: UTF8.self) == "1704067201000,0\n1704067202000,\n") }
