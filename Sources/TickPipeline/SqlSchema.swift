@@ -82,9 +82,10 @@ public enum SqlSchema {
     /// lowercase), short so that PostgreSQL does not cut it.
     public static func validateTableName(_ name: String) throws {
         let limit = maxIdentifierBytes - longestSuffix
-        let plain = name.utf8.first.map { $0 == UInt8(ascii: "_") || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) } ?? false
-            && name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
-        guard plain, name.utf8.count <= limit else {
+        func isLetter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
+        func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        guard let first = name.utf8.first, isLetter(first), name.utf8.allSatisfy({ isLetter($0) || isDigit($0) }),
+              name.utf8.count <= limit else {
             throw TickError.invalidArgument("--table '\(name)' is not a plain SQL identifier: use lowercase letters, digits and _, not starting with a digit, at most \(limit) characters (the tables are NAME_features and NAME_targets; for another schema set search_path, e.g. PGOPTIONS='-c search_path=myschema')")
         }
     }

@@ -44,7 +44,8 @@ public enum SqlSchemaJob {
             try checkHeader(csv, against: metadata)
             tables.append(SqlTableSource(metadata: metadata, csvPath: csv))
         }
-        let origin = (Syscall.realPath(directory) ?? directory) + (generation == Syscall.realPath(directory) ? "" : " (outputs in \(generation))")
+        let runPath = Syscall.realPath(directory) ?? directory
+        let origin = generation == runPath ? runPath : "\(runPath) (outputs in \(generation))"
         return try SqlSchema.script(tables: tables, table: table, timescale: timescale, origin: origin)
     }
 

@@ -33,8 +33,7 @@ struct PostgresLoadTests {
     func realSample() throws {
         let dir = try TemporaryDirectory("tf-postgres")
         defer { dir.remove() }
-        let run = dir.path("it's a \\ run")
-        try #require(try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: FeatureRun.btcQuotes, out: run).status == 0)
+        let run = try SqlSchemaTests.makeRun(in: dir, name: "it's a \\ run", quotes: true)
         try Self.load(run)
     }
 
@@ -42,9 +41,7 @@ struct PostgresLoadTests {
     func subsecondBars() throws {
         let dir = try TemporaryDirectory("tf-postgres-ms")
         defer { dir.remove() }
-        let run = dir.path("run")
-        try #require(try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: nil, out: run,
-                                        ["--interval", "250ms", "--windows", "4,40", "--horizons", "4,20"]).status == 0)
+        let run = try SqlSchemaTests.makeRun(in: dir, ["--interval", "250ms", "--windows", "4,40", "--horizons", "4,20"])
         try Self.load(run)
     }
 }

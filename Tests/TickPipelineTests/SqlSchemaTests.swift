@@ -32,6 +32,15 @@ struct SqlSchemaTests {
         try runTickforge(["sql-schema"] + arguments)
     }
 
+    /// A features run on the BTCUSDT sample into `dir/name`; its path.
+    static func makeRun(in dir: TemporaryDirectory, name: String = "run", quotes: Bool = false, _ flags: [String] = [],
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let run = dir.path(name)
+        let result = try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: quotes ? FeatureRun.btcQuotes : nil, out: run, flags)
+        try #require(result.status == 0, "\(result.stderrText)", sourceLocation: sourceLocation)
+        return run
+    }
+
     /// The script's checks that hold for any run: a table per CSV with the metadata's types in
     /// header order, the generated time column, and a `\copy` of the generation's file whose
     /// column list is the CSV header.
@@ -78,8 +87,7 @@ struct SqlSchemaTests {
     func defaultRun() throws {
         let dir = try TemporaryDirectory("tf-sql-default")
         defer { dir.remove() }
-        let run = dir.path("run")
-        try #require(try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: FeatureRun.btcQuotes, out: run).status == 0)
+        let run = try Self.makeRun(in: dir, quotes: true)
         let before = try Self.snapshot(run)
         let result = try Self.sqlSchema([run])
         #expect(result.status == 0 && result.stderrText.isEmpty, "\(result.stderrText)")
@@ -97,8 +105,7 @@ struct SqlSchemaTests {
     func variants(flags: [String], quotes: Bool) throws {
         let dir = try TemporaryDirectory("tf-sql-variants")
         defer { dir.remove() }
-        let run = dir.path("run")
-        try #require(try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: quotes ? FeatureRun.btcQuotes : nil, out: run, flags).status == 0)
+        let run = try Self.makeRun(in: dir, quotes: quotes, flags)
         let result = try Self.sqlSchema([run, "--table", "btc_variant"])
         try #require(result.status == 0, "\(result.stderrText)")
         try Self.expectScript(result.stdoutText, run: run, table: "btc_variant")
@@ -117,8 +124,7 @@ struct SqlSchemaTests {
     func timescale() throws {
         let dir = try TemporaryDirectory("tf-sql-timescale")
         defer { dir.remove() }
-        let run = dir.path("run")
-        try #require(try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: nil, out: run).status == 0)
+        let run = try Self.makeRun(in: dir)
         let result = try Self.sqlSchema([run, "--timescale"])
         try #require(result.status == 0, "\(result.stderrText)")
         try Self.expectScript(result.stdoutText, run: run)
@@ -141,8 +147,7 @@ struct SqlSchemaTests {
     func quotedPaths() throws {
         let dir = try TemporaryDirectory("tf-sql-paths")
         defer { dir.remove() }
-        let run = dir.path("it's a \\ run")
-        try #require(try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: nil, out: run).status == 0)
+        let run = try Self.makeRun(in: dir, name: "it's a \\ run")
         let result = try Self.sqlSchema([run])
         try #require(result.status == 0, "\(result.stderrText)")
         try Self.expectScript(result.stdoutText, run: run)
@@ -168,8 +173,7 @@ struct SqlSchemaTests {
     func tableNames() throws {
         let dir = try TemporaryDirectory("tf-sql-table")
         defer { dir.remove() }
-        let run = dir.path("run")
-        try #require(try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: nil, out: run).status == 0)
+        let run = try Self.makeRun(in: dir)
         for good in ["btcusdt_1s", "_x", String(repeating: "a", count: 54)] {
             let result = try Self.sqlSchema([run, "--table", good])
             #expect(result.status == 0 && result.stdoutText.contains("CREATE TABLE \(good)_features ("), "\(good): \(result.stderrText)")
@@ -209,8 +213,7 @@ struct SqlSchemaTests {
     func damagedMetadata() throws {
         let dir = try TemporaryDirectory("tf-sql-damaged")
         defer { dir.remove() }
-        let run = dir.path("run")
-        try #require(try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: nil, out: run).status == 0)
+        let run = try Self.makeRun(in: dir)
         let generation = URL(fileURLWithPath: run + "/features.json").resolvingSymlinksInPath().deletingLastPathComponent().path
         let json = generation + "/targets.json"
         let original = try String(contentsOfFile: json, encoding: .utf8)
