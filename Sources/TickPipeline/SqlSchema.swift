@@ -4,8 +4,10 @@ import TickCore
 /// its rows, and each column's name, type and meaning (`OutputMetadata` writes them).
 public struct OutputTableMetadata: Sendable, Decodable, Equatable {
     public var formatVersion: Int
-    /// `features.csv` or `targets.csv`.
+    /// The data file described (`features.csv`, or `features.parquet` in a run without CSVs),
+    /// and every file of the same rows.
     public var file: String
+    public var files: [String]?
     /// The bar interval as given (`1s`) and in milliseconds.
     public var interval: String
     public var intervalMs: Int64

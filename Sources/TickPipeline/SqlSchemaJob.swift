@@ -62,7 +62,10 @@ public enum SqlSchemaJob {
         guard metadata.formatVersion == OutputMetadata.formatVersion else {
             throw TickError.unreadable(path: path, reason: "metadata format version \(metadata.formatVersion); this tickforge reads version \(OutputMetadata.formatVersion)")
         }
-        guard metadata.file == file else {
+        guard (metadata.files ?? [metadata.file]).contains(file) else {
+            if metadata.files?.contains(where: { $0.hasSuffix(".parquet") }) == true {
+                throw TickError.invalidArgument("the run wrote no \(file) (--format parquet), and COPY loads CSV: rerun `tickforge features` with --format csv or both")
+            }
             throw TickError.unreadable(path: path, reason: "describes \(metadata.file), not \(file)")
         }
         return metadata
