@@ -17,6 +17,8 @@ struct PageScratch {
     var ints: [Int64] = []
     var doubles: [Double] = []
     var body: [UInt8] = []
+    /// The other layout of a DOUBLE page while the chunk's encoding is being chosen.
+    var trial: [UInt8] = []
 }
 
 /// Min, max and null count of one column chunk, gathered page by page.
@@ -83,7 +85,8 @@ final class ColumnChunkWriter {
     let column: ParquetColumn
     let physicalType: Thrift.PhysicalType
     let isOptional: Bool
-    let valueEncoding: Thrift.Encoding
+    /// How DOUBLE values are laid out, as the caller asked.
+    let doubleEncoding: ParquetDoubleEncoding
     let spillPath: String
 
     /// The current page's values (one of the two, by physical type).
@@ -91,6 +94,9 @@ final class ColumnChunkWriter {
     var pendingDoubles: [Double] = []
 
     // The current row group's chunk.
+    /// The encoding of the chunk's values: fixed by the column's kind and the caller's choice,
+    /// or (`.adaptive`) chosen on the chunk's first page and kept for the rest of the chunk.
+    private(set) var valueEncoding: Thrift.Encoding?
     var statistics = ChunkStatistics()
     var numValues: Int64 = 0
     var uncompressedBytes: Int64 = 0
@@ -104,15 +110,26 @@ final class ColumnChunkWriter {
     init(column: ParquetColumn, doubleEncoding: ParquetDoubleEncoding, spillPath: String, pageRows: Int) {
         self.column = column
         self.spillPath = spillPath
+        self.doubleEncoding = doubleEncoding
         switch column.kind {
-        case .timestampMillis: (physicalType, isOptional, valueEncoding) = (.int64, false, .plain)
-        case .int64: (physicalType, isOptional, valueEncoding) = (.int64, true, .plain)
-        case .double: (physicalType, isOptional, valueEncoding) = (.double, true, doubleEncoding == .plain ? .plain : .byteStreamSplit)
+        case .timestampMillis: (physicalType, isOptional) = (.int64, false)
+        case .int64: (physicalType, isOptional) = (.int64, true)
+        case .double: (physicalType, isOptional) = (.double, true)
         }
+        valueEncoding = Self.fixedEncoding(column.kind, doubleEncoding)
         if physicalType == .double { pendingDoubles.reserveCapacity(pageRows) } else { pendingInts.reserveCapacity(pageRows) }
     }
 
     deinit { removeSpillFile() }
+
+    /// The encoding of every chunk of a column, or nil when each chunk chooses its own.
+    static func fixedEncoding(_ kind: ParquetColumn.Kind, _ doubles: ParquetDoubleEncoding) -> Thrift.Encoding? {
+        switch (kind, doubles) {
+        case (.timestampMillis, _), (.int64, _), (.double, .plain): .plain
+        case (.double, .byteStreamSplit): .byteStreamSplit
+        case (.double, .adaptive): nil
+        }
+    }
 
     var pendingCount: Int { physicalType == .double ? pendingDoubles.count : pendingInts.count }
     var isSpilled: Bool { spillFD != nil }
@@ -120,7 +137,8 @@ final class ColumnChunkWriter {
     /// The encodings the chunk's pages use (values, and RLE for the definition levels of an
     /// optional column), ascending.
     var encodings: [Thrift.Encoding] {
-        (isOptional ? [valueEncoding, .rle] : [valueEncoding]).sorted { $0.rawValue < $1.rawValue }
+        let values = valueEncoding ?? .plain
+        return (isOptional ? [values, .rle] : [values]).sorted { $0.rawValue < $1.rawValue }
     }
 
     // MARK: Pages
@@ -167,23 +185,46 @@ final class ColumnChunkWriter {
             }
             statistics.nullCount += Int64(rows - scratch.doubles.count)
             Self.appendLevels(scratch.levels, to: &scratch.body)
-            scratch.doubles.withUnsafeBufferPointer { values in
-                statistics.add(values)
-                if valueEncoding == .byteStreamSplit {
-                    ByteStreamSplit.append(values, to: &scratch.body)
-                } else {
-                    scratch.body.append(contentsOf: UnsafeRawBufferPointer(values))
-                }
-            }
+            scratch.doubles.withUnsafeBufferPointer { values in statistics.add(values) }
         }
         pendingInts.removeAll(keepingCapacity: true)
         pendingDoubles.removeAll(keepingCapacity: true)
 
-        let compressed = try compressor.compress(scratch.body)
+        var compressed: [UInt8]
+        let encoding: Thrift.Encoding
+        if physicalType == .int64 {
+            encoding = .plain
+            compressed = try compressor.compress(scratch.body)
+        } else if let chosen = valueEncoding {
+            encoding = chosen
+            scratch.doubles.withUnsafeBufferPointer { Self.appendDoubles($0, as: chosen, to: &scratch.body) }
+            compressed = try compressor.compress(scratch.body)
+        } else {
+            // The chunk's first page, both ways: the smaller sets the chunk's encoding (PLAIN on a
+            // tie). Data whose values come from a small set (quantities, prices on a tick grid
+            // with few levels) compress far better PLAIN; smooth full-precision values
+            // BYTE_STREAM_SPLIT.
+            scratch.trial.removeAll(keepingCapacity: true)
+            scratch.trial.append(contentsOf: scratch.body)
+            scratch.doubles.withUnsafeBufferPointer {
+                Self.appendDoubles($0, as: .plain, to: &scratch.body)
+                Self.appendDoubles($0, as: .byteStreamSplit, to: &scratch.trial)
+            }
+            compressed = try compressor.compress(scratch.body)
+            let split = try compressor.compress(scratch.trial)
+            if split.count < compressed.count {
+                compressed = split
+                swap(&scratch.body, &scratch.trial)
+                encoding = .byteStreamSplit
+            } else {
+                encoding = .plain
+            }
+            valueEncoding = encoding
+        }
         let header = Thrift.PageHeader(
             uncompressedPageSize: Int32(scratch.body.count),
             compressedPageSize: Int32(compressed.count),
-            dataPageHeader: .init(numValues: Int32(rows), encoding: valueEncoding)
+            dataPageHeader: .init(numValues: Int32(rows), encoding: encoding)
         ).serialized()
         numValues += Int64(rows)
         uncompressedBytes += Int64(header.count + scratch.body.count)
@@ -196,6 +237,14 @@ final class ColumnChunkWriter {
         memory.append(contentsOf: header)
         memory.append(contentsOf: compressed)
         return header.count + compressed.count
+    }
+
+    static func appendDoubles(_ values: UnsafeBufferPointer<Double>, as encoding: Thrift.Encoding, to body: inout [UInt8]) {
+        if encoding == .byteStreamSplit {
+            ByteStreamSplit.append(values, to: &body)
+        } else {
+            body.append(contentsOf: UnsafeRawBufferPointer(values))
+        }
     }
 
     /// Definition levels as a v1 data page has them: a 4-byte little-endian length, then the
@@ -251,6 +300,7 @@ final class ColumnChunkWriter {
             try sink.write(memory)
         }
         memory = []
+        valueEncoding = Self.fixedEncoding(column.kind, doubleEncoding)
         statistics = ChunkStatistics()
         numValues = 0
         uncompressedBytes = 0

@@ -48,6 +48,10 @@ public enum ParquetDoubleEncoding: Sendable, Equatable {
     case plain
     /// BYTE_STREAM_SPLIT: all first bytes of the page's values, then all second bytes, ….
     case byteStreamSplit
+    /// Per column chunk: its first page is compressed both ways and the smaller layout is used
+    /// for the whole chunk. A function of the values only, so the bytes stay independent of
+    /// batching and memory; costs one extra compression of one page per chunk.
+    case adaptive
 }
 
 /// Where a `ParquetFileWriter` sends the file's bytes, in order, starting with the first byte of

@@ -25,7 +25,7 @@ struct TemporaryDirectory {
         var template = Array("/tmp/tickparquet-\(label)-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard made != nil else { throw TickError.io(path: "/tmp", operation: "mkdtemp", errno: errno, message: "") }
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     var entries: [String] {

@@ -82,6 +82,7 @@ struct ReadbackTests {
 
         var arguments: [String] = []
         let files: [(name: String, columns: [ParquetColumn], values: [ParquetValues], encoding: ParquetDoubleEncoding, budget: Int)] = [
+            ("features-default", columns, values, ParquetFileWriter.defaultDoubleEncoding, 1 << 30),
             ("features-bss", columns, values, .byteStreamSplit, 1 << 30),
             ("features-plain-spilled", columns, values, .plain, 0),
             ("empty", empty.columns, empty.values, ParquetFileWriter.defaultDoubleEncoding, 1 << 30),
