@@ -29,22 +29,21 @@ struct ChunkStatistics: Equatable {
     var minDouble = Double.infinity, maxDouble = -Double.infinity
 
     mutating func add(_ values: UnsafeBufferPointer<Int64>) {
-        guard !values.isEmpty else { return }
-        hasValue = true
-        for v in values {
-            if v < minInt { minInt = v }
-            if v > maxInt { maxInt = v }
-        }
+        hasValue = Self.widen(&minInt, &maxInt, by: values) || hasValue
     }
 
     /// `values` hold no NaN (NaN is null and never reaches here).
     mutating func add(_ values: UnsafeBufferPointer<Double>) {
-        guard !values.isEmpty else { return }
-        hasValue = true
+        hasValue = Self.widen(&minDouble, &maxDouble, by: values) || hasValue
+    }
+
+    /// Widens `[low, high]` to take in `values`; whether there were any.
+    static func widen<T: Comparable>(_ low: inout T, _ high: inout T, by values: UnsafeBufferPointer<T>) -> Bool {
         for v in values {
-            if v < minDouble { minDouble = v }
-            if v > maxDouble { maxDouble = v }
+            if v < low { low = v }
+            if v > high { high = v }
         }
+        return !values.isEmpty
     }
 
     /// The Thrift `Statistics` of a chunk: `min_value`/`max_value` plus the deprecated signed
@@ -156,35 +155,15 @@ final class ColumnChunkWriter {
                 scratch.body.append(contentsOf: UnsafeRawBufferPointer(values))
             }
         case .int64:
-            scratch.ints.removeAll(keepingCapacity: true)
-            scratch.levels.removeAll(keepingCapacity: true)
-            for v in pendingInts {
-                if v == Int64.min {
-                    scratch.levels.append(0)
-                } else {
-                    scratch.levels.append(1)
-                    scratch.ints.append(v)
-                }
-            }
-            statistics.nullCount += Int64(rows - scratch.ints.count)
-            Self.appendLevels(scratch.levels, to: &scratch.body)
+            statistics.nullCount += Int64(Self.splitNulls(pendingInts, isNull: { $0 == Int64.min }, levels: &scratch.levels,
+                                                          present: &scratch.ints, body: &scratch.body))
             scratch.ints.withUnsafeBufferPointer { values in
                 statistics.add(values)
                 scratch.body.append(contentsOf: UnsafeRawBufferPointer(values))
             }
         case .double:
-            scratch.doubles.removeAll(keepingCapacity: true)
-            scratch.levels.removeAll(keepingCapacity: true)
-            for v in pendingDoubles {
-                if v.isNaN {
-                    scratch.levels.append(0)
-                } else {
-                    scratch.levels.append(1)
-                    scratch.doubles.append(v)
-                }
-            }
-            statistics.nullCount += Int64(rows - scratch.doubles.count)
-            Self.appendLevels(scratch.levels, to: &scratch.body)
+            statistics.nullCount += Int64(Self.splitNulls(pendingDoubles, isNull: { $0.isNaN }, levels: &scratch.levels,
+                                                          present: &scratch.doubles, body: &scratch.body))
             scratch.doubles.withUnsafeBufferPointer { values in statistics.add(values) }
         }
         pendingInts.removeAll(keepingCapacity: true)
@@ -245,6 +224,23 @@ final class ColumnChunkWriter {
         } else {
             body.append(contentsOf: UnsafeRawBufferPointer(values))
         }
+    }
+
+    /// Writes the definition levels of a page of an optional column to `body` and gathers its
+    /// non-null values in `present`; returns the number of nulls.
+    static func splitNulls<T>(_ values: [T], isNull: (T) -> Bool, levels: inout [UInt8], present: inout [T], body: inout [UInt8]) -> Int {
+        levels.removeAll(keepingCapacity: true)
+        present.removeAll(keepingCapacity: true)
+        for v in values {
+            if isNull(v) {
+                levels.append(0)
+            } else {
+                levels.append(1)
+                present.append(v)
+            }
+        }
+        appendLevels(levels, to: &body)
+        return values.count - present.count
     }
 
     /// Definition levels as a v1 data page has them: a 4-byte little-endian length, then the

@@ -14,8 +14,10 @@ import TickIO
 ///
 /// Memory: the compressed chunks of the row group being written stay in memory while their total
 /// is within `memoryBudget`; past it, the largest go to spill files (`<spillDirectory>/<spillPrefix>
-/// .col-<index>.tmp`) and are copied into the output when the row group ends. Besides that, the
-/// writer holds each column's current page (`pageBufferBytes`) and one page's encoding buffers.
+/// .col-<index>.tmp`) and are copied into the output when the row group ends. The budget counts
+/// the chunks' bytes (their arrays may have up to twice that reserved while they grow). Besides
+/// that, the writer holds each column's current page and one page's encoding buffers
+/// (`pageBufferBytes`).
 ///
 /// Use: `append` batches, `finish()`, then commit the sink (for an `AtomicFileWriter`, `commit()`):
 /// the file appears whole or not at all. Spill files are removed when a row group ends, when an
@@ -127,10 +129,12 @@ public final class ParquetFileWriter {
         try emit(Self.magic)
     }
 
-    /// Memory the writer holds besides the compressed chunks: every column's pending page, and
-    /// the scratch buffers of one page being encoded (about three pages' worth).
+    /// About the memory the writer holds besides the compressed chunks that `memoryBudget`
+    /// bounds: every column's pending page, and the buffers of the one page being encoded (its
+    /// levels, values, body, the other layout's body while a chunk's DOUBLE layout is chosen,
+    /// and its compressed bytes).
     public static func pageBufferBytes(columnCount: Int, pageRows: Int) -> Int {
-        (columnCount + 3) * pageRows * 8 + pageRows
+        (columnCount + 5) * pageRows * 8 + 3 * pageRows
     }
 
     /// Appends rows: one entry per column, in column order, all of the same length; `.int64`
