@@ -319,12 +319,19 @@ enum ByteStreamSplit {
         let n = values.count
         guard n > 0 else { return }
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: 8 * n))
+        out.append(contentsOf: [UInt8](repeating: 0, count: 8 * n))
         out.withUnsafeMutableBufferPointer { buffer in
             let dst = buffer.baseAddress! + start
             for i in 0..<n {
                 let bits = values[i].bitPattern
-                for b in 0..<8 { dst[b * n + i] = UInt8(truncatingIfNeeded: bits >> UInt64(8 * b)) }
+                dst[i] = UInt8(truncatingIfNeeded: bits)
+                dst[n + i] = UInt8(truncatingIfNeeded: bits >> 8)
+                dst[2 * n + i] = UInt8(truncatingIfNeeded: bits >> 16)
+                dst[3 * n + i] = UInt8(truncatingIfNeeded: bits >> 24)
+                dst[4 * n + i] = UInt8(truncatingIfNeeded: bits >> 32)
+                dst[5 * n + i] = UInt8(truncatingIfNeeded: bits >> 40)
+                dst[6 * n + i] = UInt8(truncatingIfNeeded: bits >> 48)
+                dst[7 * n + i] = UInt8(truncatingIfNeeded: bits >> 56)
             }
         }
     }

@@ -4,8 +4,8 @@ import TickIO
 /// Writes one Parquet file, row group by row group, under a memory budget.
 ///
 /// The file: `PAR1`, the row groups (each column's chunk in turn: v1 data pages, zstd-compressed,
-/// PLAIN values, or BYTE_STREAM_SPLIT for DOUBLE if asked, definition levels for the optional
-/// columns), then the Thrift-compact `FileMetaData` with chunk statistics, the key-value metadata
+/// PLAIN values, DOUBLE values PLAIN or BYTE_STREAM_SPLIT per `ParquetDoubleEncoding`, definition
+/// levels for the optional columns), then the Thrift-compact `FileMetaData` with chunk statistics, the key-value metadata
 /// and a `TYPE_ORDER` column order per column, its 4-byte length and `PAR1`.
 ///
 /// Every row group has `rowGroupRows` rows and every page `pageRows` (the last of each may be
@@ -31,7 +31,7 @@ public final class ParquetFileWriter {
     public static let defaultPageRows = 1 << 16
     /// The zstd level of the pages unless the caller says otherwise: 3, zstd's own default and
     /// the partition files'. On feature data it is 5% smaller than level 1 for 30% less write
-    /// speed (about 320 instead of 460 MB/s of input), which the output files are worth.
+    /// speed (about 300 instead of 450 MB/s of input), which the output files are worth.
     public static let defaultZstdLevel: Int32 = 3
     /// How DOUBLE columns are encoded unless the caller says otherwise: `.adaptive`, 13% smaller
     /// than all-BYTE_STREAM_SPLIT and 10% smaller than all-PLAIN on feature data at level 3.

@@ -61,4 +61,6 @@ public protocol ParquetSink: AnyObject {
     func write(_ bytes: [UInt8]) throws
 }
 
+/// An atomic file is a sink: the Parquet file appears under its name only when the caller
+/// commits it after `ParquetFileWriter.finish()`.
 extension AtomicFileWriter: ParquetSink {}

@@ -44,8 +44,9 @@ struct EncodingChoiceTests {
         #expect(parsed.values == expected)
     }
 
-    /// Sizes and write speed of every layout and zstd level on a 2^20-row table (the numbers
-    /// behind the defaults). Run it optimised:
+    /// Sizes and write speed of every layout and zstd level on a feature-like table of
+    /// `TICKPARQUET_MEASURE` rows (2^20 when not a number; the defaults were chosen on 2^20).
+    /// Speeds mean something only optimised, e.g.
     /// `TICKPARQUET_MEASURE=1 swift test -c release -Xswiftc -enable-testing --filter EncodingChoiceTests`.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["TICKPARQUET_MEASURE"] != nil))
     func measure() throws {
@@ -53,7 +54,8 @@ struct EncodingChoiceTests {
             var count = 0
             func write(_ bytes: [UInt8]) throws { count += bytes.count }
         }
-        let table = FeatureLikeTable.generate(rows: 1 << 20, seed: 1)
+        let rows = Int(ProcessInfo.processInfo.environment["TICKPARQUET_MEASURE"] ?? "") ?? 1 << 20
+        let table = FeatureLikeTable.generate(rows: rows, seed: 1)
         let clock = ContinuousClock()
         print("\(table.rowCount) rows x \(table.columns.count) columns, \(table.rawBytes) bytes raw; best of 3")
         for level: Int32 in [-1, 1, 3, 6] {
