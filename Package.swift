@@ -35,6 +35,9 @@ let package = Package(
         .target(name: "TickIO", dependencies: ["TickCore", "CZstd", "CZlib", "CCRC32C", .product(name: "Crypto", package: "swift-crypto")]),
         // Columnar partition files: per-type encodings, zstd frames, header, footer, checksums.
         .target(name: "TickStore", dependencies: ["TickCore", "TickIO"]),
+        // Parquet files (features.parquet, targets.parquet): Thrift compact footer, zstd pages,
+        // statistics, fixed row groups, spilling under a memory budget.
+        .target(name: "TickParquet", dependencies: ["TickCore", "TickIO"]),
         // Streaming tokenizer, number/time parsers, layout detection.
         .target(name: "TickCSV", dependencies: ["TickCore"]),
         // Bars, rolling windows, quote state, targets: pure transforms.
@@ -49,6 +52,7 @@ let package = Package(
 
         .testTarget(name: "TickCSVTests", dependencies: ["TickCSV", "TickCore"]),
         .testTarget(name: "TickStoreTests", dependencies: ["TickStore", "TickCore", "TickIO", "CCRC32C"]),
+        .testTarget(name: "TickParquetTests", dependencies: ["TickParquet", "TickCore", "TickIO"]),
         .testTarget(name: "TickFeaturesTests", dependencies: ["TickFeatures", "TickCore"]),
         .testTarget(name: "TickPipelineTests", dependencies: ["TickPipeline", "TickIO", "TickCSV", "TickFeatures", "tickforge",
                                                              "TickStore", "FuzzSupport",
