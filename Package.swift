@@ -43,7 +43,7 @@ let package = Package(
         // Bars, rolling windows, quote state, targets: pure transforms.
         .target(name: "TickFeatures", dependencies: ["TickCore"]),
         // Work pool, stages, writers, the commands' library side.
-        .target(name: "TickPipeline", dependencies: ["TickCore", "TickIO", "TickCSV", "TickFeatures", "TickStore",
+        .target(name: "TickPipeline", dependencies: ["TickCore", "TickIO", "TickCSV", "TickFeatures", "TickStore", "TickParquet",
                                                      .product(name: "DequeModule", package: "swift-collections")]),
         .executableTarget(
             name: "tickforge",

@@ -71,6 +71,9 @@ QUICK = [
     ('1s monthly and daily overlap', ['--interval', '1s'], 'overlap'),
     ('1s unsorted, --order sort', ['--interval', '1s', '--order', 'sort'], 'shuffled'),
     ('1s shuffled end to end, sort', ['--interval', '1s', '--order', 'sort'], 'scrambled'),
+    ('100ms CSV and Parquet, splits', ['--interval', '100ms', '--format', 'both', '--splits', 'kfold:5'], 'quotes'),
+    ('1m, 120 windows, Parquet', ['--interval', '1m', '--windows', ','.join(map(str, range(2, 122))),
+                                  '--horizons', ','.join(map(str, range(1, 41))), '--format', 'parquet'], 'quotes'),
 ]
 FULL = QUICK + [
     ('100ms long halo', ['--interval', '100ms', '--windows', '10,1000,5000', '--horizons', '10,20000'], 'trades'),

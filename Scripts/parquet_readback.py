@@ -3,6 +3,9 @@
 against the exact values they were written from.
 
 Usage: Scripts/parquet_readback.py FILE.parquet EXPECTED.json [FILE.parquet EXPECTED.json ...]
+       Scripts/parquet_readback.py --run DIR   (a `tickforge features --format both` run: each
+       Parquet file against the CSV of the same rows, cell by cell, and its JSON metadata)
+       Scripts/parquet_readback.py --describe FILE.parquet   (rows and row groups, by pyarrow)
 
 EXPECTED.json (written by Tests/TickParquetTests/ReadbackTests.swift):
   {"rows": N, "row_group_rows": R, "key_value_metadata": [[key, value], ...],
@@ -105,9 +108,10 @@ def same(kind, a, b):
 
 
 class Expected:
-    def __init__(self, path):
-        with open(path) as f:
-            data = json.load(f)
+    def __init__(self, path=None, data=None):
+        if data is None:
+            with open(path) as f:
+                data = json.load(f)
         self.rows = data["rows"]
         self.row_group_rows = data["row_group_rows"]
         self.key_values = {k: v for k, v in data["key_value_metadata"]}
@@ -349,7 +353,61 @@ def check_polars(path, expected, c):
         pl.Config.set_verbose(False)
 
 
+def expected_from_run(directory, name):
+    """What DIR/NAME.parquet must hold, from the run's NAME.csv (each cell as a CSV reader reads
+    it: an integer column's digits as an int, any other as float(), which rounds correctly; an
+    empty cell as null) and NAME.json (the column types, and the metadata stored whole)."""
+    import csv
+    with open(os.path.join(directory, name + ".json"), encoding="utf-8") as f:
+        document = f.read()
+    types = {c["name"]: c["type"] for c in json.loads(document)["columns"]}
+    with open(os.path.join(directory, name + ".csv"), newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    columns = []
+    for i, column in enumerate(header):
+        kind = "timestamp_ms" if i == 0 else ("int64" if types[column] == "integer" else "double")
+        values = []
+        for row in body:
+            cell = row[i]
+            if cell == "":
+                values.append(None)
+            elif kind == "double":
+                values.append(struct.pack(">d", float(cell)).hex())
+            else:
+                values.append(str(int(cell)))
+        columns.append({"name": column, "kind": kind, "values": values})
+    return Expected(data={"rows": len(body), "row_group_rows": RUN_ROW_GROUP_ROWS,
+                          "key_value_metadata": [["tickforge.metadata", document]], "columns": columns})
+
+
+# Rows per row group of tickforge's outputs (ParquetTableWriter.rowGroupRows).
+RUN_ROW_GROUP_ROWS = 1 << 20
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == "--describe":
+        # Rows, row groups and rows per row group, as pyarrow sees them.
+        ensure_venv()
+        import pyarrow.parquet as pq
+        meta = pq.ParquetFile(argv[1]).metadata
+        print(json.dumps({"rows": meta.num_rows, "row_groups": [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]}))
+        return 0
+    if len(argv) == 2 and argv[0] == "--run":
+        # A `tickforge features --format both` run: each Parquet file against its CSV twin.
+        ensure_venv()
+        ok = True
+        for name in ("features", "targets"):
+            path = os.path.join(argv[1], name + ".parquet")
+            expected = expected_from_run(argv[1], name)
+            for reader, check in (("pyarrow", check_pyarrow), ("duckdb", check_duckdb), ("polars", check_polars)):
+                checker = Checker(reader, name + ".parquet")
+                try:
+                    check(path, expected, checker)
+                except Exception as error:
+                    checker.problems.append(f"{type(error).__name__}: {error}")
+                ok = checker.report() and ok
+        return 0 if ok else 1
     if len(argv) < 2 or len(argv) % 2:
         print(__doc__, file=sys.stderr)
         return 2

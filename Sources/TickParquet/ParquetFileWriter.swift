@@ -43,7 +43,7 @@ public final class ParquetFileWriter {
 
     private let sink: ParquetSink
     private let columns: [ColumnChunkWriter]
-    private let keyValueMetadata: [(String, String)]
+    private var keyValueMetadata: [(String, String)]
     private let createdBy: String
     /// Rows per row group, as given.
     public let rowGroupRows: Int
@@ -175,8 +175,11 @@ public final class ParquetFileWriter {
         }
     }
 
-    /// Writes the last row group, then the footer. The caller then commits the sink.
-    public func finish() throws {
+    /// Writes the last row group, then the footer, whose key-value metadata is the one given
+    /// at the start followed by `keyValueMetadata` (metadata known only once every row is in,
+    /// such as row counts). The caller then commits the sink.
+    public func finish(keyValueMetadata more: [(String, String)] = []) throws {
+        keyValueMetadata += more
         try guarded {
             if rowsInPage > 0 { try flushPages() }
             if rowsInGroup > 0 { try finishRowGroup() }

@@ -17,6 +17,9 @@ struct OutputOptions: Sendable {
     var format: OutputFormat
     /// Whether the bar starts of the rows are kept (for `splits.json`).
     var keepsRowTimes: Bool
+    /// Compressed bytes of a Parquet row group each Parquet file holds in memory before it
+    /// spills column chunks (`MemoryBudget.parquetChunkBudget`).
+    var parquetChunkBudget = 0
 }
 
 /// The rows one feature partition writes, prepared on the pool for every format the run
@@ -27,6 +30,7 @@ struct PreparedRows: Sendable {
     var firstDefinedFeature: [Int?]
     var firstDefinedTarget: [Int?]
     var csv: CSVRows?
+    var parquet: ParquetRows?
     /// The rows' bar starts, when `OutputOptions.keepsRowTimes`.
     var timestamps: [Int64]?
 
@@ -37,6 +41,7 @@ struct PreparedRows: Sendable {
         let format = options.format
         rowCount = written.rowCount
         if options.keepsRowTimes { timestamps = written.timestamps }
+        if format.writesParquet { parquet = ParquetRows(written) }
         if format.writesCSV {
             let csv = CSVRows(written)
             self.csv = csv
@@ -96,8 +101,10 @@ final class FeatureOutputs {
         timeline = options.keepsRowTimes
             ? WrittenRowTimeline(intervalMs: intervalMs, scratchPath: generation.filePath(RunFileName.timelineScratch)) : nil
         var writers: [any FeatureTableWriter] = []
-        if format.writesParquet { throw TickError.invalidArgument("Parquet output is not built yet") }
         if format.writesCSV { writers.append(try CSVTableWriter(generation: generation, catalog: catalog)) }
+        if format.writesParquet {
+            writers.append(try ParquetTableWriter(generation: generation, catalog: catalog, chunkBudget: options.parquetChunkBudget))
+        }
         self.writers = writers
         written = WrittenRows(firstDefinedFeature: Array(repeating: nil, count: catalog.features.count),
                               firstDefinedTarget: Array(repeating: nil, count: catalog.targets.count))

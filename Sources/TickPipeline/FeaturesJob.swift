@@ -150,7 +150,8 @@ public final class FeaturesJob {
                                   tickPartitionRows: options.tickPartitionRows,
                                   shape: .init(haloBars: options.config.pastHalo + options.config.futureHalo,
                                                columns: catalog.features.count + catalog.targets.count,
-                                               inputs: Self.readersPlanned(files: [tradeFiles, quoteFiles])),
+                                               inputs: Self.readersPlanned(files: [tradeFiles, quoteFiles]),
+                                               parquetColumns: options.format.writesParquet ? (catalog.features.count, catalog.targets.count) : nil),
                                   quarantine: options.read.badRows == .quarantine)
         read = options.read
         read.chunkSize = budget.chunkSize
@@ -517,7 +518,9 @@ public final class FeaturesJob {
     }
 
     /// What the outputs need of each partition's rows.
-    private var outputOptions: OutputOptions { OutputOptions(format: options.format, keepsRowTimes: options.splits != nil) }
+    private var outputOptions: OutputOptions {
+        OutputOptions(format: options.format, keepsRowTimes: options.splits != nil, parquetChunkBudget: budget.parquetChunkBudget)
+    }
 
     /// E of the splits: `--embargo`, or the largest window.
     private var embargoBars: Int { options.embargoBars ?? options.config.maxWindow }

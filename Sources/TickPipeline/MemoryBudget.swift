@@ -34,11 +34,36 @@ public struct MemoryBudget: Sendable, Equatable {
         /// Tick partition readers while bars are built: one per input, two for an input of
         /// several files (`FeaturesJob.readersPlanned`).
         public var inputs: Int
+        /// The columns of `features.parquet` and `targets.parquet` (besides `timestamp`), when
+        /// the run writes them.
+        public var parquetColumns: (features: Int, targets: Int)?
 
-        public init(haloBars: Int, columns: Int, inputs: Int) {
-            self.haloBars = haloBars; self.columns = columns; self.inputs = inputs
+        public init(haloBars: Int, columns: Int, inputs: Int, parquetColumns: (features: Int, targets: Int)? = nil) {
+            self.haloBars = haloBars; self.columns = columns; self.inputs = inputs; self.parquetColumns = parquetColumns
+        }
+
+        public static func == (a: FeatureShape, b: FeatureShape) -> Bool {
+            a.haloBars == b.haloBars && a.columns == b.columns && a.inputs == b.inputs
+                && a.parquetColumns?.features == b.parquetColumns?.features && a.parquetColumns?.targets == b.parquetColumns?.targets
         }
     }
+
+    /// Compressed bytes of a Parquet row group each Parquet file holds before it spills column
+    /// chunks to disk (the bytes written do not depend on it).
+    public let parquetChunkBudget: Int
+
+    static func parquetChunkBudget(usable: Int) -> Int { usable / 128 }
+
+    /// What the Parquet writers hold besides the rows in flight: their pending pages, the
+    /// chunks their budgets bound (three times: arrays grow by doubling, and freed ones are not
+    /// all handed back at once), and per file a zstd context and a write buffer.
+    static func parquetWriterBytes(usable: Int, shape: FeatureShape) -> Int {
+        guard let columns = shape.parquetColumns else { return 0 }
+        return ParquetTableWriter.fixedBytes(featureColumns: columns.features, targetColumns: columns.targets)
+            + 2 * (3 * parquetChunkBudget(usable: usable) + (2 << 20))
+    }
+    /// A Parquet cell of a row in flight: its value laid out for the writer.
+    static let parquetBytesPerCell = 16
 
     /// Costs of the feature stage, from peak RSS measured from outside with long halos
     /// (Scripts/memory_grid.py): a task holds its bars with halos (a `BarRecord` is 240 bytes)
@@ -112,6 +137,7 @@ public struct MemoryBudget: Sendable, Equatable {
         }
         featurePartitionBars = plan.bars
         featureTasksInFlight = plan.tasks
+        parquetChunkBudget = Self.parquetChunkBudget(usable: usable)
     }
 
     /// A quarter for the tick partition being filled and encoded. About 300 bytes a row at the
@@ -132,7 +158,7 @@ public struct MemoryBudget: Sendable, Equatable {
                             shape: FeatureShape) -> (bars: Int, tasks: Int)? {
         var bars = partitionBars ?? min(8_192, max(1_024, (usable / 4) / (2_600 * (workers + 1))))
         var tasks = workers + 1
-        let available = usable - shape.inputs * 2 * tickPartitionRows * 100 - (4 << 20)
+        let available = usable - shape.inputs * 2 * tickPartitionRows * 100 - (4 << 20) - parquetWriterBytes(usable: usable, shape: shape)
         while featureBytes(bars: bars, tasks: tasks, shape: shape) > available {
             if partitionBars == nil && bars > minimumPartitionBars {
                 bars = max(minimumPartitionBars, bars / 2)
@@ -148,7 +174,8 @@ public struct MemoryBudget: Sendable, Equatable {
     /// Peak bytes of the feature stage: `tasks` partitions of `bars` rows with their halos,
     /// and the partitioner's window.
     static func featureBytes(bars: Int, tasks: Int, shape: FeatureShape) -> Int {
-        let task = (bars + shape.haloBars) * taskBytesPerHaloBar + bars * (rowBytesPerColumn * shape.columns + 200)
+        let cell = rowBytesPerColumn + (shape.parquetColumns == nil ? 0 : parquetBytesPerCell)
+        let task = (bars + shape.haloBars) * taskBytesPerHaloBar + bars * (cell * shape.columns + 200)
         return tasks * task + (bars + shape.haloBars) * windowBytesPerBar + shape.columns * bytesPerColumn
     }
 }

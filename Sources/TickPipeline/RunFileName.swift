@@ -87,7 +87,17 @@ enum RunFileName {
     /// Whether `name` inside a generation folder is one tickforge writes there.
     static func isGenerationFile(_ name: String) -> Bool {
         let base = withoutTemporarySuffix(name)
-        return outputs.contains(base) || base == outputsRecord || base == timelineScratch
+        return outputs.contains(base) || base == outputsRecord || base == timelineScratch || isParquetSpill(name)
+    }
+
+    /// Whether `name` is a spill file of a Parquet output being written
+    /// (`features.parquet.col-N.tmp`, `ParquetFileWriter`).
+    static func isParquetSpill(_ name: String) -> Bool {
+        for output in outputs where output.hasSuffix(".parquet") && name.hasPrefix(output + ".col-") && name.hasSuffix(".tmp") {
+            let number = name.dropFirst(output.count + 5).dropLast(4)
+            return !number.isEmpty && number.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return false
     }
 
     /// Whether `name` in the state folder itself is tickforge's (the folders are handled apart).

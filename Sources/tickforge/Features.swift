@@ -69,6 +69,9 @@ struct Features: ParsableCommand {
     @Option(help: "Refuse to write more bars than this (default: the larger of 50 million and 100 × the trades used): one absurd timestamp cannot fill the disk.")
     var maxBars: Int?
 
+    @Option(help: ArgumentHelp("Output format of the features and targets: csv, parquet (features.parquet, targets.parquet: zstd, typed, the JSON metadata inside) or both.", valueName: "format"))
+    var format: OutputFormat = .csv
+
     @Option(help: ArgumentHelp("Also write splits.json, folds over the rows written for honest model work: kfold:F (purged k-fold), walk-forward:F (expanding window) or holdout:a,b,c (train, validation, test fractions summing to 1). Rows whose labels see a test bar (the largest horizon) are purged from training; see --embargo.", valueName: "method"))
     var splits: String?
 
@@ -170,6 +173,7 @@ struct Features: ParsableCommand {
         options.fresh = fresh
         options.maxBars = maxBars
         options.fingerprint = fingerprint
+        options.format = format
         options.splits = try splits.map { try SplitMethod(parsing: $0) }
         options.embargoBars = embargo
         let summary = try reportingErrors { try FeaturesJob(options: options).run() }
@@ -183,11 +187,13 @@ struct Features: ParsableCommand {
         if summary.rowsWritten == 0 && completeRowsOnly {
             FileHandle.standardError.write(Data("warning: --complete-rows-only kept no row: \(summary.bars) bars are fewer than the warm-up of the longest window plus one and the longest horizon need\n".utf8))
         }
+        let data = (format != .parquet ? [".csv"] : []) + (format != .csv ? [".parquet"] : [])
+        let others = ["summary.json"] + (read.badRows == .quarantine ? ["rejects.csv"] : []) + (splits != nil ? ["splits.json"] : [])
         print("""
             wrote \(summary.rowsWritten) rows (\(summary.bars) bars of \(interval)) to:
-              \(out)/features.csv  \(out)/features.json
-              \(out)/targets.csv   \(out)/targets.json
-              \(out)/summary.json\(read.badRows == .quarantine ? "  \(out)/rejects.csv" : "")\(splits != nil ? "  \(out)/splits.json" : "")
+              \((data.map { "features" + $0 } + ["features.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
+              \((data.map { "targets" + $0 } + ["targets.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
+              \(others.map { "\(out)/\($0)" }.joined(separator: "  "))
             \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)

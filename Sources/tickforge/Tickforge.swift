@@ -100,6 +100,7 @@ struct ReadFlags: ParsableArguments {
 extension BadRowPolicy: ExpressibleByArgument {}
 extension InputOrder: ExpressibleByArgument {}
 extension FingerprintMode: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {}
 
 /// Sizes like `8MiB`, `64KiB`, `1GiB`, `1GB`, `4096`.
 enum ByteSize {
