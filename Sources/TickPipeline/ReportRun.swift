@@ -1,0 +1,240 @@
+import Foundation
+import TickCore
+import TickIO
+
+/// A finished `tickforge features` run as `tickforge report` reads it: the published
+/// generation its `features.json` leads to, the metadata of both tables, and `splits.json`.
+///
+/// Everything is read from the generation folder (`.tickforge/generations/N`), not through the
+/// links in the run directory: a run publishing a new set meanwhile cannot mix two sets of
+/// files into one report (the files stay readable once opened, even if that generation is
+/// removed later).
+struct ReportRun {
+    /// The run directory as given, and the real path of the generation read.
+    let directory: String
+    let generation: String
+    let features: ReportTableMetadata
+    let targets: ReportTableMetadata
+    /// The flags of `features.json`, flattened to `name = value` (nested keys joined with a dot).
+    let flags: [(name: String, value: String)]
+    let splits: ReportSplits?
+
+    var featuresCSV: String { generation + "/features.csv" }
+    var targetsCSV: String { generation + "/targets.csv" }
+    /// The generation's number (`000003`), as `inspect` shows it.
+    var generationName: String { String(generation.split(separator: "/").last ?? "") }
+
+    /// Opens the run in `directory`, or says why it is not a finished run whose CSVs can be read.
+    static func open(_ directory: String) throws -> ReportRun {
+        let usage = "`tickforge report` takes the --out directory of a finished `tickforge features` run"
+        guard let kind = Syscall.entryKind(directory) else {
+            throw TickError.invalidArgument("\(directory): no such directory; \(usage)")
+        }
+        guard (try? Syscall.stat(directory))?.isDirectory == true else {
+            throw TickError.invalidArgument("\(directory) is not a directory (\(kind)); \(usage)")
+        }
+        let featuresJSON = directory + "/features.json"
+        guard let real = Syscall.realPath(featuresJSON) else {
+            if Syscall.entryKind(featuresJSON) == .link {
+                throw TickError.invalidArgument("\(featuresJSON) leads to no file: a run is publishing a new set, or the directory is damaged (`tickforge inspect \(directory)` tells)")
+            }
+            if Syscall.entryKind(directory + "/" + RunFileName.stateFolder) == .directory {
+                throw TickError.invalidArgument("\(directory) holds no finished run yet (no features.json): let `tickforge features --out \(directory)` finish first")
+            }
+            throw TickError.invalidArgument("\(directory) is not a tickforge run directory (no features.json, no \(RunFileName.stateFolder) folder); \(usage)")
+        }
+        let generation = AtomicFileWriter.directory(of: real)
+        let features = try ReportTableMetadata.read(generation + "/features.json", table: "features")
+        let targets = try ReportTableMetadata.read(generation + "/targets.json", table: "targets")
+        guard features.rowCount == targets.rowCount else {
+            throw TickError.unreadable(path: generation, reason: "features.json says \(features.rowCount) rows and targets.json \(targets.rowCount): not one set of outputs; rerun `tickforge features`")
+        }
+        let splitsPath = generation + "/splits.json"
+        let splits = Syscall.exists(splitsPath) ? try ReportSplits.read(splitsPath, rows: features.rowCount) : nil
+        return ReportRun(directory: directory, generation: generation, features: features, targets: targets,
+                         flags: flattenedFlags(generation + "/features.json"), splits: splits)
+    }
+
+    /// `flags` of a metadata file as `name = value` lines, nested objects as `read.side_unknown`,
+    /// lists joined by commas, empty objects left out. Read as plain JSON so that a flag added
+    /// to the metadata later shows without a change here.
+    static func flattenedFlags(_ path: String) -> [(name: String, value: String)] {
+        struct Document: Decodable { var flags: JSONValue? }
+        guard let data = FileManager.default.contents(atPath: path),
+              let flags = (try? JSONDecoder().decode(Document.self, from: data))?.flags else { return [] }
+        var lines: [(String, String)] = []
+        func visit(_ value: JSONValue, _ name: String) {
+            switch value {
+            case .object(let members):
+                for key in members.keys.sorted() { visit(members[key]!, name.isEmpty ? key : name + "." + key) }
+            case .array(let items):
+                lines.append((name, items.map(\.text).joined(separator: ",")))
+            default:
+                lines.append((name, value.text))
+            }
+        }
+        visit(flags, "")
+        return lines
+    }
+}
+
+/// Any JSON value, for metadata the report shows without knowing its keys.
+enum JSONValue: Decodable {
+    case null, bool(Bool), integer(Int64), number(Double), string(String)
+    case array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        // Bool before the numbers: JSONDecoder does not read `1` as a Bool nor `true` as a number.
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int64.self) { self = .integer(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    /// The value as a person reads it: `true`, `5`, `0.94`, `kfold:5`, lists joined by commas.
+    var text: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): value ? "true" : "false"
+        case .integer(let value): String(value)
+        case .number(let value): String(value)
+        case .string(let value): value
+        case .array(let items): items.map(\.text).joined(separator: ",")
+        case .object(let members): members.keys.sorted().map { "\($0)=\(members[$0]!.text)" }.joined(separator: " ")
+        }
+    }
+}
+
+/// The part of `features.json` / `targets.json` the report shows (contract, Files).
+struct ReportTableMetadata: Decodable {
+    var formatVersion: Int
+    var file: String
+    var files: [String]?
+    var interval: String
+    var intervalMs: Int64
+    var rowCount: Int
+    var firstBarStart: String?
+    var lastBarStart: String?
+    var inputs: [Input]?
+    var columns: [Column]
+
+    struct Input: Decodable {
+        var role: String
+        var path: String
+        var bytes: Int64
+        var rowsRead: Int64
+        var rowsUsed: Int64
+        var rowsRejected: Int64
+        var rowsDeduplicated: Int64
+        var symbol: String?
+    }
+
+    struct Column: Decodable {
+        var index: Int
+        var name: String
+        var description: String
+        var unit: String
+        var group: String?
+        var type: String
+        var windowBars: Int?
+        var horizonBars: Int?
+        var firstDefinedRow: Int?
+    }
+
+    /// Reads `path`; a run whose metadata lists no CSV (`--format parquet`) is refused with what
+    /// to do: the report streams the CSVs, and carries no Parquet reader.
+    static func read(_ path: String, table: String) throws -> ReportTableMetadata {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TickError.invalidArgument("\(path) is missing or unreadable: the run's outputs are incomplete (`tickforge inspect` on the run directory tells more; a rerun of `tickforge features` publishes a whole set)")
+        }
+        let metadata: ReportTableMetadata
+        do {
+            metadata = try JSONDecoder.snakeCase.decode(ReportTableMetadata.self, from: data)
+        } catch {
+            throw TickError.unreadable(path: path, reason: "not the column metadata tickforge writes (\(error))")
+        }
+        guard metadata.formatVersion == OutputMetadata.formatVersion else {
+            throw TickError.unreadable(path: path, reason: "metadata format version \(metadata.formatVersion); this tickforge reads version \(OutputMetadata.formatVersion)")
+        }
+        let csv = table + ".csv"
+        guard (metadata.files ?? [metadata.file]).contains(csv) else {
+            throw TickError.invalidArgument("the run wrote no \(csv) (only \((metadata.files ?? [metadata.file]).joined(separator: ", "))), and `tickforge report` reads the CSVs: rerun `tickforge features` with --format csv or --format both")
+        }
+        guard metadata.columns.first?.name == "timestamp" else {
+            throw TickError.unreadable(path: path, reason: "its first column is not timestamp")
+        }
+        return metadata
+    }
+
+    /// The index of the column named `name`, if the table has it.
+    func index(of name: String) -> Int? { columns.firstIndex { $0.name == name } }
+}
+
+/// `splits.json` (contract, Files): the folds, each set as half-open row ranges and the matching
+/// time ranges.
+struct ReportSplits: Decodable {
+    var formatVersion: Int
+    var method: String
+    var rows: Int
+    var purgeBars: Int
+    var embargoBars: Int
+    var intervalMs: Int64
+    var folds: [Fold]
+
+    struct Fold: Decodable {
+        var fold: Int
+        var train: RowSet
+        var validation: RowSet?
+        var test: RowSet
+    }
+
+    struct RowSet: Decodable {
+        /// `[first, end)` row pairs, increasing.
+        var rows: [[Int]]
+        /// `[start of the first bar, end of the last bar)` in epoch ms, one pair per row range.
+        var timestamps: [[Int64]]
+        var count: Int
+
+        /// The row ranges as `Range`s; nil when a pair is not `[first, end)` inside `0 ..< rows`.
+        func ranges(within rows: Int) -> [Range<Int>]? {
+            var result: [Range<Int>] = []
+            for pair in self.rows {
+                guard pair.count == 2, 0 <= pair[0], pair[0] < pair[1], pair[1] <= rows,
+                      result.last.map({ $0.upperBound <= pair[0] }) ?? true else { return nil }
+                result.append(pair[0]..<pair[1])
+            }
+            return result
+        }
+    }
+
+    static func read(_ path: String, rows: Int) throws -> ReportSplits {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TickError.invalidArgument("\(path) is unreadable")
+        }
+        let splits: ReportSplits
+        do {
+            splits = try JSONDecoder.snakeCase.decode(ReportSplits.self, from: data)
+        } catch {
+            throw TickError.unreadable(path: path, reason: "not the splits.json tickforge writes (\(error))")
+        }
+        guard splits.formatVersion == SplitsDocument.formatVersion else {
+            throw TickError.unreadable(path: path, reason: "splits format version \(splits.formatVersion); this tickforge reads version \(SplitsDocument.formatVersion)")
+        }
+        guard splits.rows == rows else {
+            throw TickError.unreadable(path: path, reason: "it splits \(splits.rows) rows, the tables hold \(rows): not one set of outputs; rerun `tickforge features`")
+        }
+        for fold in splits.folds {
+            for set in [fold.train, fold.test] + (fold.validation.map { [$0] } ?? []) {
+                guard let ranges = set.ranges(within: rows), ranges.reduce(0, { $0 + $1.count }) == set.count,
+                      set.timestamps.count == ranges.count, set.timestamps.allSatisfy({ $0.count == 2 }) else {
+                    throw TickError.unreadable(path: path, reason: "fold \(fold.fold) has a row set that is not increasing [first, end) ranges within the \(rows) rows, with matching count and timestamps")
+                }
+            }
+        }
+        return splits
+    }
+}
