@@ -22,16 +22,23 @@ enum ReportFormat {
         return count(value) + suffix
     }
 
-    /// A value in 4 significant digits (`61800`, `0.0001234`, `1.2e-09`); `–` for undefined.
+    /// A value as a person reads it: 4 to 5 significant digits, every digit of the whole part
+    /// (`61800.3` → `61800`, `1180.7`, `0.02772`), exponents for the very small or large
+    /// (`3.37e-6`); `–` for undefined.
     static func value(_ x: Double?) -> String {
         guard let x, x.isFinite else { return "–" }
         if x == 0 { return "0" }
         let magnitude = abs(x)
-        if magnitude >= 1e-4 && magnitude < 1e7 {
-            // %g would switch to exponents below 1e-4; trailing zeros trimmed by %g itself.
-            return String(format: "%.5g", x)
+        if magnitude >= 1e-3 && magnitude < 1e9 {
+            let whole = magnitude >= 1 ? Int(log10(magnitude).rounded(.down)) + 1 : 0
+            return String(format: "%.\(max(4, whole))g", x)
         }
-        return String(format: "%.3e", x)
+        // %g writes e-06: the exponent without its padding zero reads better.
+        let text = String(format: "%.3g", x)
+        guard let e = text.firstIndex(of: "e") else { return text }
+        let sign = text[text.index(after: e)]
+        let digits = text[text.index(e, offsetBy: 2)...].drop { $0 == "0" }
+        return text[..<e] + "e" + (sign == "-" ? "-" : "") + digits
     }
 
     /// A share as a percentage: `99.7 %`, `100 %`, `0 %`, `<0.1 %`.

@@ -93,8 +93,8 @@ enum ReportHTML {
         let series = Dictionary(uniqueKeysWithValues: scan.series.map { ($0.name, $0.envelope) })
         let perColumn = Double(scan.rows) / Double(ReportScan.pixelColumns)
         let aggregation = perColumn > 1
-            ? "Each pixel column shows the first, last, lowest and highest value of its ~\(ReportFormat.value(perColumn)) bars (M4 aggregation: no extreme is lost)."
-            : "Every bar is drawn (fewer bars than pixel columns)."
+            ? "Times in UTC. Each pixel column shows the first, last, lowest and highest value of its ~\(ReportFormat.value(perColumn.rounded())) bars (M4 aggregation: no extreme is lost)."
+            : "Times in UTC. Every bar is drawn (fewer bars than pixel columns)."
         if let close = series["close"] {
             out += figure(ReportSVG.lineChart(id: "chart-close", title: "close (last trade price of the bar)", envelope: close, height: 250,
                                               shaded: findings.highVolatility, style: ReportSVG.Style(line: "#1f4e79")),
@@ -110,7 +110,7 @@ enum ReportHTML {
             out += "<h2>Volatility</h2>"
             if let threshold = findings.volatilityThreshold {
                 let share = findings.highVolatility.filter { $0 }.count
-                out += "<p class=\"note\">Shaded in every volatility chart (and the close chart): <b>high volatility</b>, the pixel columns whose bars' mean <code>ewm_vol</code> is above \(ReportFormat.value(threshold)), the 90th percentile of <code>ewm_vol</code> over the run (from \(scan.distributionSample.description)\(scan.distributionSample.step > 1 ? ", so approximate" : ", exact")). \(share) of \(ReportScan.pixelColumns) columns are shaded. Each series has its own scale: <code>rv_{w}</code> sums w bars' squared returns, so it runs about √w times <code>ewm_vol</code>.</p>"
+                out += "<p class=\"note\">Shaded in every volatility chart (and the close chart): <b>high volatility</b>, the pixel columns whose bars' mean <code>ewm_vol</code> is above \(ReportFormat.value(threshold)), the 90th percentile of <code>ewm_vol</code> over the run (from \(scan.distributionSample.description)\(scan.distributionSample.step > 1 ? ", so approximate" : ", exact")). \(share) of \(ReportScan.pixelColumns) columns are shaded (bands narrower than \(Int(ReportSVG.minimumShadeWidth)) px are widened to \(Int(ReportSVG.minimumShadeWidth)) px so that they show). Each series has its own scale: <code>rv_{w}</code> sums w bars' squared returns, so it runs about √w times <code>ewm_vol</code>.</p>"
             }
             for s in volatility {
                 let description = run.features.columns[s.column].description
@@ -157,7 +157,7 @@ enum ReportHTML {
         var out = "<h2>Features against the future, on the train rows</h2>"
         guard !scan.horizons.isEmpty else { return out + "<p class=\"note\">targets.csv has no fwd_ret_{h} column.</p>" }
         out += "<p class=\"note\">Rows: \(scan.trainSample.description) of \(ReportFormat.html(scan.trainRows.source))\(scan.trainSample.step > 1 ? " (a bounded, evenly spaced sample)" : ""). Only train rows, so that nothing here was learned from rows a model is tested on. "
-        out += "ρ: Spearman's rank correlation of the feature with <code>fwd_ret_{h}</code> (average ranks for ties). AUC: the feature as a score for <code>fwd_up_{h}</code> = 1, i.e. the chance that a random up row has a higher value than a random other row, ties counted half (0.5 = no information, below 0.5 = the opposite direction). Rows where either value is undefined are skipped; n = rows used. Colour: blue positive, red negative; stronger = further from 0 / 0.5.</p>"
+        out += "ρ: Spearman's rank correlation of the feature with <code>fwd_ret_{h}</code> (average ranks for ties). AUC: the feature as a score for <code>fwd_up_{h}</code> = 1, i.e. the chance that a random up row has a higher value than a random other row, ties counted half (0.5 = no information, below 0.5 = the opposite direction). Rows where either value is undefined are skipped; n = rows used. Colour: blue positive, red negative; stronger = further from 0 / 0.5; cells with n below \(minimumPairsToColour) stay white (with so few rows, large values arise by chance).</p>"
         out += "<table id=\"correlations\"><tr><th>feature</th><th>group</th>"
         for horizon in scan.horizons {
             out += "<th class=\"n\">ρ fwd_ret_\(horizon.bars)</th><th class=\"n\">AUC fwd_up_\(horizon.bars)</th><th class=\"n\">n</th>"
@@ -166,14 +166,19 @@ enum ReportHTML {
         for correlation in findings.correlations {
             out += "<tr><td title=\"\(ReportFormat.html(correlation.column.description))\"><code>\(ReportFormat.html(correlation.column.name))</code></td><td>\(ReportFormat.html(correlation.column.group ?? ""))</td>"
             for cell in correlation.cells {
-                out += "<td class=\"n\" style=\"background:\(tint(cell.spearman, full: 0.2))\">\(cell.spearman.map { String(format: "%+.3f", $0) } ?? "–")</td>"
-                out += "<td class=\"n\" style=\"background:\(tint(cell.auc.map { $0 - 0.5 }, full: 0.1))\">\(cell.auc.map { String(format: "%.3f", $0) } ?? "–")</td>"
+                // Few pairs make large coefficients by chance: those cells stay uncoloured.
+                let weighty = cell.pairs >= minimumPairsToColour
+                out += "<td class=\"n\" style=\"background:\(tint(weighty ? cell.spearman : nil, full: 0.2))\">\(cell.spearman.map { String(format: "%+.3f", $0) } ?? "–")</td>"
+                out += "<td class=\"n\" style=\"background:\(tint(weighty ? cell.auc.map { $0 - 0.5 } : nil, full: 0.1))\">\(cell.auc.map { String(format: "%.3f", $0) } ?? "–")</td>"
                 out += "<td class=\"n muted\">\(ReportFormat.count(cell.pairs))</td>"
             }
             out += "</tr>"
         }
         return out + "</table>"
     }
+
+    /// Pairs below which a correlation cell is left uncoloured.
+    static let minimumPairsToColour = 100
 
     /// A cell background for a signed strength: blue for positive, red for negative, fully
     /// tinted at `full`.

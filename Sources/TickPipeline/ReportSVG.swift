@@ -80,7 +80,11 @@ enum ReportSVG {
         }
         var legend = ""
         var x = left
-        for (name, colour) in colours + [("purge / embargo / unused", "#d9d9d9")] {
+        // The legend names only the kinds of set the folds have (walk-forward has no validation).
+        let present = colours.filter { kind in
+            splits.folds.contains { kind.0 != "validation" || $0.validation != nil }
+        }
+        for (name, colour) in present + [("purge / embargo / unused", "#d9d9d9")] {
             legend += "<rect x=\"\(ReportFormat.coordinate(x))\" y=\"6\" width=\"12\" height=\"12\" fill=\"\(colour)\"/><text x=\"\(ReportFormat.coordinate(x + 16))\" y=\"16\" class=\"label\">\(name)</text>"
             x += 24 + Double(name.count) * 7
         }
@@ -115,10 +119,28 @@ enum ReportSVG {
             var (low, high) = range ?? (0, 1)
             if low == high { low -= max(abs(low) * 0.01, 1e-12); high += max(abs(high) * 0.01, 1e-12) }
             if padded {
+                // A little air above and below the line, but never below zero for a series
+                // that is never negative (volatility, volume): its axis starts at 0 then.
                 let pad = (high - low) * 0.04
-                low -= pad; high += pad
+                low = low >= 0 ? max(0, low - pad) : low - pad
+                high += pad
             }
             self.low = low; self.high = high
+        }
+
+        /// Round values for the y labels: 1, 2 or 5 times a power of ten apart, about `count`
+        /// of them inside the range.
+        func ticks(count: Int = 4) -> [Double] {
+            let raw = (high - low) / Double(count)
+            let power = pow(10, (log10(raw)).rounded(.down))
+            let step = [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= raw } ?? 10 * power
+            var ticks: [Double] = []
+            var value = (low / step).rounded(.up) * step
+            while value <= high + step * 1e-9 {
+                ticks.append(abs(value) < step * 1e-9 ? 0 : value)
+                value += step
+            }
+            return ticks
         }
 
         func y(_ value: Double) -> Double { plotTop + (high - value) / (high - low) * (plotBottom - plotTop) }
@@ -130,31 +152,47 @@ enum ReportSVG {
             content += "<text x=\"\(ReportFormat.coordinate(left + Double(ReportScan.pixelColumns)))\" y=\"16\" text-anchor=\"end\" class=\"label\">\(ReportFormat.html(note))</text>"
         }
         content += "<rect x=\"\(left)\" y=\"\(plot.plotTop)\" width=\"\(ReportScan.pixelColumns)\" height=\"\(ReportFormat.coordinate(plot.plotBottom - plot.plotTop))\" fill=\"#ffffff\" stroke=\"#bbbbbb\"/>"
-        for fraction in [0.0, 0.5, 1.0] {
-            let value = plot.low + (plot.high - plot.low) * fraction
+        for value in plot.ticks() {
             let y = ReportFormat.coordinate(plot.y(value))
-            content += "<line x1=\"\(left - 4)\" x2=\"\(left)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#888888\"/>"
+            content += "<line x1=\"\(left - 4)\" x2=\"\(left + Double(ReportScan.pixelColumns))\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#ececec\"/>"
             content += "<text x=\"\(left - 7)\" y=\"\(y)\" dy=\"4\" text-anchor=\"end\" class=\"label\">\(ReportFormat.value(value))</text>"
         }
         content += body + timeLabels(axis, plot: plot)
         return svg(id: id, height: plot.height, content: content)
     }
 
-    /// Six time labels under the plot; the date is left out where the whole span is one day.
+    /// Steps between time labels, in ms: the first that gives at most 7 labels is used.
+    static let timeSteps: [Int64] = [1, 2, 5, 10, 20, 50, 100, 200, 500].map { Int64($0) }
+        + [1, 2, 5, 10, 15, 30].map { Int64($0) * 1000 } + [1, 2, 5, 10, 15, 30].map { Int64($0) * 60_000 }
+        + [1, 2, 3, 6, 12].map { Int64($0) * 3_600_000 } + [1, 2, 7, 14, 30, 91, 182, 365].map { Int64($0) * 86_400_000 }
+
+    /// Time labels under the plot at round times (every 30 s, every hour, …, UTC). The date
+    /// is left out where the whole span is one day, the time of day where every label is at
+    /// midnight, and milliseconds where every label has none.
     static func timeLabels(_ axis: ReportTimeAxis, plot: Plot) -> String {
+        let span = axis.end - axis.start
+        let step = timeSteps.first { span / $0 <= 6 } ?? span
+        var times: [Int64] = []
+        var t = (axis.start + step - 1) / step * step  // the first multiple of step in the span
+        while t < axis.end { times.append(t); t += step }
+        let texts = times.map { ReportFormat.time(ms: $0) }
         let oneDay = ReportFormat.time(ms: axis.start).prefix(10) == ReportFormat.time(ms: axis.end - 1).prefix(10)
+        let midnights = times.allSatisfy { $0 % 86_400_000 == 0 }
         var out = ""
-        for k in 0...5 {
-            let position = Double(axis.columns) * Double(k) / 5
-            let text = ReportFormat.time(ms: axis.time(at: position))
-            let label = oneDay ? String(text.dropFirst(11)) : String(text.prefix(16)).replacingOccurrences(of: "T", with: " ")
-            let anchor = k == 0 ? "start" : k == 5 ? "end" : "middle"
+        for (time, text) in zip(times, texts) {
+            var label = text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
+            if oneDay { label = String(label.dropFirst(11)) } else if midnights { label = String(label.prefix(10)) }
+            let position = axis.position(of: time)
             let x = ReportFormat.coordinate(left + position)
+            let anchor = position < 30 ? "start" : position > Double(axis.columns) - 30 ? "end" : "middle"
             out += "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(ReportFormat.coordinate(plot.plotBottom))\" y2=\"\(ReportFormat.coordinate(plot.plotBottom + 4))\" stroke=\"#888888\"/>"
             out += "<text x=\"\(x)\" y=\"\(ReportFormat.coordinate(plot.plotBottom + 16))\" text-anchor=\"\(anchor)\" class=\"label\">\(label)</text>"
         }
         return out
     }
+
+    /// Narrowest shaded band in pixels: a one-column stretch would be a hairline.
+    static let minimumShadeWidth = 3.0
 
     /// Runs of shaded columns as bands behind a chart's line.
     static func shading(_ shaded: [Bool], plot: Plot) -> String {
@@ -164,7 +202,10 @@ enum ReportSVG {
             guard shaded[c] else { c += 1; continue }
             var end = c
             while end < shaded.count, shaded[end] { end += 1 }
-            out += "<rect class=\"shade\" x=\"\(ReportFormat.coordinate(left + Double(c)))\" y=\"\(plot.plotTop)\" width=\"\(end - c)\" height=\"\(ReportFormat.coordinate(plot.plotBottom - plot.plotTop))\" fill=\"\(Style().shade)\"/>"
+            // A stretch narrower than the smallest visible band is widened around its centre.
+            let width = max(Double(end - c), minimumShadeWidth)
+            let x = max(0, min(Double(shaded.count) - width, Double(c + end) / 2 - width / 2))
+            out += "<rect class=\"shade\" x=\"\(ReportFormat.coordinate(left + x))\" y=\"\(plot.plotTop)\" width=\"\(ReportFormat.coordinate(width))\" height=\"\(ReportFormat.coordinate(plot.plotBottom - plot.plotTop))\" fill=\"\(Style().shade)\"/>"
             c = end
         }
         return out

@@ -7,22 +7,27 @@ struct ReportTrainRows: Equatable {
     /// Where they come from, in words for the report.
     var source: String
 
-    /// Share of the rows taken, from the start, when the run has no `splits.json`.
-    static let unsplitShare = 0.7
+    /// Share of the rows taken from the start when the run has no `splits.json`: 7/10, in
+    /// integers so that ⌊0.7·N⌋ is exact.
+    static let unsplitShare = (numerator: 7, denominator: 10)
 
     var count: Int { ranges.reduce(0) { $0 + $1.count } }
+
+    /// `[0, 26)`, `[0, 100) ∪ [160, 500)`; none: `none`.
+    static func describe(_ ranges: [Range<Int>]) -> String {
+        ranges.isEmpty ? "none" : ranges.map { "[\(ReportFormat.count($0.lowerBound)), \(ReportFormat.count($0.upperBound)))" }.joined(separator: " ∪ ")
+    }
 
     /// The first fold's train set of `splits` (fold 1 for walk-forward, fold 0 otherwise: the
     /// first listed), or without splits the first 70 % of the rows, ⌊0.7·N⌋ of them.
     static func select(splits: ReportSplits?, rowCount: Int) -> ReportTrainRows {
         if let splits, let fold = splits.folds.first, let ranges = fold.train.ranges(within: rowCount) {
-            let first = fold.train.rows.first.map { "rows \($0[0])…" } ?? ""
             return ReportTrainRows(ranges: ranges,
-                                   source: "the train set of fold \(fold.fold) of splits.json (\(splits.method), \(fold.train.count) rows, \(first)purge \(splits.purgeBars), embargo \(splits.embargoBars) bars)")
+                                   source: "the train set of fold \(fold.fold) of splits.json (\(splits.method); rows \(describe(ranges)); purge \(splits.purgeBars), embargo \(splits.embargoBars) bars)")
         }
-        let end = Int(Double(rowCount) * unsplitShare)
-        return ReportTrainRows(ranges: end > 0 ? [0..<end] : [],
-                               source: "the first 70 % of the rows (rows 0 to \(end); the run has no splits.json)")
+        let end = rowCount * unsplitShare.numerator / unsplitShare.denominator
+        let ranges = end > 0 ? [0..<end] : []
+        return ReportTrainRows(ranges: ranges, source: "the first 70 % of the rows (rows \(describe(ranges)); the run has no splits.json)")
     }
 }
 
