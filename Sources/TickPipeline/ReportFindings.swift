@@ -10,9 +10,11 @@ struct ReportFindings {
     /// The sparklines span these quantiles of the sample, so that one outlier does not squash
     /// the rest into a single bin; values outside fall into the end bins.
     static let histogramQuantiles = (low: 0.005, high: 0.995)
-    /// "High volatility": a pixel column whose bars' mean `ewm_vol` is above this quantile of
-    /// `ewm_vol` over the whole run.
+    /// "High volatility": a pixel column where at least half the bars have an `ewm_vol` above
+    /// this quantile of `ewm_vol` over the whole run. A majority rather than the column's mean:
+    /// one spike does not shade a column of thousands of bars, a sustained stretch does.
     static let highVolatilityQuantile = 0.9
+    static let highVolatilityShare = 0.5
     static let volatilitySeries = "ewm_vol"
 
     struct ColumnSummary {
@@ -68,9 +70,21 @@ struct ReportFindings {
         correlations = Self.correlations(scan: scan, features: Array(run.features.columns.dropFirst()))
         if let column = run.features.index(of: Self.volatilitySeries),
            let envelope = scan.series.first(where: { $0.name == Self.volatilitySeries })?.envelope {
-            let sorted = scan.distribution[column].filter { !$0.isNaN }.map(Double.init).sorted()
-            volatilityThreshold = ReportStatistics.quantile(sorted, Self.highVolatilityQuantile)
-            if let threshold = volatilityThreshold { highVolatility = envelope.spread { envelope.mean($0) > threshold } }
+            let sample = scan.distribution[column]
+            volatilityThreshold = ReportStatistics.quantile(sample.filter { !$0.isNaN }.map(Double.init).sorted(), Self.highVolatilityQuantile)
+            if let threshold = volatilityThreshold {
+                // The share of bars above the threshold in each column, from the same sample
+                // (every bar when the run has at most `distributionLimit`, else ~80 a column).
+                var above = [Int](repeating: 0, count: envelope.axis.columns), defined = above
+                for (k, value) in sample.enumerated() where !value.isNaN {
+                    let c = Int(scan.distributionColumns[k])
+                    defined[c] += 1
+                    if Double(value) > threshold { above[c] += 1 }
+                }
+                highVolatility = envelope.spread { c in
+                    defined[c] > 0 && Double(above[c]) >= Self.highVolatilityShare * Double(defined[c])
+                }
+            }
         }
     }
 

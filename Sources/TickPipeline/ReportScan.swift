@@ -44,6 +44,8 @@ struct ReportScan {
     /// Per features column (timestamp's slot left empty), the sampled rows' values, `nan` where
     /// undefined. Float: a sparkline and a 90th percentile need no more.
     private(set) var distribution: [[Float]]
+    /// The pixel column of each sampled row: where on the time axis the sample's values lie.
+    private(set) var distributionColumns: [UInt16] = []
 
     let trainRows: ReportTrainRows
     let trainSample: ReportRowSample
@@ -119,6 +121,7 @@ struct ReportScan {
             for s in series.indices { series[s].envelope.add(try features.number(series[s].column), at: time) }
             if distributionSample.takes(row) {
                 for k in 1..<featureDefined.count { distribution[k].append(Float(try features.number(k))) }
+                distributionColumns.append(UInt16(axis.column(of: time)))
             }
             if cursor.samples(row) {
                 for k in 1..<featureDefined.count { trainFeatures[k].append(try features.number(k)) }
