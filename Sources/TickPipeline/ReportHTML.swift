@@ -122,9 +122,20 @@ enum ReportHTML {
         if let splits = run.splits {
             out += "<h2>Splits</h2>"
             out += figure(ReportSVG.splitBands(id: "chart-splits", splits: splits, axis: scan.axis),
-                          caption: "From splits.json (\(ReportFormat.html(splits.method))), on the same time axis as the charts above. Grey between sets: the purge (\(splits.purgeBars) bars before a test set, the longest target horizon) and the embargo (\(splits.embargoBars) bars after it); gaps narrower than a pixel column show as thin lines or not at all.")
+                          caption: "From splits.json (\(ReportFormat.html(splits.method))), on the same time axis as the charts above. \(gaps(splits)) Gaps narrower than a pixel column show as thin lines or not at all.")
         }
         return out
+    }
+
+    /// What the grey between a fold's sets is, by method (contract, Files: splits.json).
+    static func gaps(_ splits: ReportSplits) -> String {
+        let purge = "the purge (\(splits.purgeBars) bars, the longest target horizon: labels there would look into the next set)"
+        switch splits.method {
+        case "kfold": return "Grey: \(purge) before each test range, and the embargo (\(splits.embargoBars) bars) after it."
+        case "walk-forward": return "Grey: \(purge) before each test block, and the rows after it, which the fold does not use."
+        case "holdout": return "Grey: \(purge) at the end of the train set and of the validation set."
+        default: return "Grey: rows in no set of the fold."
+        }
     }
 
     static func figure(_ svg: String, caption: String) -> String {

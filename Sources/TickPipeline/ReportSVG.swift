@@ -152,7 +152,8 @@ enum ReportSVG {
             content += "<text x=\"\(ReportFormat.coordinate(left + Double(ReportScan.pixelColumns)))\" y=\"16\" text-anchor=\"end\" class=\"label\">\(ReportFormat.html(note))</text>"
         }
         content += "<rect x=\"\(left)\" y=\"\(plot.plotTop)\" width=\"\(ReportScan.pixelColumns)\" height=\"\(ReportFormat.coordinate(plot.plotBottom - plot.plotTop))\" fill=\"#ffffff\" stroke=\"#bbbbbb\"/>"
-        for value in plot.ticks() {
+        // Short panels get fewer labels, so that they do not crowd.
+        for value in plot.ticks(count: plot.plotBottom - plot.plotTop < 100 ? 2 : 4) {
             let y = ReportFormat.coordinate(plot.y(value))
             content += "<line x1=\"\(left - 4)\" x2=\"\(left + Double(ReportScan.pixelColumns))\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#ececec\"/>"
             content += "<text x=\"\(left - 7)\" y=\"\(y)\" dy=\"4\" text-anchor=\"end\" class=\"label\">\(ReportFormat.value(value))</text>"
