@@ -29,11 +29,6 @@ public struct ReportTimeAxis: Sendable, Equatable {
     public func position(of t: Int64) -> Double {
         Double(t - start) / Double(end - start) * Double(columns)
     }
-
-    /// The time at position `x` (column units): for the axis labels.
-    public func time(at x: Double) -> Int64 {
-        start + Int64((Double(end - start) * x / Double(columns)).rounded())
-    }
 }
 
 /// One series aggregated per pixel column in a single streaming pass, holding `4 · columns`

@@ -59,11 +59,11 @@ struct ReportRun {
     /// lists joined by commas, empty objects left out. Read as plain JSON so that a flag added
     /// to the metadata later shows without a change here.
     static func flattenedFlags(_ path: String) -> [(name: String, value: String)] {
-        struct Document: Decodable { var flags: JSONValue? }
+        struct Document: Decodable { var flags: ReportJSONValue? }
         guard let data = FileManager.default.contents(atPath: path),
               let flags = (try? JSONDecoder().decode(Document.self, from: data))?.flags else { return [] }
         var lines: [(String, String)] = []
-        func visit(_ value: JSONValue, _ name: String) {
+        func visit(_ value: ReportJSONValue, _ name: String) {
             switch value {
             case .object(let members):
                 for key in members.keys.sorted() { visit(members[key]!, name.isEmpty ? key : name + "." + key) }
@@ -79,9 +79,9 @@ struct ReportRun {
 }
 
 /// Any JSON value, for metadata the report shows without knowing its keys.
-enum JSONValue: Decodable {
+enum ReportJSONValue: Decodable {
     case null, bool(Bool), integer(Int64), number(Double), string(String)
-    case array([JSONValue]), object([String: JSONValue])
+    case array([ReportJSONValue]), object([String: ReportJSONValue])
 
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -91,8 +91,8 @@ enum JSONValue: Decodable {
         else if let value = try? container.decode(Int64.self) { self = .integer(value) }
         else if let value = try? container.decode(Double.self) { self = .number(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        else if let value = try? container.decode([ReportJSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: ReportJSONValue].self)) }
     }
 
     /// The value as a person reads it: `true`, `5`, `0.94`, `kfold:5`, lists joined by commas.
