@@ -91,13 +91,15 @@ def install_venv_package():
 
 
 def ensure_venv():
-    """Re-runs this script with the venv's python, making the venv first if needed. A lock file
-    keeps two runs (parallel tests) from building it at once."""
+    """Re-runs this script with the venv's python, making the venv first if needed. A lock keeps
+    two runs (parallel tests) from building it at once."""
     if os.path.abspath(sys.prefix) == VENV:
         return
     python = os.path.join(VENV, "bin", "python")
-    os.makedirs(os.path.dirname(VENV), exist_ok=True)
-    with open(VENV + ".lock", "w") as lock:
+    # The lock lives in a directory of its own beside the venv (.venv-train-lock/, which
+    # .gitignore's .venv-*/ covers): it must outlive rebuilding the venv.
+    os.makedirs(VENV + "-lock", exist_ok=True)
+    with open(os.path.join(VENV + "-lock", "lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         wanted = "\n".join(PACKAGES) + "\n"
         current = open(MARKER).read() if os.path.exists(MARKER) else None
