@@ -539,7 +539,7 @@ def main(argv):
     print(f"tickforge training example: {os.path.abspath(run.dir)} ({os.path.basename(run.features_path)}, "
           f"{os.path.basename(run.targets_path)})")
     used = f"{universe.size} of {rows} rows (--max-rows, seed {args.seed})" if universe.size < rows else f"{rows} rows"
-    print(f"{used}, {len(feature_names)} features; splits {s['method']}: {len(folds)} folds, "
+    print(f"{used}, {len(feature_names)} features; splits {s['method']}: {len(folds)} fold{'' if len(folds) == 1 else 's'}, "
           f"purge {s['purge_bars']} bars, embargo {s['embargo_bars']} bars, interval {s['interval_ms']} ms")
     print(f"LightGBM {lgb.__version__}: {settings['rounds']} rounds, {settings['num_leaves']} leaves, learning rate "
           f"{settings['learning_rate']}, seed {args.seed}, {settings['threads']} threads, deterministic"
