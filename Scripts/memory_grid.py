@@ -74,6 +74,8 @@ QUICK = [
     ('100ms CSV and Parquet, splits', ['--interval', '100ms', '--format', 'both', '--splits', 'kfold:5'], 'quotes'),
     ('1m, 120 windows, Parquet', ['--interval', '1m', '--windows', ','.join(map(str, range(2, 122))),
                                   '--horizons', ','.join(map(str, range(1, 41))), '--format', 'parquet'], 'quotes'),
+    # The second pass: returns and fit observations in scratch files, the fit's checkpoints.
+    ('1s regimes, walk-forward', ['--interval', '1s', '--splits', 'walk-forward:3', '--regimes', '3'], 'trades'),
 ]
 FULL = QUICK + [
     ('100ms long halo', ['--interval', '100ms', '--windows', '10,1000,5000', '--horizons', '10,20000'], 'trades'),

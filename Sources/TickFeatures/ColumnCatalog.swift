@@ -2,7 +2,7 @@ import TickCore
 
 /// Which file a column goes to, and the group the metadata names.
 public enum ColumnGroup: String, Sendable, Codable {
-    case trade, rolling, volatility, quote, calendar, target
+    case trade, rolling, volatility, quote, regimes, calendar, target
 }
 
 /// How a column's values are written.
@@ -23,6 +23,8 @@ public enum ColumnKey: Sendable, Equatable {
     case bid, ask, bidQty, askQty, mid, spreadBps, obi, obiTwa, micropriceBps, quoteCount, ofi
     case ofiWindow(Int), obiWindow(Int), quoteAge
     case hourSin, hourCos, dowSin, dowCos
+    /// The regime columns: filled by the regime stage after the fit, never by a partition's bars.
+    case regime, regimeProbability(Int)
     case fwdRet(Int), fwdDir(Int), fwdUp(Int), fwdRv(Int)
 }
 
@@ -45,6 +47,32 @@ public struct ColumnSpec: Sendable {
 public struct ColumnCatalog: Sendable {
     public let features: [ColumnSpec]
     public let targets: [ColumnSpec]
+
+    private init(features: [ColumnSpec], targets: [ColumnSpec]) {
+        self.features = features; self.targets = targets
+    }
+
+    /// Where the regime columns go among the features: before the calendar columns (contract,
+    /// column order).
+    public var regimeInsertionIndex: Int { features.firstIndex { $0.group == .calendar } ?? features.count }
+
+    /// This catalog with the `K` regime columns (`--regimes K`) inserted before the calendar
+    /// columns. The feature partitions are stored without them (they depend on the split of
+    /// the whole run, not on a partition's bars), so only the outputs use this catalog.
+    public func withRegimes(_ k: Int) -> ColumnCatalog {
+        var added = [ColumnSpec(key: .regime, name: "regime", group: .regimes, kind: .integer, unit: "state in {0 … \(k - 1)}",
+                                description: "Most probable volatility regime (0 = calmest) given the log returns up to and including this bar: the state as known at the bar end, not a forecast.",
+                                formula: "argmax_j p_t(j), the lowest j on ties; undefined where r_t is", windowBars: nil, horizonBars: nil)]
+        for j in 0..<k {
+            added.append(ColumnSpec(key: .regimeProbability(j), name: "regime_p\(j)", group: .regimes, kind: .real, unit: "probability",
+                                    description: "Causal (forward-filtered) probability of volatility regime \(j) of \(k) (0 = calmest), from a zero-mean Gaussian HMM of log returns fitted on the fit rows only.",
+                                    formula: "p_t(j) = P(state j | x_1 … x_t): p ∝ π ∘ b(x) at the first row with r_t defined, then p_t ∝ (p_{t−1} · A) ∘ b(x_t), b_j = N(0, σ²_j) density; undefined where r_t is",
+                                    windowBars: nil, horizonBars: nil))
+        }
+        var f = features
+        f.insert(contentsOf: added, at: regimeInsertionIndex)
+        return ColumnCatalog(features: f, targets: targets)
+    }
 
     public init(config: FeatureConfig) {
         var f: [ColumnSpec] = []

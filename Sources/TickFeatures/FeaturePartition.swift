@@ -245,6 +245,10 @@ struct PartitionTable {
                 default: return cos(2 * Double.pi * d / 7)
                 }
             }
+        case .regime:
+            return integer { _ in ColumnValues.undefinedInteger }
+        case .regimeProbability:
+            return real { _ in .nan }
         case .fwdRet(let h):
             return real { r in hasFuture(r, h) ? forwardReturn(r, h) : .nan }
         case .fwdDir(let h):

@@ -37,7 +37,12 @@ struct PreparedRows: Sendable {
     /// Selects the rows of `columns` this run writes (`FeatureCalculator.writtenRows`) and
     /// lays them out for each format the run writes.
     init(_ columns: FeatureColumns, calculator: FeatureCalculator, options: OutputOptions) {
-        let written = calculator.writtenRows(columns)
+        self.init(written: calculator.writtenRows(columns), options: options)
+    }
+
+    /// Lays out rows already selected for writing (the regime stage adds its columns to them
+    /// first).
+    init(written: FeatureColumns, options: OutputOptions) {
         let format = options.format
         rowCount = written.rowCount
         if options.keepsRowTimes { timestamps = written.timestamps }

@@ -36,6 +36,8 @@ final class FeatureStage {
     /// Whether this run handed every row to the outputs (false when all feature partitions
     /// were intact and the output stage must write them).
     private(set) var wroteOutput = false
+    /// Whether this run rebuilt the bars, merging the inputs (false when nothing changed).
+    private(set) var ranMerge = false
 
     /// The rows of a stored feature partition, prepared for the outputs.
     static func prepareStored(path: String, calculator: FeatureCalculator, options: OutputOptions) throws -> PreparedRows {
@@ -47,7 +49,9 @@ final class FeatureStage {
     /// Brings the feature partitions up to date and, unless every one was intact, hands all
     /// rows to `output` on the way: each partition's rows are prepared by the task that
     /// computed it (or read it back), so no partition is decoded again just to be written out.
-    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, previous: FeatureState?, output: FeatureOutputs,
+    /// Without `output` (a run whose outputs need the whole series first: `--regimes`) the
+    /// partitions are only brought up to date.
+    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, previous: FeatureState?, output: FeatureOutputs?,
              save: (FeatureState, _ force: Bool) throws -> Void) throws -> FeatureState {
         var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [], valuesKey: valuesKey)
         // Stored partitions that may still be right: the same flags and grid. Each is reused
@@ -89,6 +93,7 @@ final class FeatureStage {
         let calculator = self.calculator
         let options = self.options
         let maxInFlight = tasksInFlight
+        let prepares = output != nil
 
         let featureParts = directory.featureParts
         func dispatch(_ input: PartitionInput, index: Int) throws {
@@ -98,14 +103,14 @@ final class FeatureStage {
             tasks.submit {
                 let digest = input.inputHash
                 if let stored, stored.digest == digest {
-                    return FeaturePartitionResult(encoded: nil, rows: try FeatureStage.prepareStored(path: stored.path, calculator: calculator, options: options))
+                    return FeaturePartitionResult(encoded: nil, rows: prepares ? try FeatureStage.prepareStored(path: stored.path, calculator: calculator, options: options) : nil)
                 }
                 let columns = calculator.columns(input)
                 let contents = PartitionCodec.contents(columns, catalog: calculator.catalog, firstRow: input.rows.lowerBound)
                 let file = try PartitionFormat.encodeWithChecksum(contents, compressor: Zstd.Compressor(level: PartitionCompression.featureLevel))
                 let encoded = EncodedFeaturePartition(index: index, name: name, rows: columns.rowCount,
                                                       bytes: file.bytes, checksum: file.checksum, inputDigest: digest)
-                return FeaturePartitionResult(encoded: encoded, rows: PreparedRows(columns, calculator: calculator, options: options))
+                return FeaturePartitionResult(encoded: encoded, rows: prepares ? PreparedRows(columns, calculator: calculator, options: options) : nil)
             }
             while tasks.pending >= maxInFlight { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         }
@@ -134,7 +139,8 @@ final class FeatureStage {
         try builder.finish(emit: onBar)
         while let ready = partitioner.nextAtEnd() { try dispatch(ready.input, index: ready.index) }
         while tasks.pending > 0 { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
-        wroteOutput = true
+        wroteOutput = output != nil
+        ranMerge = true
         // Partitions of bars this run no longer has (the data got shorter) go.
         let gone = state.partitions.filter { !produced.contains($0.index) }
         if !gone.isEmpty {
@@ -150,7 +156,7 @@ final class FeatureStage {
     }
 
     /// Stores a computed partition (recorded in the manifest) and appends its rows to the output.
-    private func finish(_ result: FeaturePartitionResult, into state: inout FeatureState, output: FeatureOutputs,
+    private func finish(_ result: FeaturePartitionResult, into state: inout FeatureState, output: FeatureOutputs?,
                         save: (FeatureState, _ force: Bool) throws -> Void) throws {
         if let part = result.encoded {
             // A stored partition of the same index that no longer fits is replaced: the
@@ -167,7 +173,7 @@ final class FeatureStage {
         } else {
             reused += 1
         }
-        try output.append(result.rows)
+        if let output, let rows = result.rows { try output.append(rows) }
     }
 }
 
@@ -184,10 +190,10 @@ enum PartitionCompression {
 }
 
 /// What a feature partition task hands back: the partition to store (nil when it was read from
-/// an earlier run) and its rows prepared for the outputs.
+/// an earlier run) and its rows prepared for the outputs (nil when the stage writes none).
 struct FeaturePartitionResult: Sendable {
     var encoded: EncodedFeaturePartition?
-    var rows: PreparedRows
+    var rows: PreparedRows?
 }
 
 struct EncodedFeaturePartition: Sendable {

@@ -20,6 +20,8 @@ public struct FeaturesOptions: Sendable {
     public var splits: SplitMethod?
     /// `--embargo` in bars; nil: the largest window.
     public var embargoBars: Int?
+    /// `--regimes K`: the K-state volatility regime columns, fitted on the split's train rows.
+    public var regimes: Int?
     /// Peak memory the run is planned for; chunk and partition sizes derive from it.
     public var memoryLimit = MemoryBudget.defaultLimit
     /// Explicit sizes (flags); nil means derived from `memoryLimit`.
@@ -132,6 +134,9 @@ public final class FeaturesJob {
     public let budget: MemoryBudget
     private let pool: WorkPool
     private let calculator: FeatureCalculator
+    /// The columns of the outputs: the calculator's (those the feature partitions store), plus
+    /// the regime columns with `--regimes`.
+    private let outputCatalog: ColumnCatalog
     private var read: ReadOptions
     /// The files the input options name, listed once (the memory plan counts them).
     private let tradeFiles: [String]
@@ -141,10 +146,13 @@ public final class FeaturesJob {
         try options.config.validate()
         if let bars = options.partitionBars, bars < 1 { throw TickError.invalidArgument("--partition-bars must be at least 1") }
         if let rows = options.tickPartitionRows, rows < 1 { throw TickError.invalidArgument("--tick-partition-rows must be at least 1") }
+        if let k = options.regimes { try RegimeOptions.check(states: k, splits: options.splits) }
         self.options = options
         tradeFiles = try InputFiles.expand(options.tradesPaths, option: "--trades")
         quoteFiles = try InputFiles.expand(options.quotesPaths, option: "--quotes")
-        let catalog = ColumnCatalog(config: options.config)
+        let baseCatalog = ColumnCatalog(config: options.config)
+        let catalog = options.regimes.map { baseCatalog.withRegimes($0) } ?? baseCatalog
+        outputCatalog = catalog
         budget = try MemoryBudget(limit: options.memoryLimit, workers: options.read.workers, chunkSize: options.chunkSize,
                                   maxRecordSize: options.maxRecordSize, partitionBars: options.partitionBars,
                                   tickPartitionRows: options.tickPartitionRows,
@@ -237,15 +245,17 @@ public final class FeaturesJob {
                                         partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
                                         key: featureKey(trades: trades, quotes: quotes), valuesKey: valuesKey, options: outputOptions)
         let generation = try directory.beginGeneration()
-        let output = try FeatureOutputs(generation: generation, catalog: calculator.catalog, options: outputOptions,
+        let output = try FeatureOutputs(generation: generation, catalog: outputCatalog, options: outputOptions,
                                         intervalMs: options.config.interval.micros / 1000)
         let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
         let quoteReader = quotes.map { mergedReader(role: "quotes", files: $0, group: quoteGroup!, directory: directory) }
-        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, previous: store.manifest.features, output: output) { state, force in
+        // With regimes, no row can be written before the fit, which needs every partition.
+        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, previous: store.manifest.features,
+                                            output: options.regimes == nil ? output : nil) { state, force in
             store.manifest.features = state
             try store.save(force: force)
         }
-        if featureStage.wroteOutput {
+        if featureStage.ranMerge {
             // The merge ran: record what it did (a run that reuses every partition does not merge).
             var merged = ["trades": tradeReader.counts]
             if let quoteReader { merged["quotes"] = quoteReader.counts }
@@ -269,7 +279,17 @@ public final class FeaturesJob {
 
         clock.start("output")
         let outputStage = OutputStage(calculator: calculator, directory: directory, pool: pool, options: outputOptions)
-        if !featureStage.wroteOutput { try outputStage.writeStoredRows(features, into: output) }
+        var regimes: RegimeSummary?
+        if let k = options.regimes, let method = options.splits {
+            clock.start("regimes")
+            let plan = SplitPlan(method: method, purgeBars: options.config.maxHorizon, embargoBars: embargoBars,
+                                 intervalMs: options.config.interval.micros / 1000)
+            regimes = try RegimeStage(calculator: calculator, states: k, plan: plan, directory: directory, pool: pool, options: outputOptions)
+                .run(features, generation: generation, into: output)
+            clock.start("output")
+        } else if !featureStage.wroteOutput {
+            try outputStage.writeStoredRows(features, into: output)
+        }
         let written = output.written
         if let method = options.splits, let timeline = output.timeline {
             let plan = SplitPlan(method: method, purgeBars: options.config.maxHorizon, embargoBars: embargoBars,
@@ -288,12 +308,13 @@ public final class FeaturesJob {
         }
         let inputs = MetadataInputs(trades: describe(trades, group: tradeGroup, stages: ingests["trades"]!, merge: features.merged?["trades"]),
                                     quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) })
-        let metadata = OutputMetadata(config: options.config, catalog: calculator.catalog, rowCount: written.rows, barCount: barCount,
+        var metadata = OutputMetadata(config: options.config, catalog: outputCatalog, rowCount: written.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
                                       inputs: inputs, badRows: options.read.badRows, readFlags: readFlagsDocument, format: options.format,
                                       splits: options.splits.map { ($0.text, embargoBars) })
+        metadata.regimes = regimes?.document
         let documents = OutputDocuments(
-            features: try metadata.json(columns: calculator.catalog.features, firstDefined: written.firstDefinedFeature, file: "features"),
+            features: try metadata.json(columns: outputCatalog.features, firstDefined: written.firstDefinedFeature, file: "features"),
             targets: try metadata.json(columns: calculator.catalog.targets, firstDefined: written.firstDefinedTarget, file: "targets"))
         try output.commit(documents: documents)
         try generation.write(documents.features, as: "features.json")

@@ -25,6 +25,8 @@ struct OutputMetadata {
     let format: OutputFormat
     /// `--splits` as given and the embargo used, when the run writes `splits.json`.
     let splits: (text: String, embargoBars: Int)?
+    /// The regime fit (`--regimes`), recorded in `features.json`.
+    var regimes: RegimeSummary.Document? = nil
 
     /// The read flags: which rows of which files were read, and how.
     struct ReadFlags: Encodable {
@@ -60,6 +62,8 @@ struct OutputMetadata {
         var inputs: [InputDocument]
         var flags: Flags
         var columns: [ColumnDocument]
+        /// `features.json` of a `--regimes` run: the fitted model and its fit rows.
+        var regimes: RegimeSummary.Document?
     }
 
     struct InputDocument: Encodable {
@@ -123,6 +127,8 @@ struct OutputMetadata {
         /// `--splits` and the embargo of `splits.json` in bars; absent without splits.
         var splits: String?
         var embargoBars: Int?
+        /// `--regimes K`; absent without it.
+        var regimes: Int?
     }
 
     struct ColumnDocument: Encodable {
@@ -198,8 +204,8 @@ struct OutputMetadata {
                          completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue,
                          maxQuoteAgeS: config.hasQuotes ? config.maxQuoteAge.map { Time.secondsText(micros: $0) } : nil,
                          from: config.from.map { Time.iso8601(micros: $0 * 1000) }, to: config.to.map { Time.iso8601(micros: $0 * 1000) },
-                         read: readFlags, format: format.rawValue, splits: splits?.text, embargoBars: splits?.embargoBars),
-            columns: columnDocs)
+                         read: readFlags, format: format.rawValue, splits: splits?.text, embargoBars: splits?.embargoBars, regimes: regimes?.states),
+            columns: columnDocs, regimes: isFeatures ? regimes : nil)
         return Array(try JSON.encode(document).utf8) + [10]
     }
 

@@ -19,12 +19,7 @@ struct OutputStage {
 
     /// Hands the rows of the stored feature partitions, in order, to `output`.
     func writeStoredRows(_ state: FeatureState, into output: FeatureOutputs) throws {
-        // Consecutive partitions of the epoch grid that hold every bar.
-        let indices = state.partitions.map(\.index)
-        let rows = state.partitions.reduce(0) { $0 + $1.rows }
-        guard let first = indices.first, indices == Array(first..<(first + indices.count)), rows == state.bars ?? -1 else {
-            throw TickError.unreadable(path: directory.featureParts, reason: "feature partitions are incomplete (\(rows) of \(state.bars ?? 0) bars)")
-        }
+        _ = try Self.storedPartitionPaths(state, directory: directory)
         let tasks = OrderedTasks<PreparedRows>(pool: pool)
         let calculator = self.calculator
         let options = self.options
@@ -38,6 +33,17 @@ struct OutputStage {
             }
             try output.append(try tasks.takeNext())
         }
+    }
+
+    /// The paths of the stored feature partitions in order, after checking that they are
+    /// consecutive partitions of the epoch grid that hold every bar.
+    static func storedPartitionPaths(_ state: FeatureState, directory: RunDirectory) throws -> [String] {
+        let indices = state.partitions.map(\.index)
+        let rows = state.partitions.reduce(0) { $0 + $1.rows }
+        guard let first = indices.first, indices == Array(first..<(first + indices.count)), rows == state.bars ?? -1 else {
+            throw TickError.unreadable(path: directory.featureParts, reason: "feature partitions are incomplete (\(rows) of \(state.bars ?? 0) bars)")
+        }
+        return state.partitions.map { directory.featureParts + "/" + $0.name }
     }
 
     /// Joins the quarantine sidecars of the tick partitions into the generation's `rejects.csv`.

@@ -23,6 +23,12 @@ enum RunFileName {
     /// The bar starts of the rows written, spilled while a generation with splits is written
     /// (`WrittenRowTimeline`); never published.
     static let timelineScratch = "written-rows.timeline"
+    /// Scratch files of the regime stage in a generation being written: the written rows' log
+    /// returns, their bar starts (for the fit rows) and the fit's observations.
+    static let regimeReturnsScratch = "regime-returns.scratch"
+    static let regimeTimelineScratch = "regime-rows.timeline"
+    static let regimeObservationsScratch = "regime-observations.scratch"
+    static let regimeScratch: Set<String> = [regimeReturnsScratch, regimeTimelineScratch, regimeObservationsScratch]
 
     /// Partition `index` of input file `file` (the file's number in the manifest, which stays
     /// with the file when others are added or removed).
@@ -87,7 +93,7 @@ enum RunFileName {
     /// Whether `name` inside a generation folder is one tickforge writes there.
     static func isGenerationFile(_ name: String) -> Bool {
         let base = withoutTemporarySuffix(name)
-        return outputs.contains(base) || base == outputsRecord || base == timelineScratch || isParquetSpill(name)
+        return outputs.contains(base) || base == outputsRecord || base == timelineScratch || regimeScratch.contains(base) || isParquetSpill(name)
     }
 
     /// Whether `name` is a spill file of a Parquet output being written

@@ -78,6 +78,9 @@ struct Features: ParsableCommand {
     @Option(help: ArgumentHelp("Bars after each k-fold test range left out of training (default: the largest window, whose features see back into the test range). Recorded for every method.", valueName: "bars"))
     var embargo: Int?
 
+    @Option(help: ArgumentHelp("Add K volatility regime columns (regime, regime_p0 … regime_p{K-1}): a zero-mean Gaussian HMM of log returns fitted on the train rows of --splits (holdout or walk-forward) only, then forward-filtered, so each row's probabilities use returns up to that bar only. Needs --splits holdout:… or walk-forward:….", valueName: "K"))
+    var regimes: Int?
+
     @Option(help: .hidden)
     var partitionBars: Int?
 
@@ -102,6 +105,9 @@ struct Features: ParsableCommand {
         if let embargo {
             guard splits != nil else { throw ValidationError("--embargo applies to --splits; give a split method too") }
             guard embargo >= 0, embargo <= FeatureConfig.maximumBars else { throw ValidationError("--embargo must be a number of bars from 0 to \(FeatureConfig.maximumBars)") }
+        }
+        if let regimes {
+            do { try RegimeOptions.check(states: regimes, splits: try splits.map { try SplitMethod(parsing: $0) }) } catch { throw ValidationError("\(error)") }
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -176,6 +182,7 @@ struct Features: ParsableCommand {
         options.format = format
         options.splits = try splits.map { try SplitMethod(parsing: $0) }
         options.embargoBars = embargo
+        options.regimes = regimes
         let summary = try reportingErrors { try FeaturesJob(options: options).run() }
         let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)

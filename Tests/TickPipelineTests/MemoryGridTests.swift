@@ -17,7 +17,7 @@ struct MemoryGridTests {
         let runs = result.stdoutText.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
-        #expect(runs.count == 13, "\(result.stdoutText)\n\(result.stderrText)")
+        #expect(runs.count == 14, "\(result.stdoutText)\n\(result.stderrText)")
         for run in runs {
             let attempts = run["attempts"] as? [[String: Any]] ?? []
             let last = attempts.last ?? [:]
