@@ -286,6 +286,9 @@ def main():
         expected = REQUIRED_CHARTS + [c for c in charts if c.startswith("chart-rv_")]
         if os.path.exists(os.path.join(os.path.dirname(page), "splits.json")):
             expected.append("chart-splits")
+        with open(os.path.join(os.path.dirname(page), "features.json"), encoding="utf-8") as f:
+            if any(c["name"] == "regime" for c in json.load(f)["columns"]):
+                expected.append("chart-regimes")
         check(any(c.startswith("chart-rv_") for c in charts), "at least one rv_{w} chart: " +
               ", ".join(c for c in charts if c.startswith("chart-rv_")))
         for name in expected:

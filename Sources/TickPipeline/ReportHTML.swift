@@ -119,6 +119,11 @@ enum ReportHTML {
                               caption: ReportFormat.html(description))
             }
         }
+        if !scan.regimeCounts.isEmpty {
+            out += "<h2>Volatility regimes</h2>"
+            out += figure(ReportSVG.regimeStrip(id: "chart-regimes", counts: scan.regimeCounts, axis: scan.axis),
+                          caption: "The <code>regime</code> column (--regimes \(scan.regimeCounts[0].count)): the most frequent state of the bars in each pixel column. States are numbered by the fitted σ, 0 the calmest. They are forward-filtered from a model fitted on the train rows only: the volatility state as known at each bar's end, not a forecast.")
+        }
         if let splits = run.splits {
             out += "<h2>Splits</h2>"
             out += figure(ReportSVG.splitBands(id: "chart-splits", splits: splits, axis: scan.axis),

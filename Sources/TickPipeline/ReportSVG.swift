@@ -92,6 +92,41 @@ enum ReportSVG {
         return svg(id: id, height: height, content: legend + body + timeLabels(axis, plot: plot))
     }
 
+    /// The volatility regime of each pixel column (its most frequent `regime`, the calmer on
+    /// ties) as a coloured strip, from pale (state 0, the calmest) to dark (state K−1).
+    static func regimeStrip(id: String, counts: [[Int]], axis: ReportTimeAxis) -> String {
+        let band = 28.0
+        let states = counts.first?.count ?? 0
+        func colour(_ state: Int) -> String {
+            // From #fee5d9 to #a50f15 (ColorBrewer Reds), one step per state.
+            let f = states > 1 ? Double(state) / Double(states - 1) : 0
+            let (r, g, b) = (254 + (165 - 254) * f, 229 + (15 - 229) * f, 217 + (21 - 217) * f)
+            return "rgb(\(Int(r.rounded())),\(Int(g.rounded())),\(Int(b.rounded())))"
+        }
+        let modes = counts.map { c -> Int? in
+            guard let most = c.max(), most > 0 else { return nil }
+            return c.firstIndex(of: most)
+        }
+        var body = "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(ReportScan.pixelColumns)\" height=\"\(band)\" fill=\"#f0f0f0\"/>"
+        var c = 0
+        while c < modes.count {
+            guard let state = modes[c] else { c += 1; continue }
+            var end = c + 1
+            while end < modes.count, modes[end] == state { end += 1 }
+            body += "<rect class=\"data\" x=\"\(ReportFormat.coordinate(left + Double(c)))\" y=\"\(top)\" width=\"\(end - c)\" height=\"\(band)\" fill=\"\(colour(state))\"><title>regime \(state)</title></rect>"
+            c = end
+        }
+        var legend = ""
+        var x = left
+        for state in 0..<states {
+            legend += "<rect x=\"\(ReportFormat.coordinate(x))\" y=\"6\" width=\"12\" height=\"12\" fill=\"\(colour(state))\" stroke=\"#999\" stroke-width=\"0.5\"/><text x=\"\(ReportFormat.coordinate(x + 16))\" y=\"16\" class=\"label\">\(state == 0 ? "0 (calmest)" : state == states - 1 ? "\(state) (wildest)" : "\(state)")</text>"
+            x += 110
+        }
+        let height = top + band + bottom
+        let plot = Plot(height: height, range: nil, padded: false)
+        return svg(id: id, height: height, content: legend + body + timeLabels(axis, plot: plot))
+    }
+
     /// A distribution sparkline: one bar per histogram bin, heights relative to the fullest.
     static func sparkline(_ counts: [Int], width: Double = 112, height: Double = 22) -> String {
         let most = Double(max(1, counts.max() ?? 1))

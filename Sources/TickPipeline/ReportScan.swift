@@ -39,6 +39,10 @@ struct ReportScan {
     private(set) var targetDefined: [Int]
     private(set) var series: [Series]
     let horizons: [Horizon]
+    /// With `--regimes K`: the `regime` column, and per pixel column how many bars are in each
+    /// of the K states.
+    let regimeColumn: Int?
+    private(set) var regimeCounts: [[Int]] = []
 
     let distributionSample: ReportRowSample
     /// Per features column (timestamp's slot left empty), the sampled rows' values, `nan` where
@@ -80,6 +84,11 @@ struct ReportScan {
         series = names.compactMap { name in
             run.features.index(of: name).map { Series(name: name, column: $0, envelope: ReportEnvelope(axis: axis, barMs: run.features.intervalMs)) }
         }
+        regimeColumn = run.features.index(of: "regime")
+        let states = run.features.columns.filter { $0.name.hasPrefix("regime_p") }.count
+        if regimeColumn != nil && states >= 2 {
+            regimeCounts = Array(repeating: Array(repeating: 0, count: states), count: Self.pixelColumns)
+        }
         horizons = run.targets.columns.compactMap { column in
             guard let h = column.horizonBars, column.name == "fwd_ret_\(h)" else { return nil }
             return Horizon(bars: h, returnColumn: column.index, upColumn: run.targets.index(of: "fwd_up_\(h)"))
@@ -119,6 +128,10 @@ struct ReportScan {
             for k in featureDefined.indices where !features.isEmpty(k) { featureDefined[k] += 1 }
             for k in targetDefined.indices where !targets.isEmpty(k) { targetDefined[k] += 1 }
             for s in series.indices { series[s].envelope.add(try features.number(series[s].column), at: time) }
+            if let regimeColumn, !regimeCounts.isEmpty {
+                let state = try features.number(regimeColumn)
+                if !state.isNaN, state >= 0, Int(state) < regimeCounts[0].count { regimeCounts[axis.column(of: time)][Int(state)] += 1 }
+            }
             if distributionSample.takes(row) {
                 for k in 1..<featureDefined.count { distribution[k].append(Float(try features.number(k))) }
                 distributionColumns.append(UInt16(axis.column(of: time)))

@@ -10,13 +10,13 @@ import Testing
 struct ReportBrowserTests {
     static let script = TestPaths.repository.appendingPathComponent("Scripts/test_report_browser.sh").path
 
-    @Test("the report of the real sample with splits loads in Chromium and every chart draws")
+    @Test("the report of the real sample with splits and regimes loads in Chromium and every chart draws")
     func realSampleInChromium() throws {
         let dir = try TemporaryDirectory("tf-report-browser")
         defer { dir.remove() }
         let run = dir.path("run")
         let features = try FeatureRun.run(trades: FeatureRun.btcTrades, quotes: FeatureRun.btcQuotes, out: run,
-                                          ["--splits", "walk-forward:3", "--embargo", "10"])
+                                          ["--splits", "walk-forward:3", "--embargo", "10", "--regimes", "2"])
         try #require(features.status == 0, "\(features.stderrText)")
         let report = try runTickforge(["report", run])
         try #require(report.status == 0, "\(report.stderrText)")
@@ -32,7 +32,7 @@ struct ReportBrowserTests {
         let out = result.stdoutText
         #expect(out.contains("all checks passed"))
         // The charts the script must have found and measured, not merely a page that loaded.
-        for chart in ["chart-close", "chart-volume", "chart-ewm_vol", "chart-rv_10", "chart-rv_60", "chart-rv_300", "chart-splits"] {
+        for chart in ["chart-close", "chart-volume", "chart-ewm_vol", "chart-rv_10", "chart-rv_60", "chart-rv_300", "chart-splits", "chart-regimes"] {
             #expect(out.contains("ok   \(chart): ") && out.contains("drawn pixels"), "\(chart) not checked")
         }
     }
