@@ -26,24 +26,7 @@ struct ReportRun {
 
     /// Opens the run in `directory`, or says why it is not a finished run whose CSVs can be read.
     static func open(_ directory: String) throws -> ReportRun {
-        let usage = "`tickforge report` takes the --out directory of a finished `tickforge features` run"
-        guard let kind = Syscall.entryKind(directory) else {
-            throw TickError.invalidArgument("\(directory): no such directory; \(usage)")
-        }
-        guard (try? Syscall.stat(directory))?.isDirectory == true else {
-            throw TickError.invalidArgument("\(directory) is not a directory (\(kind)); \(usage)")
-        }
-        let featuresJSON = directory + "/features.json"
-        guard let real = Syscall.realPath(featuresJSON) else {
-            if Syscall.entryKind(featuresJSON) == .link {
-                throw TickError.invalidArgument("\(featuresJSON) leads to no file: a run is publishing a new set, or the directory is damaged (`tickforge inspect \(directory)` tells)")
-            }
-            if Syscall.entryKind(directory + "/" + RunFileName.stateFolder) == .directory {
-                throw TickError.invalidArgument("\(directory) holds no finished run yet (no features.json): let `tickforge features --out \(directory)` finish first")
-            }
-            throw TickError.invalidArgument("\(directory) is not a tickforge run directory (no features.json, no \(RunFileName.stateFolder) folder); \(usage)")
-        }
-        let generation = AtomicFileWriter.directory(of: real)
+        let generation = try RunDirectory.publishedGeneration(of: directory, command: "tickforge report")
         let features = try ReportTableMetadata.read(generation + "/features.json", table: "features")
         let targets = try ReportTableMetadata.read(generation + "/targets.json", table: "targets")
         guard features.rowCount == targets.rowCount else {

@@ -343,3 +343,30 @@ extension JSONDecoder {
         return decoder
     }
 }
+
+extension RunDirectory {
+    /// The published generation folder of the finished run in `directory` (where its
+    /// `features.json` link leads), for commands that read a run's outputs as one set; or an
+    /// error that says why `directory` is not such a run. `command` names the caller in the
+    /// message (`tickforge report`).
+    static func publishedGeneration(of directory: String, command: String) throws -> String {
+        let usage = "`\(command)` takes the --out directory of a finished `tickforge features` run"
+        guard let kind = Syscall.entryKind(directory) else {
+            throw TickError.invalidArgument("\(directory): no such directory; \(usage)")
+        }
+        guard (try? Syscall.stat(directory))?.isDirectory == true else {
+            throw TickError.invalidArgument("\(directory) is not a directory (\(kind)); \(usage)")
+        }
+        let featuresJSON = directory + "/features.json"
+        guard let real = Syscall.realPath(featuresJSON) else {
+            if Syscall.entryKind(featuresJSON) == .link {
+                throw TickError.invalidArgument("\(featuresJSON) leads to no file: a run is publishing a new set, or the directory is damaged (`tickforge inspect \(directory)` tells)")
+            }
+            if Syscall.entryKind(directory + "/" + RunFileName.stateFolder) == .directory {
+                throw TickError.invalidArgument("\(directory) holds no finished run yet (no features.json): let `tickforge features --out \(directory)` finish first")
+            }
+            throw TickError.invalidArgument("\(directory) is not a tickforge run directory (no features.json, no \(RunFileName.stateFolder) folder); \(usage)")
+        }
+        return AtomicFileWriter.directory(of: real)
+    }
+}

@@ -19,23 +19,7 @@ public enum SqlSchemaJob {
     /// (the `\copy` of a removed generation fails instead of loading other columns).
     public static func run(directory: String, table: String, timescale: Bool) throws -> String {
         try SqlSchema.validateTableName(table)
-        guard let kind = Syscall.entryKind(directory) else {
-            throw TickError.invalidArgument("\(directory): no such directory")
-        }
-        guard kind == .directory || (kind == .link && (try? Syscall.stat(directory))?.isDirectory == true) else {
-            throw TickError.invalidArgument("\(directory) is not a directory: `tickforge sql-schema` takes the --out directory of a finished `tickforge features` run")
-        }
-        let featuresJSON = directory + "/features.json"
-        guard let real = Syscall.realPath(featuresJSON) else {
-            if Syscall.entryKind(featuresJSON) == .link {
-                throw TickError.invalidArgument("\(featuresJSON) leads to no file (a run is publishing a new set, or the run directory is damaged: `tickforge inspect \(directory)` tells)")
-            }
-            if Syscall.entryKind(directory + "/" + RunFileName.stateFolder) == .directory {
-                throw TickError.invalidArgument("\(directory) has no finished run (no \(featuresJSON)): finish `tickforge features --out \(directory)` first")
-            }
-            throw TickError.invalidArgument("\(directory) is not a tickforge run directory (no \(featuresJSON)): `tickforge sql-schema` takes the --out directory of a finished `tickforge features` run")
-        }
-        let generation = AtomicFileWriter.directory(of: real)
+        let generation = try RunDirectory.publishedGeneration(of: directory, command: "tickforge sql-schema")
         var tables: [SqlTableSource] = []
         for name in ["features", "targets"] {
             let metadataPath = generation + "/" + name + ".json"

@@ -197,11 +197,11 @@ struct SqlSchemaTests {
         let plain = dir.path("plain")
         try FileManager.default.createDirectory(atPath: plain, withIntermediateDirectories: true)
         let notRun = try Self.sqlSchema([plain])
-        #expect(notRun.status == 1 && notRun.stderrText.contains("\(plain) is not a tickforge run directory (no \(plain)/features.json)"), "\(notRun.stderrText)")
+        #expect(notRun.status == 1 && notRun.stderrText.contains("\(plain) is not a tickforge run directory (no features.json"), "\(notRun.stderrText)")
         try FileManager.default.createDirectory(atPath: plain + "/.tickforge", withIntermediateDirectories: true)
         let before = try Self.snapshot(plain)
         let unfinished = try Self.sqlSchema([plain])
-        #expect(unfinished.status == 1 && unfinished.stderrText.contains("\(plain) has no finished run (no \(plain)/features.json)"), "\(unfinished.stderrText)")
+        #expect(unfinished.status == 1 && unfinished.stderrText.contains("\(plain) holds no finished run yet (no features.json)"), "\(unfinished.stderrText)")
         #expect(try Self.snapshot(plain) == before)
         // A dangling output link (a set being published, or damage).
         try FileManager.default.createSymbolicLink(atPath: plain + "/features.json", withDestinationPath: ".tickforge/current/features.json")
