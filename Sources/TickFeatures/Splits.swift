@@ -55,8 +55,9 @@ public enum SplitMethod: Sendable, Equatable {
         guard parts.count == 2 else { throw SplitError("\(usage); got '\(text)'") }
         switch parts[0] {
         case "kfold", "walk-forward":
-            guard let folds = Int(parts[1]), folds >= 1, folds <= 1_000_000 else {
-                throw SplitError("--splits \(parts[0]): '\(parts[1])' is not a number of folds from 1 to 1000000")
+            let fewest = parts[0] == "kfold" ? 2 : 1
+            guard let folds = Int(parts[1]), folds >= fewest, folds <= 1_000_000 else {
+                throw SplitError("--splits \(parts[0]): '\(parts[1])' is not a number of folds from \(fewest) to 1000000" + (fewest == 2 ? " (one fold would test every row and train on none)" : ""))
             }
             if parts[0] == "kfold" {
                 guard folds >= 2 else { throw SplitError("--splits kfold needs at least 2 folds (one fold would test every row and train on none)") }
@@ -68,7 +69,7 @@ public enum SplitMethod: Sendable, Equatable {
             let texts = parts[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             let fractions = texts.compactMap(DecimalFraction.init)
             guard texts.count == 3, fractions.count == 3 else {
-                throw SplitError("--splits holdout takes three decimal fractions a,b,c (train, validation, test), e.g. holdout:0.6,0.2,0.2; got '\(parts[1])'")
+                throw SplitError("--splits holdout takes three decimal fractions a,b,c (train, validation, test: digits and one point, at most 15 after it), e.g. holdout:0.6,0.2,0.2; got '\(parts[1])'")
             }
             guard DecimalFraction.sumIsOne(fractions) else {
                 throw SplitError("--splits holdout: the fractions \(texts.joined(separator: " + ")) do not sum to exactly 1")
@@ -217,9 +218,11 @@ public struct SplitPlan: Sendable, Equatable {
     /// dense raster) every set needs.
     public func checkNoneEmpty(_ folds: [SplitFold], rows n: Int) throws(SplitError) {
         guard let (fold, set) = Self.firstEmpty(folds) else { return }
-        let what = "--splits \(methodText): fold \(fold) has no \(set) rows (purge \(purgeBars) bars, embargo \(embargoBars) bars, \(n) rows written)"
+        let embargo: String
+        if case .kfold = method { embargo = ", embargo \(embargoBars) bars" } else { embargo = "" }
+        let what = "--splits \(methodText): fold \(fold) has no \(set) rows (purge \(purgeBars) bars\(embargo), \(n) rows written)"
         if let needed = minimumRows(from: n) {
-            throw SplitError("\(what); every set needs at least \(needed) rows: write more bars, use fewer folds or a shorter purge (--horizons) or embargo (--embargo)")
+            throw SplitError("\(what); every set needs at least \(needed) rows: write more bars, use fewer folds or a shorter purge (--horizons)\(embargo.isEmpty ? "" : " or embargo (--embargo)")")
         }
         throw SplitError("\(what); no number of rows gives every set a row: check the fractions")
     }

@@ -324,6 +324,7 @@ public final class FeaturesJob {
         let wall = clock.wallSeconds
         let parsed = ingests.values.joined().reduce(Int64(0)) { $0 + $1.bytesParsed }
         var warnings = rejectionWarnings(inputs) + groups.flatMap(\.warnings) + (coverage?.warnings ?? [])
+            + (regimes?.degenerateStatesWarning.map { [$0] } ?? [])
         for group in groups { warnings += overlapWithoutIds(group, states: store.manifest[group.role]) }
         if groups.flatMap(\.files).contains(where: \.isStandardInput) {
             warnings.append("standard input was read in full: the ingest of a pipe cannot be resumed, so an interrupted run must be given the data again (its other files resume)")

@@ -183,6 +183,17 @@ struct RegimeSummary {
     /// Per fit row range, its time range: the first row's bar start to the end of the last row's bar.
     var fitTimestamps: [[Int64]]
 
+    /// A warning when two or more states ended with the same variance (in practice all at the
+    /// floor, 0.01·mean(x²), where most returns are 0): such states are interchangeable, so which
+    /// of them takes a bar's probability turns on rounding, and another implementation of the
+    /// same contract may split it otherwise. Fewer states describe the data as well.
+    var degenerateStatesWarning: String? {
+        let variances = fit.parameters.variances
+        let tied = Dictionary(grouping: variances.indices, by: { variances[$0] }).values.filter { $0.count > 1 }
+        guard let largest = tied.max(by: { $0.count < $1.count }) else { return nil }
+        return "--regimes \(states): states \(largest.sorted().map(String.init).joined(separator: ", ")) ended with the same variance (\(variances[largest[0]])): the fit rows do not support \(states) distinct regimes, and how the probability is shared among those states depends on rounding; use fewer states (--regimes \(max(2, states - largest.count + 1)))"
+    }
+
     /// The `regimes` section of `features.json`.
     struct Document: Encodable {
         var states: Int

@@ -78,7 +78,7 @@ struct Features: ParsableCommand {
     @Option(help: ArgumentHelp("Bars after each k-fold test range left out of training (default: the largest window, whose features see back into the test range). Recorded for every method.", valueName: "bars"))
     var embargo: Int?
 
-    @Option(help: ArgumentHelp("Add K volatility regime columns (regime, regime_p0 … regime_p{K-1}): a zero-mean Gaussian HMM of log returns fitted on the train rows of --splits (holdout or walk-forward) only, then forward-filtered, so each row's probabilities use returns up to that bar only. Needs --splits holdout:… or walk-forward:….", valueName: "K"))
+    @Option(help: ArgumentHelp("Add K volatility regime columns, K from 2 to 64 (regime, regime_p0 … regime_p{K-1}): a zero-mean Gaussian HMM of log returns fitted on the train rows of --splits (holdout or walk-forward) only, then forward-filtered, so each row's probabilities use returns up to that bar only. Needs --splits holdout:… or walk-forward:….", valueName: "K"))
     var regimes: Int?
 
     @Option(help: .hidden)

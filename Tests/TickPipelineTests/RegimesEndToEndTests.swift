@@ -208,3 +208,23 @@ struct RegimesEndToEndTests {
         }
     }
 }
+
+extension RegimesEndToEndTests {
+    /// More states than the fit rows support (100 ms bars of generated trades: most returns are
+    /// 0, so several states end at the variance floor) are reported, naming a number that fits.
+    @Test func statesTiedAtTheFloorAreAWarning() throws {
+        let dir = try TemporaryDirectory("tf-regimes-degenerate")
+        defer { dir.remove() }
+        let trades = dir.path("trades.csv")
+        try #require(try runTickforge(["gen", trades, "--size", "8MiB"]).status == 0)
+        let base = ["features", "--trades", trades, "--interval", "100ms", "--splits", "holdout:0.5,0.25,0.25"]
+        let four = try runTickforge(base + ["--regimes", "4", "--out", dir.path("four")])
+        try #require(four.status == 0, "\(four.stderrText)")
+        #expect(four.stderrText.contains("warning: --regimes 4: states") && four.stderrText.contains("use fewer states"), "\(four.stderrText)")
+        let summary = try FeatureRun.summary(dir.path("four"))
+        #expect((summary["warnings"] as? [String] ?? []).contains { $0.hasPrefix("--regimes 4: states") })
+        let two = try runTickforge(base + ["--regimes", "2", "--out", dir.path("two")])
+        try #require(two.status == 0, "\(two.stderrText)")
+        #expect(!two.stderrText.contains("--regimes 2: states"), "\(two.stderrText)")
+    }
+}
