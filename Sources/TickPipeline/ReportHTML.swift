@@ -133,7 +133,7 @@ enum ReportHTML {
     }
 
     /// What the grey between a fold's sets is, by method (contract, Files: splits.json).
-    static func gaps(_ splits: ReportSplits) -> String {
+    static func gaps(_ splits: SplitsDocument) -> String {
         let purge = "the purge (\(splits.purgeBars) bars, the longest target horizon: labels there would look into the next set)"
         switch splits.method {
         case "kfold": return "Grey: \(purge) before each test range, and the embargo (\(splits.embargoBars) bars) after it."

@@ -17,7 +17,7 @@ struct ReportRun {
     let targets: ReportTableMetadata
     /// The flags of `features.json`, flattened to `name = value` (nested keys joined with a dot).
     let flags: [(name: String, value: String)]
-    let splits: ReportSplits?
+    let splits: SplitsDocument?
 
     var featuresCSV: String { generation + "/features.csv" }
     var targetsCSV: String { generation + "/targets.csv" }
@@ -33,7 +33,7 @@ struct ReportRun {
             throw TickError.unreadable(path: generation, reason: "features.json says \(features.rowCount) rows and targets.json \(targets.rowCount): not one set of outputs; rerun `tickforge features`")
         }
         let splitsPath = generation + "/splits.json"
-        let splits = Syscall.exists(splitsPath) ? try ReportSplits.read(splitsPath, rows: features.rowCount) : nil
+        let splits = Syscall.exists(splitsPath) ? try SplitsDocument.read(splitsPath, rows: features.rowCount) : nil
         return ReportRun(directory: directory, generation: generation, features: features, targets: targets,
                          flags: flattenedFlags(generation + "/features.json"), splits: splits)
     }
@@ -157,50 +157,16 @@ struct ReportTableMetadata: Decodable {
     func index(of name: String) -> Int? { columns.firstIndex { $0.name == name } }
 }
 
-/// `splits.json` (contract, Files): the folds, each set as half-open row ranges and the matching
-/// time ranges.
-struct ReportSplits: Decodable {
-    var formatVersion: Int
-    var method: String
-    var rows: Int
-    var purgeBars: Int
-    var embargoBars: Int
-    var intervalMs: Int64
-    var folds: [Fold]
-
-    struct Fold: Decodable {
-        var fold: Int
-        var train: RowSet
-        var validation: RowSet?
-        var test: RowSet
-    }
-
-    struct RowSet: Decodable {
-        /// `[first, end)` row pairs, increasing.
-        var rows: [[Int]]
-        /// `[start of the first bar, end of the last bar)` in epoch ms, one pair per row range.
-        var timestamps: [[Int64]]
-        var count: Int
-
-        /// The row ranges as `Range`s; nil when a pair is not `[first, end)` inside `0 ..< rows`.
-        func ranges(within rows: Int) -> [Range<Int>]? {
-            var result: [Range<Int>] = []
-            for pair in self.rows {
-                guard pair.count == 2, 0 <= pair[0], pair[0] < pair[1], pair[1] <= rows,
-                      result.last.map({ $0.upperBound <= pair[0] }) ?? true else { return nil }
-                result.append(pair[0]..<pair[1])
-            }
-            return result
-        }
-    }
-
-    static func read(_ path: String, rows: Int) throws -> ReportSplits {
+/// `splits.json` as the report reads it: the `SplitsDocument` a run wrote, checked against the
+/// tables it splits.
+extension SplitsDocument {
+    static func read(_ path: String, rows: Int) throws -> SplitsDocument {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TickError.invalidArgument("\(path) is unreadable")
         }
-        let splits: ReportSplits
+        let splits: SplitsDocument
         do {
-            splits = try JSONDecoder.snakeCase.decode(ReportSplits.self, from: data)
+            splits = try JSONDecoder.snakeCase.decode(SplitsDocument.self, from: data)
         } catch {
             throw TickError.unreadable(path: path, reason: "not the splits.json tickforge writes (\(error))")
         }

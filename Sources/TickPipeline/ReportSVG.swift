@@ -60,7 +60,7 @@ enum ReportSVG {
 
     /// One band per fold over the time axis: train, validation and test ranges coloured, the
     /// rest (purge and embargo gaps, rows no set uses) left in the grey of the band.
-    static func splitBands(id: String, splits: ReportSplits, axis: ReportTimeAxis) -> String {
+    static func splitBands(id: String, splits: SplitsDocument, axis: ReportTimeAxis) -> String {
         let band = 20.0, gap = 6.0
         let colours = [("train", "#4daf4a"), ("validation", "#ff9f1c"), ("test", "#377eb8")]
         let height = top + Double(splits.folds.count) * (band + gap) + bottom

@@ -20,7 +20,7 @@ struct ReportTrainRows: Equatable {
 
     /// The first fold's train set of `splits` (fold 1 for walk-forward, fold 0 otherwise: the
     /// first listed), or without splits the first 70 % of the rows, ⌊0.7·N⌋ of them.
-    static func select(splits: ReportSplits?, rowCount: Int) -> ReportTrainRows {
+    static func select(splits: SplitsDocument?, rowCount: Int) -> ReportTrainRows {
         if let splits, let fold = splits.folds.first, let ranges = fold.train.ranges(within: rowCount) {
             return ReportTrainRows(ranges: ranges,
                                    source: "the train set of fold \(fold.fold) of splits.json (\(splits.method); rows \(describe(ranges)); purge \(splits.purgeBars), embargo \(splits.embargoBars) bars)")

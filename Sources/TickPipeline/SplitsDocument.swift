@@ -2,8 +2,8 @@ import TickCore
 import TickFeatures
 
 /// `splits.json` (contract, Files): the folds over the rows written, each set as row ranges and
-/// the matching time ranges.
-struct SplitsDocument: Encodable {
+/// the matching time ranges. Written by a run, read back by `tickforge report`.
+struct SplitsDocument: Codable {
     static let formatVersion = 1
 
     var formatVersion = SplitsDocument.formatVersion
@@ -14,7 +14,7 @@ struct SplitsDocument: Encodable {
     var intervalMs: Int64
     var folds: [Fold]
 
-    struct Fold: Encodable {
+    struct Fold: Codable {
         var fold: Int
         var train: RowSetDocument
         var validation: RowSetDocument?
@@ -23,10 +23,23 @@ struct SplitsDocument: Encodable {
 
     /// Ranges are half-open pairs `[first, end)`; the time range of a row range runs from the
     /// first row's bar start to the end of the last row's bar.
-    struct RowSetDocument: Encodable {
+    struct RowSetDocument: Codable {
+        /// `[first, end)` row pairs, increasing.
         var rows: [[Int]]
+        /// `[start of the first bar, end of the last bar)` in epoch ms, one pair per row range.
         var timestamps: [[Int64]]
         var count: Int
+
+        /// The row ranges as `Range`s; nil when a pair is not `[first, end)` inside `0 ..< rows`.
+        func ranges(within rows: Int) -> [Range<Int>]? {
+            var result: [Range<Int>] = []
+            for pair in self.rows {
+                guard pair.count == 2, 0 <= pair[0], pair[0] < pair[1], pair[1] <= rows,
+                      result.last.map({ $0.upperBound <= pair[0] }) ?? true else { return nil }
+                result.append(pair[0]..<pair[1])
+            }
+            return result
+        }
     }
 
     /// The document of `plan` over the rows of `timeline`; throws when a set is empty.

@@ -180,7 +180,7 @@ import Glibc
             {"fold": 0, "train": \(set([[20, 30]])), "test": \(set([[0, 10]]))}
             """)
         let path = try dir.write("splits.json", Array(kfold))
-        let splits = try ReportSplits.read(path, rows: 30)
+        let splits = try SplitsDocument.read(path, rows: 30)
         let train = ReportTrainRows.select(splits: splits, rowCount: 30)
         #expect(train.ranges == [0..<1, 25..<30] && train.count == 6)
         #expect(train.source.contains("fold 1") && train.source.contains("kfold"))
@@ -194,11 +194,11 @@ import Glibc
         #expect((0..<30).filter { cursor.samples($0) } == [0, 26, 28])
 
         // A splits.json of another row count, or with ranges out of order, is refused.
-        #expect(throws: (any Error).self) { try ReportSplits.read(path, rows: 31) }
+        #expect(throws: (any Error).self) { try SplitsDocument.read(path, rows: 31) }
         let bad = try dir.write("bad.json", Array(Self.splitsJSON(method: "kfold", rows: 30, folds: """
             {"fold": 0, "train": \(set([[20, 30], [0, 5]])), "test": \(set([[10, 20]]))}
             """)))
-        #expect(throws: (any Error).self) { try ReportSplits.read(bad, rows: 30) }
+        #expect(throws: (any Error).self) { try SplitsDocument.read(bad, rows: 30) }
     }
 
     @Test("row samples are every k-th row, at most the limit")
