@@ -1,3 +1,4 @@
+import Foundation
 import TickCore
 import TickFeatures
 
@@ -222,5 +223,42 @@ struct OutputMetadata {
                                        rowsRejected: file.rows.rejected, rowsDeduplicated: file.rows.duplicates,
                                        rowsFiltered: file.rows.filtered, rowsRounded: file.rows.rounded, checksum: file.checksum)
                       })
+    }
+}
+
+/// A decoded `features.json` or `targets.json`, as a command that reads a finished run's CSVs
+/// (`report`, `sql-schema`) takes it: each decodes the part it needs, and all check the same.
+protocol OutputMetadataFile: Decodable {
+    var formatVersion: Int { get }
+    /// The data file described, and every file of the same rows.
+    var file: String { get }
+    var files: [String]? { get }
+}
+
+extension OutputMetadataFile {
+    /// Reads the metadata at `path`. Refuses a file that is missing, is not tickforge's metadata
+    /// of this format version, or belongs to a run that wrote no `csv` (`--format parquet`):
+    /// `command` reads the CSVs.
+    static func read(_ path: String, listing csv: String, command: String) throws -> Self {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TickError.invalidArgument("\(path) is missing or unreadable: the run's outputs are incomplete (`tickforge inspect` on the run directory tells more; a rerun of `tickforge features` publishes a whole set)")
+        }
+        let metadata: Self
+        do {
+            metadata = try JSONDecoder.snakeCase.decode(Self.self, from: data)
+        } catch {
+            throw TickError.unreadable(path: path, reason: "not the column metadata tickforge writes (\(error))")
+        }
+        guard metadata.formatVersion == OutputMetadata.formatVersion else {
+            throw TickError.unreadable(path: path, reason: "metadata format version \(metadata.formatVersion); this tickforge reads version \(OutputMetadata.formatVersion)")
+        }
+        let listed = metadata.files ?? [metadata.file]
+        guard listed.contains(csv) else {
+            if listed.contains(where: { $0.hasSuffix(".parquet") }) {
+                throw TickError.invalidArgument("the run wrote no \(csv) (only \(listed.joined(separator: ", "))), and `\(command)` reads the CSVs: rerun `tickforge features` with --format csv or --format both")
+            }
+            throw TickError.unreadable(path: path, reason: "describes \(metadata.file), not \(csv)")
+        }
+        return metadata
     }
 }

@@ -93,7 +93,7 @@ enum ReportJSONValue: Decodable {
 }
 
 /// The part of `features.json` / `targets.json` the report shows (contract, Files).
-struct ReportTableMetadata: Decodable {
+struct ReportTableMetadata: OutputMetadataFile {
     var formatVersion: Int
     var file: String
     var files: [String]?
@@ -128,25 +128,10 @@ struct ReportTableMetadata: Decodable {
         var firstDefinedRow: Int?
     }
 
-    /// Reads `path`; a run whose metadata lists no CSV (`--format parquet`) is refused with what
-    /// to do: the report streams the CSVs, and carries no Parquet reader.
+    /// Reads `path` (`OutputMetadataFile.read`: a run without this table's CSV is refused, since
+    /// the report streams the CSVs and carries no Parquet reader).
     static func read(_ path: String, table: String) throws -> ReportTableMetadata {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TickError.invalidArgument("\(path) is missing or unreadable: the run's outputs are incomplete (`tickforge inspect` on the run directory tells more; a rerun of `tickforge features` publishes a whole set)")
-        }
-        let metadata: ReportTableMetadata
-        do {
-            metadata = try JSONDecoder.snakeCase.decode(ReportTableMetadata.self, from: data)
-        } catch {
-            throw TickError.unreadable(path: path, reason: "not the column metadata tickforge writes (\(error))")
-        }
-        guard metadata.formatVersion == OutputMetadata.formatVersion else {
-            throw TickError.unreadable(path: path, reason: "metadata format version \(metadata.formatVersion); this tickforge reads version \(OutputMetadata.formatVersion)")
-        }
-        let csv = table + ".csv"
-        guard (metadata.files ?? [metadata.file]).contains(csv) else {
-            throw TickError.invalidArgument("the run wrote no \(csv) (only \((metadata.files ?? [metadata.file]).joined(separator: ", "))), and `tickforge report` reads the CSVs: rerun `tickforge features` with --format csv or --format both")
-        }
+        let metadata = try read(path, listing: table + ".csv", command: "tickforge report")
         guard metadata.columns.first?.name == "timestamp" else {
             throw TickError.unreadable(path: path, reason: "its first column is not timestamp")
         }

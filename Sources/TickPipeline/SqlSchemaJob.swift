@@ -23,7 +23,7 @@ public enum SqlSchemaJob {
         var tables: [SqlTableSource] = []
         for name in ["features", "targets"] {
             let metadataPath = generation + "/" + name + ".json"
-            let metadata = try readMetadata(metadataPath, expecting: name + ".csv")
+            let metadata = try OutputTableMetadata.read(metadataPath, listing: name + ".csv", command: "tickforge sql-schema")
             let csv = generation + "/" + name + ".csv"
             try checkHeader(csv, against: metadata)
             tables.append(SqlTableSource(metadata: metadata, csvPath: csv))
@@ -31,28 +31,6 @@ public enum SqlSchemaJob {
         let runPath = Syscall.realPath(directory) ?? directory
         let origin = generation == runPath ? runPath : "\(runPath) (outputs in \(generation))"
         return try SqlSchema.script(tables: tables, table: table, timescale: timescale, origin: origin)
-    }
-
-    static func readMetadata(_ path: String, expecting file: String) throws -> OutputTableMetadata {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TickError.invalidArgument("\(path) is missing or unreadable: the run's outputs are incomplete; `tickforge inspect` on the run directory tells more, a rerun of `tickforge features` publishes a whole set")
-        }
-        let metadata: OutputTableMetadata
-        do {
-            metadata = try JSONDecoder.snakeCase.decode(OutputTableMetadata.self, from: data)
-        } catch {
-            throw TickError.unreadable(path: path, reason: "not the column metadata tickforge writes (no format_version, file, interval_ms, row_count or columns with index, name, description, unit and type)")
-        }
-        guard metadata.formatVersion == OutputMetadata.formatVersion else {
-            throw TickError.unreadable(path: path, reason: "metadata format version \(metadata.formatVersion); this tickforge reads version \(OutputMetadata.formatVersion)")
-        }
-        guard (metadata.files ?? [metadata.file]).contains(file) else {
-            if metadata.files?.contains(where: { $0.hasSuffix(".parquet") }) == true {
-                throw TickError.invalidArgument("the run wrote no \(file) (--format parquet), and COPY loads CSV: rerun `tickforge features` with --format csv or both")
-            }
-            throw TickError.unreadable(path: path, reason: "describes \(metadata.file), not \(file)")
-        }
-        return metadata
     }
 
     /// The CSV's header must be the metadata's column names in order: the `\copy` column list is
@@ -77,3 +55,5 @@ public enum SqlSchemaJob {
         }
     }
 }
+
+extension OutputTableMetadata: OutputMetadataFile {}
