@@ -31,63 +31,29 @@ first use with pinned versions; later runs reuse it. Prints `ok <reader> <file>`
 passed and exits 1 if any failed.
 """
 import datetime
-import fcntl
 import json
 import math
 import os
 import re
-import shutil
 import struct
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import script_venv  # noqa: E402
 
 PACKAGES = ["pyarrow==26.0.1", "duckdb==2.0.1", "polars==2.1.0"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.abspath(os.environ.get("TICKFORGE_PARQUET_VENV", os.path.join(ROOT, ".build", "parquet-venv")))
-MARKER = os.path.join(VENV, "tickforge-packages.txt")
 
 
 # ---------------------------------------------------------------------------------------------
 # The venv
 
 
-def log(message):
-    print(f"parquet_readback: {message}", file=sys.stderr, flush=True)
-
-
-def install_venv_package():
-    """python3 -m venv needs Debian's python3-venv; installed the way Scripts/setup.sh installs."""
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    log("installing python3-venv")
-    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "python3-venv"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-
-
 def ensure_venv():
-    """Re-runs this script with the venv's python, making the venv first if needed."""
-    if os.path.abspath(sys.prefix) == VENV:
-        return
-    python = os.path.join(VENV, "bin", "python")
-    os.makedirs(os.path.dirname(VENV), exist_ok=True)
-    with open(VENV + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        wanted = "\n".join(PACKAGES) + "\n"
-        current = open(MARKER).read() if os.path.exists(MARKER) else None
-        if current != wanted:
-            log(f"making {VENV} with {' '.join(PACKAGES)}")
-            shutil.rmtree(VENV, ignore_errors=True)
-            made = subprocess.run([sys.executable, "-m", "venv", VENV])
-            if made.returncode != 0:
-                shutil.rmtree(VENV, ignore_errors=True)
-                install_venv_package()
-                subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-            subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *PACKAGES], check=True)
-            with open(MARKER, "w") as marker:
-                marker.write(wanted)
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
+    """Re-runs this script with the venv's python (Scripts/script_venv.py makes it if needed)."""
+    script_venv.ensure("parquet_readback", VENV, PACKAGES)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,31 +29,13 @@ Design: in memory, plain, obviously correct, not fast.
     p_t proportional to (p_{t-1} A) * b(x_t); regime = argmax (lowest j on ties).
 """
 import os
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-VENV = os.path.join(os.path.dirname(HERE), ".venv-regimes")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import script_venv  # noqa: E402
 
-
-def ensure_venv():
-    """Re-executes this script inside a venv that has numpy (creating it on first use)."""
-    if os.environ.get("REFERENCE_REGIMES_IN_VENV") == "1":
-        return
-    python = os.path.join(VENV, "bin", "python")
-    if not os.path.exists(python):
-        if subprocess.call([sys.executable, "-m", "venv", VENV]) != 0:
-            # Debian ships venv apart (as Scripts/setup.sh does).
-            subprocess.check_call(["sudo", "-n", "apt-get", "install", "-y", "-q", "python3-venv"]
-                                  if os.geteuid() != 0 else ["apt-get", "install", "-y", "-q", "python3-venv"])
-            subprocess.check_call([sys.executable, "-m", "venv", VENV])
-    if subprocess.call([python, "-c", "import numpy"], stderr=subprocess.DEVNULL) != 0:
-        subprocess.check_call([python, "-m", "pip", "install", "-q", "numpy"])
-    env = dict(os.environ, REFERENCE_REGIMES_IN_VENV="1")
-    os.execve(python, [python, os.path.abspath(__file__)] + sys.argv[1:], env)
-
-
-ensure_venv()
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+script_venv.ensure("reference_regimes", os.path.join(ROOT, ".venv-regimes"), ["numpy==2.4.6"])
 
 import argparse  # noqa: E402
 import csv  # noqa: E402

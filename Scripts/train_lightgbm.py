@@ -50,19 +50,18 @@ definitions (pair counts for AUC, confusion counts for F1) and exits.
 Exit status: 0 on success, 2 on a usage or input error (the message says what to do).
 """
 import argparse
-import fcntl
 import json
 import math
 import os
-import shutil
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import script_venv  # noqa: E402
 
 PACKAGES = ["lightgbm==4.7.0", "numpy==2.4.6", "scipy==1.17.1", "narwhals==2.29.0", "pyarrow==26.0.1"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.abspath(os.environ.get("TICKFORGE_TRAIN_VENV", os.path.join(ROOT, ".venv-train")))
-MARKER = os.path.join(VENV, "tickforge-packages.txt")
 
 QUICK = {"rounds": 20, "num_leaves": 7, "learning_rate": 0.1}
 FULL = {"rounds": 200, "num_leaves": 31, "learning_rate": 0.05}
@@ -80,44 +79,9 @@ def log(message):
 # The venv
 
 
-def install_venv_package():
-    """python3 -m venv needs Debian's python3-venv; installed the way Scripts/setup.sh installs."""
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    log("installing python3-venv")
-    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "python3-venv"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-
-
 def ensure_venv():
-    """Re-runs this script with the venv's python, making the venv first if needed. A lock keeps
-    two runs (parallel tests) from building it at once."""
-    if os.path.abspath(sys.prefix) == VENV:
-        return
-    python = os.path.join(VENV, "bin", "python")
-    # The lock lives in a directory of its own beside the venv (.venv-train-lock/, which
-    # .gitignore's .venv-*/ covers): it must outlive rebuilding the venv.
-    os.makedirs(VENV + "-lock", exist_ok=True)
-    with open(os.path.join(VENV + "-lock", "lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        wanted = "\n".join(PACKAGES) + "\n"
-        current = open(MARKER).read() if os.path.exists(MARKER) else None
-        if current != wanted:
-            started = time.monotonic()
-            log(f"making {VENV} with {' '.join(PACKAGES)}")
-            shutil.rmtree(VENV, ignore_errors=True)
-            made = subprocess.run([sys.executable, "-m", "venv", VENV])
-            if made.returncode != 0:
-                shutil.rmtree(VENV, ignore_errors=True)
-                install_venv_package()
-                subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-            subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *PACKAGES], check=True)
-            with open(MARKER, "w") as marker:
-                marker.write(wanted)
-            log(f"venv ready in {time.monotonic() - started:.0f} s")
-    sys.stdout.flush()
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
+    """Re-runs this script with the venv's python (Scripts/script_venv.py makes it if needed)."""
+    script_venv.ensure("train_lightgbm", VENV, PACKAGES)
 
 
 # ---------------------------------------------------------------------------------------------
