@@ -45,6 +45,9 @@ public struct FeaturesOptions: Sendable {
     public var inferUnknownSides = false
     /// `--columns` mappings by the kind of input they read (over `read.mapping`).
     public var mappings: [RecordKind: ColumnMapping] = [:]
+    /// `tickforge finish`: take the tick partitions the plan's shards made before reading
+    /// what is missing (`FeaturesJob.adoptShards`).
+    public var shardPlan: ShardPlan?
 
     public init(tradesPaths: [String], quotesPaths: [String], outputDirectory: String, config: FeatureConfig) {
         self.tradesPaths = tradesPaths; self.quotesPaths = quotesPaths
@@ -132,15 +135,15 @@ public struct RunSummary: Sendable, Codable {
 public final class FeaturesJob {
     public let options: FeaturesOptions
     public let budget: MemoryBudget
-    private let pool: WorkPool
+    let pool: WorkPool
     private let calculator: FeatureCalculator
     /// The columns of the outputs: the calculator's (those the feature partitions store), plus
     /// the regime columns with `--regimes`.
     private let outputCatalog: ColumnCatalog
     private var read: ReadOptions
     /// The files the input options name, listed once (the memory plan counts them).
-    private let tradeFiles: [String]
-    private let quoteFiles: [String]
+    let tradeFiles: [String]
+    let quoteFiles: [String]
 
     public init(options: FeaturesOptions) throws {
         try options.config.validate()
@@ -172,26 +175,11 @@ public final class FeaturesJob {
     public func run() throws -> RunSummary {
         MemoryBudget.configureAllocator(limit: budget.limit)
         let clock = StageClock()
-        if tradeFiles.contains(InputFiles.standardInput) && quoteFiles.contains(InputFiles.standardInput) {
-            throw TickError.invalidArgument("--trades and --quotes both name standard input (-): only one input can be piped in")
-        }
-        // What the run directory would refuse is refused first, before the inputs are read.
-        try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames,
-                               inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
-        let tradeGroup = try InputGroup(role: "trades", paths: tradeFiles, kind: .trades, options: readOptions(role: "trades"),
-                                      symbol: options.read.symbol, fingerprint: options.fingerprint)
-        let quoteGroup = try options.hasQuotes
-            ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"),
-                         symbol: options.read.symbol, fingerprint: options.fingerprint) : nil
-        if let quoteGroup { try InputGroup.checkSameInstrument(tradeGroup, quoteGroup) }
-        guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
-            throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
-                                       reason: tradeGroup.files.count == 1 ? "the file is empty: no trades to make bars from" : "every file is empty: no trades to make bars from")
-        }
-        try checkInputsBeforeWork(tradeGroup)
+        let (tradeGroup, quoteGroup) = try openInputs()
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
                                          inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
         let store = ManifestStore(directory: directory)
+        if let plan = options.shardPlan { try adoptShards(plan, directory: directory, store: store) }
         let queue = PartitionWriteQueue(pool: pool)
         let groups = [tradeGroup] + (quoteGroup.map { [$0] } ?? [])
         let totalBytes = groups.flatMap(\.files).reduce(Int64(0)) { $0 + $1.bytes }
@@ -343,6 +331,30 @@ public final class FeaturesJob {
         return summary
     }
 
+    /// Probes the inputs and refuses, before any work, what cannot work: both inputs piped in,
+    /// what the run directory would refuse, files that are not one instrument, no trades, a
+    /// horizon longer than the data.
+    func openInputs() throws -> (trades: InputGroup, quotes: InputGroup?) {
+        if tradeFiles.contains(InputFiles.standardInput) && quoteFiles.contains(InputFiles.standardInput) {
+            throw TickError.invalidArgument("--trades and --quotes both name standard input (-): only one input can be piped in")
+        }
+        // What the run directory would refuse is refused first, before the inputs are read.
+        try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames,
+                               inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
+        let tradeGroup = try InputGroup(role: "trades", paths: tradeFiles, kind: .trades, options: readOptions(role: "trades"),
+                                      symbol: options.read.symbol, fingerprint: options.fingerprint)
+        let quoteGroup = try options.hasQuotes
+            ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"),
+                         symbol: options.read.symbol, fingerprint: options.fingerprint) : nil
+        if let quoteGroup { try InputGroup.checkSameInstrument(tradeGroup, quoteGroup) }
+        guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
+            throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
+                                       reason: tradeGroup.files.count == 1 ? "the file is empty: no trades to make bars from" : "every file is empty: no trades to make bars from")
+        }
+        try checkInputsBeforeWork(tradeGroup)
+        return (tradeGroup, quoteGroup)
+    }
+
     /// Tick partition readers the memory plan makes room for: one per input, two for an input
     /// of several files, whose overlapping files are read at once.
     static func readersPlanned(files inputs: [[String]]) -> Int {
@@ -363,7 +375,7 @@ public final class FeaturesJob {
     }
 
     /// The read options of one input: `--time-unit ROLE=UNIT` over `--time-unit UNIT`.
-    private func readOptions(role: String) -> ReadOptions {
+    func readOptions(role: String) -> ReadOptions {
         var options = read
         if let unit = self.options.timeUnits[role] { options.timeUnit = unit }
         // A mapping reads the input of its kind only: trades mapped, quotes detected (or mapped apart).
@@ -404,7 +416,7 @@ public final class FeaturesJob {
             let offset = bytesDone
             let stage = IngestStage(role: role, file: file, fileNumber: number, options: readOptions(role: role),
                                     partitionRows: budget.tickPartitionRows, pool: pool,
-                                    directory: directory) { progress(offset + $0) }
+                                    ticks: directory.ticks) { progress(offset + $0) }
             try stage.run(previous: previous, queue: queue) { state, force in
                 states.byPlace[place] = state
                 store.manifest[role] = states.ordered + waiting.filter { entry in !states.byPlace.values.contains { $0.fileNumber == entry.fileNumber } }
@@ -548,7 +560,7 @@ public final class FeaturesJob {
     private var embargoBars: Int { options.embargoBars ?? options.config.maxWindow }
 
     /// The outputs this run publishes.
-    private var outputNames: [String] {
+    var outputNames: [String] {
         RunFileName.outputs.filter { name in
             if name == "rejects.csv" { return options.read.badRows == .quarantine }
             if name.hasSuffix(".csv") && name != "rejects.csv" { return options.format.writesCSV }
@@ -632,7 +644,7 @@ public final class FeaturesJob {
     /// Refuses, before any work, what cannot work: a horizon longer than the data, read from the
     /// files' first rows and (when every file is plain) last rows; otherwise it is checked once
     /// the bars are counted.
-    private func checkInputsBeforeWork(_ group: InputGroup) throws {
+    func checkInputsBeforeWork(_ group: InputGroup) throws {
         let files = group.files.filter { $0.layout != nil }
         guard let first = files.compactMap(\.firstTime).min(), files.allSatisfy({ $0.firstTime != nil }) else { return }
         var last = Int64.min

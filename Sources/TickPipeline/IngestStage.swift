@@ -16,7 +16,8 @@ final class IngestStage {
     let options: ReadOptions
     let partitionRows: Int
     let pool: WorkPool
-    let directory: RunDirectory
+    /// The folder the partitions go to (`RunDirectory.ticks`).
+    let ticks: String
     let progress: (Int64) -> Void
     var path: String { file.path }
 
@@ -31,9 +32,9 @@ final class IngestStage {
     private(set) var bytesParsed: Int64 = 0
 
     init(role: String, file: ProbedFile, fileNumber: Int, options: ReadOptions,
-         partitionRows: Int, pool: WorkPool, directory: RunDirectory, progress: @escaping (Int64) -> Void) {
+         partitionRows: Int, pool: WorkPool, ticks: String, progress: @escaping (Int64) -> Void) {
         self.role = role; self.file = file; self.fileNumber = fileNumber; self.options = options
-        self.partitionRows = partitionRows; self.pool = pool; self.directory = directory; self.progress = progress
+        self.partitionRows = partitionRows; self.pool = pool; self.ticks = ticks; self.progress = progress
     }
 
     /// What decides whether old partitions of this input can be reused. The parser version
@@ -44,7 +45,7 @@ final class IngestStage {
         "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "");symbol=\(options.symbol ?? "");unknown_sides=\(options.unknownSides.rawValue);order=\(options.order.rawValue);parser=3"
     }
 
-    func partitionPath(_ name: String) -> String { directory.ticks + "/" + name }
+    func partitionPath(_ name: String) -> String { ticks + "/" + name }
 
     /// Brings this file's partitions up to date; `save` is called with the state after every
     /// partition written (the caller persists the manifest). Returns when the file is read:
@@ -204,7 +205,7 @@ final class IngestStage {
     /// tickforge gives its partitions: anything else in the folder is not ours to remove).
     private func removeStaleFiles(keeping entries: [TickPartitionEntry]) throws {
         let keep = Set(entries.flatMap { [$0.name] + ($0.rejects.map { [$0] } ?? []) })
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.ticks)) ?? []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: ticks)) ?? []
         for name in names where RunFileName.isTickFile(name, role: role, file: fileNumber) && !keep.contains(name) {
             try Syscall.remove(partitionPath(name))
         }

@@ -15,6 +15,8 @@ import Glibc
 /// DIR/.tickforge/ticks/*.tfp         tick partitions (and *.rejects.csv in quarantine mode)
 /// DIR/.tickforge/features/*.tfp      feature partitions
 /// DIR/.tickforge/generations/N/      one complete set of outputs per successful run
+/// DIR/.tickforge/plan.json           the shards of a distributed run (`tickforge plan`)
+/// DIR/.tickforge/shards/shard-K.json what shard K ingested (`tickforge shard`), and its .lock
 /// DIR/.tickforge/current             link to the published generation
 /// ```
 ///
@@ -33,6 +35,9 @@ public final class RunDirectory {
     public var ticks: String { state + "/" + RunFileName.ticksFolder }
     public var featureParts: String { state + "/" + RunFileName.featuresFolder }
     var generations: String { state + "/" + RunFileName.generationsFolder }
+    /// `DIR/.tickforge/shards`: the states and locks of `tickforge shard`.
+    var shards: String { state + "/" + RunFileName.shardsFolder }
+    var planPath: String { state + "/" + RunFileName.plan }
     var manifestPath: String { state + "/" + RunFileName.manifest }
     var currentLink: String { state + "/" + RunFileName.current }
     private let lockFD: Int32
@@ -97,7 +102,7 @@ public final class RunDirectory {
         if let data = FileManager.default.contents(atPath: state + "/" + RunFileName.manifest),
            (try? JSONDecoder.snakeCase.decode(Manifest.self, from: data)) != nil { return }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []
-        let folders: Set = [RunFileName.ticksFolder, RunFileName.featuresFolder, RunFileName.generationsFolder]
+        let folders: Set = [RunFileName.ticksFolder, RunFileName.featuresFolder, RunFileName.generationsFolder, RunFileName.shardsFolder]
         let foreign = names.filter { !RunFileName.isStateFile($0) && !folders.contains($0) }
         if !foreign.isEmpty {
             throw TickError.invalidArgument("\(state) exists but has no tickforge manifest and holds files tickforge did not write (\(foreign.sorted().prefix(3).joined(separator: ", "))); \(advice)")
@@ -252,7 +257,7 @@ public final class RunDirectory {
     /// published one.
     private func removeDebris() throws {
         for (folder, isOwn) in [(state, RunFileName.isStateFile), (ticks, { RunFileName.isTickFile($0) }),
-                                (featureParts, RunFileName.isFeatureFile)] as [(String, (String) -> Bool)] {
+                                (featureParts, RunFileName.isFeatureFile), (shards, RunFileName.isShardFile)] as [(String, (String) -> Bool)] {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             where RunFileName.isTemporary(name) && isOwn(name) {
                 try Syscall.remove(folder + "/" + name)

@@ -14,6 +14,9 @@ enum RunFileName {
     static let ticksFolder = "ticks"
     static let featuresFolder = "features"
     static let generationsFolder = "generations"
+    /// `tickforge plan`'s plan of shards, and the folder of the shards' states and locks.
+    static let plan = "plan.json"
+    static let shardsFolder = "shards"
     /// Sizes and checksums of a generation's files, written last, before it is published.
     static let outputsRecord = "outputs.json"
 
@@ -38,6 +41,9 @@ enum RunFileName {
     /// Rows that merging an input's files rejected (quarantine mode), beside the feature partitions.
     static let mergeRejects = "merged.rejects.csv"
     static func generation(_ index: Int) -> String { number(index) }
+    /// What shard `index` has ingested (`ShardFragment`), and the lock it holds while it runs.
+    static func shardFragment(_ index: Int) -> String { "shard-\(number(index)).json" }
+    static func shardLock(_ index: Int) -> String { "shard-\(number(index)).lock" }
 
     /// Zero-padded to six digits, more when needed.
     static func number(_ value: Int) -> String {
@@ -90,6 +96,16 @@ enum RunFileName {
         return parseNumber(base.dropFirst(5).dropLast(4)) != nil
     }
 
+    /// Whether `name` in the shards folder is a shard's fragment or lock (or a temporary file
+    /// of one).
+    static func isShardFile(_ name: String) -> Bool {
+        let base = withoutTemporarySuffix(name)
+        for suffix in [".json", ".lock"] where base.hasPrefix("shard-") && base.hasSuffix(suffix) {
+            return parseNumber(base.dropFirst(6).dropLast(suffix.count)) != nil
+        }
+        return false
+    }
+
     /// Whether `name` inside a generation folder is one tickforge writes there.
     static func isGenerationFile(_ name: String) -> Bool {
         let base = withoutTemporarySuffix(name)
@@ -109,7 +125,7 @@ enum RunFileName {
     /// Whether `name` in the state folder itself is tickforge's (the folders are handled apart).
     static func isStateFile(_ name: String) -> Bool {
         let base = withoutTemporarySuffix(name)
-        return base == manifest || base == lock || base == current
+        return base == manifest || base == lock || base == current || base == plan
     }
 
     /// Whether `name` is `BASE.tmp-PID`, the temporary name of an `AtomicFileWriter`.

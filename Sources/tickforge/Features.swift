@@ -165,7 +165,8 @@ struct Features: ParsableCommand {
             + (rows.rounded > 0 ? ", \(rows.rounded) rounded to 8 decimals" : "")
     }
 
-    func run() throws {
+    /// The job's options from the flags.
+    func options() throws -> FeaturesOptions {
         var options = FeaturesOptions(tradesPaths: tradesPaths, quotesPaths: quotesPaths, outputDirectory: out, config: try config())
         options.read = try read.options()
         options.timeUnits = try read.timeUnits().filter { !$0.key.isEmpty }
@@ -183,7 +184,16 @@ struct Features: ParsableCommand {
         options.splits = try splits.map { try SplitMethod(parsing: $0) }
         options.embargoBars = embargo
         options.regimes = regimes
-        let summary = try reportingErrors { try FeaturesJob(options: options).run() }
+        return options
+    }
+
+    func run() throws {
+        let summary = try reportingErrors { try FeaturesJob(options: try options()).run() }
+        report(summary)
+    }
+
+    /// Prints what the run wrote and did (and its warnings, on standard error).
+    func report(_ summary: RunSummary) {
         let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)
         let resumed = reused > 0 || summary.featurePartitionsReused > 0

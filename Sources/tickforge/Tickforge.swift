@@ -11,7 +11,7 @@ struct Tickforge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickforge",
         abstract: "Turn huge tick files into aligned feature and target CSVs, out of core.",
-        subcommands: [Features.self, Scan.self, Inspect.self, SqlSchema.self, Report.self, Bench.self, Generate.self])
+        subcommands: [Features.self, Plan.self, Shard.self, Finish.self, Scan.self, Inspect.self, SqlSchema.self, Report.self, Bench.self, Generate.self])
 }
 
 /// Flags shared by every command that reads tick files.
