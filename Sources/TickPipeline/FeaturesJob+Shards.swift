@@ -24,14 +24,22 @@ extension FeaturesJob {
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
                                          inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
         var manifest = directory.loadManifest()
+        // What the shards of an earlier plan finished is kept: the new plan's shards reuse it.
+        if let earlier = try? ShardPlan.load(directory: options.outputDirectory) {
+            Self.merge(Self.fragments(of: earlier, in: directory.shards).entries, into: &manifest)
+        }
         var files: [ShardPlan.File] = []
         for group in [tradeGroup] + (quoteGroup.map { [$0] } ?? []) {
             for file in group.files {
                 // A file an earlier run read keeps its number, so its partitions are reused.
                 let path = InputFingerprint.absolute(file.path)
-                let number = manifest[group.role].first { !$0.fromPipe && $0.fingerprint.path == path }?.fileNumber
-                    ?? manifest.nextFileNumber
-                if number == manifest.nextFileNumber { manifest.nextFileNumber += 1 }
+                let number: Int
+                if let known = manifest[group.role].first(where: { !$0.fromPipe && $0.fingerprint.path == path }) {
+                    number = known.fileNumber
+                } else {
+                    number = manifest.nextFileNumber
+                    manifest.nextFileNumber += 1
+                }
                 files.append(.init(role: group.role, path: file.path, fileNumber: number, bytes: file.bytes, shard: 0))
             }
         }
@@ -107,29 +115,44 @@ extension FeaturesJob {
     /// `finish`: puts the ingest states of every shard of `plan` into the manifest, in place of
     /// what it said of the same files, so that the ingest that follows reuses their partitions.
     /// Refuses, before changing anything, when a shard has not finished.
-    func adoptShards(_ plan: ShardPlan, directory: RunDirectory, store: ManifestStore) throws {
-        var entries: [ShardFragment.Entry] = []
-        var unfinished: [Int] = []
-        for shard in plan.shards {
-            guard let fragment = ShardFragment.load(path: directory.shards + "/" + RunFileName.shardFragment(shard.index)),
-                  fragment.planId == plan.id, fragment.complete, fragment.files.count == shard.files.count else {
-                unfinished.append(shard.index)
-                continue
-            }
-            entries += fragment.files
-        }
+    func adoptShards(_ plan: ShardPlan, inputs: [InputGroup], directory: RunDirectory, store: ManifestStore) throws {
+        let (entries, unfinished) = Self.fragments(of: plan, in: directory.shards)
         guard unfinished.isEmpty else {
             let list = unfinished.prefix(10).map(String.init).joined(separator: ", ") + (unfinished.count > 10 ? ", …" : "")
             throw TickError.invalidArgument("\(unfinished.count) of the plan's \(plan.shards.count) shards have not finished (\(list)): run `tickforge shard \(options.outputDirectory) --index K` for each, then finish again")
         }
-        for entry in entries {
-            var states = store.manifest[entry.role]
-            states.removeAll { $0.fingerprint.path == entry.state.fingerprint.path || $0.fileNumber == entry.state.fileNumber }
-            states.append(entry.state)
-            store.manifest[entry.role] = states
-        }
+        Self.merge(entries, into: &store.manifest)
         store.manifest.nextFileNumber = max(store.manifest.nextFileNumber, plan.nextFileNumber)
         try store.save(force: true)
+        let planned = Set(plan.files.map { InputFingerprint.absolute($0.path) })
+        let unplanned = inputs.flatMap(\.files).map(\.path).filter { !planned.contains(InputFingerprint.absolute($0)) }
+        if !unplanned.isEmpty {
+            adoptionWarnings.append("\(unplanned.count) input file\(unplanned.count == 1 ? " was" : "s were") not in the plan (added since it was made, e.g. \(unplanned[0])) and read by finish itself; plan again to shard them")
+        }
+    }
+
+    /// The ingest states the shards of `plan` recorded (finished or not), and the shards that
+    /// have not finished.
+    static func fragments(of plan: ShardPlan, in folder: String) -> (entries: [ShardFragment.Entry], unfinished: [Int]) {
+        var entries: [ShardFragment.Entry] = []
+        var unfinished: [Int] = []
+        for shard in plan.shards {
+            let fragment = ShardFragment.load(path: folder + "/" + RunFileName.shardFragment(shard.index)).flatMap { $0.planId == plan.id ? $0 : nil }
+            entries += fragment?.files ?? []
+            if fragment?.complete != true || fragment?.files.count != shard.files.count { unfinished.append(shard.index) }
+        }
+        return (entries, unfinished)
+    }
+
+    /// Puts ingest states into `manifest`, in place of what it said of the same files.
+    static func merge(_ entries: [ShardFragment.Entry], into manifest: inout Manifest) {
+        for entry in entries {
+            var states = manifest[entry.role]
+            states.removeAll { $0.fingerprint.path == entry.state.fingerprint.path || $0.fileNumber == entry.state.fileNumber }
+            states.append(entry.state)
+            manifest[entry.role] = states
+            manifest.nextFileNumber = max(manifest.nextFileNumber, entry.state.fileNumber + 1)
+        }
     }
 }
 

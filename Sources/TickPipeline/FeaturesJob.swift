@@ -144,6 +144,8 @@ public final class FeaturesJob {
     /// The files the input options name, listed once (the memory plan counts them).
     let tradeFiles: [String]
     let quoteFiles: [String]
+    /// What `finish` found while taking the shards' partitions (`adoptShards`), for the summary.
+    var adoptionWarnings: [String] = []
 
     public init(options: FeaturesOptions) throws {
         try options.config.validate()
@@ -179,7 +181,9 @@ public final class FeaturesJob {
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
                                          inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
         let store = ManifestStore(directory: directory)
-        if let plan = options.shardPlan { try adoptShards(plan, directory: directory, store: store) }
+        if let plan = options.shardPlan {
+            try adoptShards(plan, inputs: [tradeGroup] + (quoteGroup.map { [$0] } ?? []), directory: directory, store: store)
+        }
         let queue = PartitionWriteQueue(pool: pool)
         let groups = [tradeGroup] + (quoteGroup.map { [$0] } ?? [])
         let totalBytes = groups.flatMap(\.files).reduce(Int64(0)) { $0 + $1.bytes }
@@ -311,7 +315,7 @@ public final class FeaturesJob {
 
         let wall = clock.wallSeconds
         let parsed = ingests.values.joined().reduce(Int64(0)) { $0 + $1.bytesParsed }
-        var warnings = rejectionWarnings(inputs) + groups.flatMap(\.warnings) + (coverage?.warnings ?? [])
+        var warnings = adoptionWarnings + rejectionWarnings(inputs) + groups.flatMap(\.warnings) + (coverage?.warnings ?? [])
             + (regimes?.degenerateStatesWarning.map { [$0] } ?? [])
         for group in groups { warnings += overlapWithoutIds(group, states: store.manifest[group.role]) }
         if groups.flatMap(\.files).contains(where: \.isStandardInput) {

@@ -153,6 +153,40 @@ struct ShardTests {
         #expect(FeatureRun.outputs(out) == FeatureRun.outputs(dir.path("reference")))
     }
 
+    @Test func aNewPlanKeepsWhatTheEarlierPlansShardsDid() throws {
+        let dir = try TemporaryDirectory("tf-shards-replan")
+        defer { dir.remove() }
+        let (trades, _) = try Self.inputs(in: dir)
+        let out = dir.path("sharded")
+        #expect(try Self.plan(Self.featuresArguments(trades, [], out: out), in: dir) == 3)
+        try Self.shard(out, 0, in: dir)
+        try Self.shard(out, 1, in: dir)
+        #expect(try Self.plan(Self.featuresArguments(trades, [], out: out), in: dir) == 3)
+        let shards = try (0..<3).map { try Self.shard(out, $0, in: dir) }
+        #expect(shards.map { $0["partitions_written"] as? Int == 0 } == [true, true, false], "\(shards)")
+        try Self.finish(out, in: dir)
+        try Self.features(Self.featuresArguments(trades, [], out: dir.path("reference")), in: dir)
+        #expect(FeatureRun.outputs(out) == FeatureRun.outputs(dir.path("reference")))
+    }
+
+    @Test func aFileAddedAfterThePlanIsReadByFinishWithAWarning() throws {
+        let dir = try TemporaryDirectory("tf-shards-added")
+        defer { dir.remove() }
+        let (trades, _) = try Self.inputs(in: dir)
+        let folder = dir.path("days")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for file in trades[..<2] { try FileManager.default.copyItem(atPath: file, toPath: folder + "/" + URL(fileURLWithPath: file).lastPathComponent) }
+        let out = dir.path("sharded")
+        #expect(try Self.plan(Self.featuresArguments([folder], [], out: out), in: dir) == 2)
+        for index in 0..<2 { try Self.shard(out, index, in: dir) }
+        try FileManager.default.copyItem(atPath: trades[2], toPath: folder + "/" + URL(fileURLWithPath: trades[2]).lastPathComponent)
+        let result = try Self.tickforge(["finish", out], in: dir)
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(result.stderrText.contains("1 input file was not in the plan"), "\(result.stderrText)")
+        try Self.features(Self.featuresArguments([folder], [], out: dir.path("reference")), in: dir)
+        #expect(FeatureRun.outputs(out) == FeatureRun.outputs(dir.path("reference")))
+    }
+
     @Test func aFileChangedAfterItsShardIsReadAgainByFinish() throws {
         let dir = try TemporaryDirectory("tf-shards-changed")
         defer { dir.remove() }
