@@ -204,6 +204,27 @@ struct ShardTests {
         #expect((summary["trades"] as! [String: Any])["partitions_written"] as? Int ?? 0 > 0, "the changed file was read again")
     }
 
+    @Test func quarantinedRowsAreTheSameThroughShards() throws {
+        let dir = try TemporaryDirectory("tf-shards-quarantine")
+        defer { dir.remove() }
+        var (trades, _) = try Self.inputs(in: dir)
+        let (header, data) = try MultiFileInputTests.lines(trades[0])
+        var rows = data
+        rows[10] = "not,a,trade"
+        rows[500] = rows[500].replacingOccurrences(of: ",", with: ";")
+        trades[0] = try MultiFileInputTests.write(rows, header: header, as: .plain, name: "damaged", in: dir)
+        let extra = ["--bad-rows", "quarantine"]
+        try Self.features(Self.featuresArguments(trades, [], out: dir.path("reference"), extra), in: dir)
+        let out = dir.path("sharded")
+        #expect(try Self.plan(Self.featuresArguments(trades, [], out: out, extra), in: dir) == 3)
+        for index in 0..<3 { try Self.shard(out, index, in: dir) }
+        try Self.finish(out, in: dir)
+        #expect(FeatureRun.outputs(out) == FeatureRun.outputs(dir.path("reference")))
+        let rejects = FileManager.default.contents(atPath: out + "/rejects.csv")
+        #expect(rejects != nil && rejects == FileManager.default.contents(atPath: dir.path("reference") + "/rejects.csv"))
+        #expect(String(decoding: rejects ?? Data(), as: UTF8.self).split(separator: "\n").count == 3, "a header and the two bad rows")
+    }
+
     @Test func sortModeThroughShards() throws {
         let dir = try TemporaryDirectory("tf-shards-sort")
         defer { dir.remove() }
