@@ -156,13 +156,13 @@ extension FeaturesJob {
     }
 }
 
-/// Keeps a shard's fragment and writes it atomically: forced, or at most every 0.2 s (a
+/// Keeps a shard's fragment and writes it atomically: forced, or as `SaveThrottle` allows (a
 /// partition the fragment does not list yet is only made again on resume).
 private final class FragmentSaver {
     let path: String
     var fragment: ShardFragment
     private var byPlace: [Int: ShardFragment.Entry] = [:]
-    private var lastSave: DispatchTime?
+    private var throttle = SaveThrottle()
 
     init(path: String, fragment: ShardFragment) { self.path = path; self.fragment = fragment }
 
@@ -173,10 +173,8 @@ private final class FragmentSaver {
     }
 
     func save(force: Bool) throws {
-        let now = DispatchTime.now()
-        if !force, let lastSave, now.uptimeNanoseconds - lastSave.uptimeNanoseconds < 200_000_000 { return }
-        try AtomicFileWriter.write(Array(try JSON.encode(fragment).utf8) + [10], to: path)
-        lastSave = now
+        guard throttle.allows(force: force) else { return }
+        try throttle.measure { try AtomicFileWriter.write(Array(try JSON.encode(fragment).utf8) + [10], to: path) }
     }
 }
 

@@ -74,8 +74,9 @@ final class IngestStage {
         }
         reused = state.partitions.count
         // The manifest stops listing what goes before it goes (or is replaced under the same
-        // name), so that it never lists a file that is not the one it describes.
-        try save(state, true)
+        // name), so that it never lists a file that is not the one it describes. A file it
+        // listed nothing of has nothing to forget: that save may wait.
+        try save(state, previous != nil)
         try removeStaleFiles(keeping: state.partitions)
 
         var resume = state.partitions.last?.resume ?? nil

@@ -175,16 +175,15 @@ public final class RunDirectory {
         return Manifest(links: RunFileName.outputs.filter { Syscall.readLink(directory + "/" + $0) == linkText($0) })
     }
 
-    private var lastSave: DispatchTime?
+    private var throttle = SaveThrottle()
 
-    /// Writes the manifest atomically. Unforced saves are skipped within 0.2 s of the last one:
-    /// a partition missing from the manifest is only recomputed on resume, and saving after
-    /// each of thousands of small partitions would cost a rename and two fsyncs each.
+    /// Writes the manifest atomically. Unforced saves are skipped when one was written just
+    /// before (`SaveThrottle`): a partition missing from the manifest is only recomputed on
+    /// resume, and saving after each of thousands of small partitions would cost a rename and
+    /// two fsyncs each.
     public func save(_ manifest: Manifest, force: Bool = false) throws {
-        let now = DispatchTime.now()
-        if !force, let lastSave, now.uptimeNanoseconds - lastSave.uptimeNanoseconds < 200_000_000 { return }
-        try AtomicFileWriter.write(Array(try JSON.encode(manifest).utf8) + [10], to: manifestPath)
-        lastSave = now
+        guard throttle.allows(force: force) else { return }
+        try throttle.measure { try AtomicFileWriter.write(Array(try JSON.encode(manifest).utf8) + [10], to: manifestPath) }
     }
 
     /// Whether `name` in `folder` exists with exactly `bytes` bytes and CRC-32 `checksum`.
