@@ -78,6 +78,7 @@ extension FeaturesJob {
         let saver = FragmentSaver(path: fragmentPath, fragment: ShardFragment(planId: plan.id, index: index, files: []))
         try saver.save(force: true)
         let queue = PartitionWriteQueue(pool: pool)
+        let listing = TickFolderListing(folder: locks.ticks)
         var stages: [IngestStage] = []
         let progress = ProgressLine(label: "shard \(index)", totalBytes: plan.shards[index].bytes, enabled: options.showProgress)
         defer { progress.finish() }
@@ -91,7 +92,7 @@ extension FeaturesJob {
                 ?? manifest[file.role].first { !$0.fromPipe && $0.fingerprint.path == path && $0.fileNumber == file.fileNumber }
             let offset = bytesBefore
             let stage = IngestStage(role: file.role, file: group.files[0], fileNumber: file.fileNumber, options: read,
-                                    partitionRows: budget.tickPartitionRows, pool: pool, ticks: locks.ticks) { progress.update(doneBytes: offset + $0) }
+                                    partitionRows: budget.tickPartitionRows, pool: pool, ticks: locks.ticks, listing: listing) { progress.update(doneBytes: offset + $0) }
             try stage.run(previous: earlier, queue: queue) { state, force in
                 try saver.record(state, role: file.role, place: place, force: force)
             }

@@ -404,29 +404,25 @@ public final class FeaturesJob {
         try store.save(force: true)
         try sweepTickFiles(role: role, keeping: Set(earlier.map(\.fileNumber)), directory: directory)
 
-        // The state of each file started, by its place in the group; the manifest lists them in
-        // that order, then the earlier run's files not started yet.
-        let states = StateList()
-        var started: Set<Int> = []
+        // Each file's state takes the place of its entry in the manifest as it goes (new files
+        // come after the others), so that a run killed on the way still reuses the earlier
+        // run's files not reached yet; the caller puts them in the group's order at the end.
+        let earlierByPath = Dictionary(earlier.map { ($0.fingerprint.path, $0) }) { first, _ in first }
+        let listing = TickFolderListing(folder: directory.ticks)
         var stages: [IngestStage] = []
         var bytesDone: Int64 = 0
-        for (place, file) in group.files.enumerated() {
-            let path = InputFingerprint.absolute(file.path)
-            let previous = file.isStandardInput ? nil : earlier.first { $0.fingerprint.path == path }
+        for file in group.files {
+            let previous = file.isStandardInput ? nil : earlierByPath[InputFingerprint.absolute(file.path)]
             let number = previous?.fileNumber ?? store.manifest.nextFileNumber
             if previous == nil { store.manifest.nextFileNumber += 1 }
-            started.insert(number)
-            let waiting = earlier.filter { !started.contains($0.fileNumber) }
             let offset = bytesDone
             let stage = IngestStage(role: role, file: file, fileNumber: number, options: readOptions(role: role),
                                     partitionRows: budget.tickPartitionRows, pool: pool,
-                                    ticks: directory.ticks) { progress(offset + $0) }
+                                    ticks: directory.ticks, listing: listing) { progress(offset + $0) }
             try stage.run(previous: previous, queue: queue) { state, force in
-                states.byPlace[place] = state
-                store.manifest[role] = states.ordered + waiting.filter { entry in !states.byPlace.values.contains { $0.fileNumber == entry.fileNumber } }
+                store.put(state, role: role)
                 try store.save(force: force)
             }
-            if let state = stage.state { states.byPlace[place] = state }
             stages.append(stage)
             bytesDone += file.bytes
         }
@@ -677,13 +673,29 @@ final class ManifestStore {
     }
 
     func save(force: Bool) throws { try directory.save(manifest, force: force) }
+
+    /// Where each input file's state is in the manifest's list of its role, by file number.
+    private var places: [String: [Int: Int]] = [:]
+
+    /// Puts an input file's state in place of the manifest's entry of the same file number, or
+    /// after the others, without copying the list (a run of thousands of files does this for
+    /// every partition).
+    func put(_ state: InputState, role: String) {
+        let count = manifest[role].count
+        if let index = places[role]?[state.fileNumber], index < count, manifest[role][index].fileNumber == state.fileNumber {
+            if role == "quotes" { manifest.quotes[index] = state } else { manifest.trades[index] = state }
+            return
+        }
+        if let index = manifest[role].firstIndex(where: { $0.fileNumber == state.fileNumber }) {
+            places[role, default: [:]][state.fileNumber] = index
+            if role == "quotes" { manifest.quotes[index] = state } else { manifest.trades[index] = state }
+            return
+        }
+        places[role, default: [:]][state.fileNumber] = count
+        if role == "quotes" { manifest.quotes.append(state) } else { manifest.trades.append(state) }
+    }
 }
 
-/// The ingest states of an input's files by their place among its files.
-final class StateList {
-    var byPlace: [Int: InputState] = [:]
-    var ordered: [InputState] { byPlace.keys.sorted().map { byPlace[$0]! } }
-}
 
 extension RowCounts {
     /// The counts of two files together.

@@ -18,6 +18,8 @@ final class IngestStage {
     let pool: WorkPool
     /// The folder the partitions go to (`RunDirectory.ticks`).
     let ticks: String
+    /// What that folder held when the run began (for the stale files of this input file).
+    let listing: TickFolderListing
     let progress: (Int64) -> Void
     var path: String { file.path }
 
@@ -32,9 +34,9 @@ final class IngestStage {
     private(set) var bytesParsed: Int64 = 0
 
     init(role: String, file: ProbedFile, fileNumber: Int, options: ReadOptions,
-         partitionRows: Int, pool: WorkPool, ticks: String, progress: @escaping (Int64) -> Void) {
+         partitionRows: Int, pool: WorkPool, ticks: String, listing: TickFolderListing, progress: @escaping (Int64) -> Void) {
         self.role = role; self.file = file; self.fileNumber = fileNumber; self.options = options
-        self.partitionRows = partitionRows; self.pool = pool; self.ticks = ticks; self.progress = progress
+        self.partitionRows = partitionRows; self.pool = pool; self.ticks = ticks; self.listing = listing; self.progress = progress
     }
 
     /// What decides whether old partitions of this input can be reused. The parser version
@@ -204,14 +206,32 @@ final class IngestStage {
 
     /// Removes this file's partition files that the kept entries do not name (only names
     /// tickforge gives its partitions: anything else in the folder is not ours to remove).
+    /// Files of this number appear only through this stage, so what the folder held when the
+    /// run began is all there is to look at.
     private func removeStaleFiles(keeping entries: [TickPartitionEntry]) throws {
         let keep = Set(entries.flatMap { [$0.name] + ($0.rejects.map { [$0] } ?? []) })
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: ticks)) ?? []
-        for name in names where RunFileName.isTickFile(name, role: role, file: fileNumber) && !keep.contains(name) {
+        for name in listing.names(role: role, file: fileNumber) where !keep.contains(name) && Syscall.exists(partitionPath(name)) {
             try Syscall.remove(partitionPath(name))
         }
     }
 
+}
+
+/// The tick folder's names of tickforge's, by input file number, listed once: a run of
+/// thousands of files would otherwise list the folder (thousands of names) once per file.
+final class TickFolderListing {
+    private var byFile: [Int: [String]] = [:]
+
+    init(folder: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            if let number = RunFileName.tickFileNumber(name) { byFile[number, default: []].append(name) }
+        }
+    }
+
+    /// The names of input file `file` of `role` (partitions, sidecars, temporary files).
+    func names(role: String, file: Int) -> [String] {
+        (byFile[file] ?? []).filter { RunFileName.isTickFile($0, role: role, file: file) }
+    }
 }
 
 /// Tick partitions encoding on the pool, written in the order submitted, across the files of a
