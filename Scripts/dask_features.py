@@ -36,8 +36,9 @@ that started it (PR_SET_PDEATHSIG); the shard is idempotent and resumes, so the 
 again elsewhere.
 
 Progress goes to stderr, a line per shard; at the end a summary line on stderr and one JSON
-object on stdout (the last line): runs, shards, retries, workers lost, the largest peak RSS of a
-shard, and the wall times of the plan, shards and finish phases.
+object on stdout (the last line): runs, shards, retries (attempts run again after a failure or a
+lost worker), workers lost, the largest peak RSS of a shard, and the wall times of the plan,
+shards and finish phases.
 
 Exit status: 0 when every run finished; 1 when a plan, a shard (after its retries) or a finish
 failed (no finish is run for a run whose shard failed); 2 on usage errors.
@@ -63,6 +64,8 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 
 NAME = "dask_features"
+# The scheduler's event topic on which every task attempt says that it started.
+START_TOPIC = "tickforge-dask-start"
 # A shard whose lock is still held (its earlier attempt's process is still dying) is tried again
 # for this long inside the same task before the task fails.
 LOCK_WAIT_SECONDS = 60
@@ -128,8 +131,21 @@ def _worker_address():
         return None
 
 
+def _record_start():
+    """Tells the scheduler, and waits until it has heard, that this attempt started: a task
+    moved off a lost worker before it started there is not a retry. (Not a worker event: those
+    are batched and die with a worker killed soon after.)"""
+    try:
+        from distributed import get_client, get_worker
+        worker = get_worker()
+        get_client().log_event(START_TOPIC, {"key": str(worker.get_current_task()), "worker": worker.address})
+    except Exception:
+        pass
+
+
 def shard_task(binary, directory, index):
     """`tickforge shard DIR --index K --json --workers 1`: its JSON, plus where and how long."""
+    _record_start()
     arguments = [binary, "shard", directory, "--index", str(index), "--json", "--workers", "1"]
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
@@ -150,6 +166,7 @@ def shard_task(binary, directory, index):
 
 def finish_task(binary, directory):
     """`tickforge finish DIR`: its output, and how long it took."""
+    _record_start()
     arguments = [binary, "finish", directory]
     status, stdout, stderr, seconds = _run_tickforge(arguments)
     if status != 0:
@@ -158,14 +175,18 @@ def finish_task(binary, directory):
 
 
 def _scheduler_report(dask_scheduler, keys, prefixes):
-    """On the scheduler: for each key, (retries left, deaths of workers it was on); and the
-    workers that died (were removed unexpectedly) while running a task whose key starts with
-    one of `prefixes`."""
+    """On the scheduler: for each key, (retries left, deaths of workers it was on, attempts
+    started); and the workers that died (were removed unexpectedly) while they had a task whose
+    key starts with one of `prefixes`."""
+    starts = dict.fromkeys(keys, 0)
+    for _, event in dask_scheduler.get_events(START_TOPIC):
+        if isinstance(event, dict) and event.get("key") in starts:
+            starts[event["key"]] += 1
     tasks = {}
     for key in keys:
         task = dask_scheduler.tasks.get(key)
         if task is not None:
-            tasks[key] = (task.retries, task.suspicious)
+            tasks[key] = (task.retries, task.suspicious, starts[key])
     lost = []
     for _, event in dask_scheduler.get_events("all"):
         if (isinstance(event, dict) and event.get("action") == "remove-worker" and not event.get("expected")
@@ -346,21 +367,21 @@ def main(argv):
     allowed = max(args.retries, dask.config.get("distributed.scheduler.allowed-failures"))
     dask.config.set({"distributed.scheduler.allowed-failures": allowed})
     cluster = None
-    resources = None
     if args.scheduler:
         client = Client(args.scheduler)
     else:
         workers = args.workers or os.cpu_count() or 1
-        # Each worker takes one task at a time (not a second one queued behind the first, which
-        # would be lost with it and could not go to an idle worker).
-        resources = {"tickforge": 1}
+        # Shards beyond twice the threads wait on the scheduler, not queued on a worker (where
+        # they would be lost with it and no idle worker could take them): Dask's queuing, at
+        # one task per thread.
+        dask.config.set({"distributed.scheduler.worker-saturation": 1.0})
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, resources=resources)
+                               dashboard_address=None)
         client = Client(cluster)
     try:
         client.run_on_scheduler(_scheduler_allow_failures, count=allowed)
         log(f"cluster: {len(client.scheduler_info()['workers'])} workers at {client.scheduler.address}")
-        return drive(client, as_completed, binary, runs, args.retries, started, plan_seconds, resources)
+        return drive(client, as_completed, binary, runs, args.retries, started, plan_seconds)
     finally:
         client.close()
         if cluster is not None:
@@ -371,11 +392,11 @@ def ordinal(n):
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def drive(client, as_completed, binary, runs, retries, started, plan_seconds, resources):
+def drive(client, as_completed, binary, runs, retries, started, plan_seconds):
     """Submits every shard of every run, each run's finish once its shards are done, and
     reports as they end. Returns the exit status."""
     total = sum(run.shards for run in runs)
-    prefixes = tuple(f"{kind}-{run.key_prefix}-" for run in runs for kind in ("shard", "finish"))
+    prefixes = tuple(prefix for run in runs for prefix in (f"shard-{run.key_prefix}-", f"finish-{run.key_prefix}"))
     tasks = {}
     futures = []
     shards_started = time.monotonic()
@@ -383,30 +404,38 @@ def drive(client, as_completed, binary, runs, retries, started, plan_seconds, re
         run.started = shards_started
         for index in range(run.shards):
             key = f"shard-{run.key_prefix}-{index}"
-            futures.append(client.submit(shard_task, binary, run.out, index, key=key, pure=False, retries=retries,
-                                         resources=resources))
+            futures.append(client.submit(shard_task, binary, run.out, index, key=key, pure=False, retries=retries))
             tasks[key] = (run, index)
     pending = as_completed(futures, with_results=False)
     del futures
     done = 0
     retried = 0
+    moved = 0
     lost = []
     peak = 0
     shards_end = None
     many = len(runs) > 1
 
     def attempts(future):
-        """Which attempt ended, and a note on the earlier ones ("" for the first)."""
-        nonlocal retried, lost
+        """A note on the attempts before the one that ended ("" when it was the first)."""
+        nonlocal retried, moved, lost
         states, lost = client.run_on_scheduler(_scheduler_report, keys=[future.key], prefixes=prefixes)
-        left, deaths = states.get(future.key, (retries, 0))
-        again = retries - left + deaths
-        retried += again
-        if not again:
-            return ""
-        causes = ([f"{retries - left} failed"] if left < retries else []) + \
-            ([f"{deaths} lost with {'its worker' if deaths == 1 else 'their workers'}"] if deaths else [])
-        return f" ({ordinal(again + 1)} attempt; earlier: {', '.join(causes)})"
+        left, deaths, starts = states.get(future.key, (retries, 0, 1))
+        failed = retries - left
+        # A lost worker may have had the task waiting, not started: the scheduler counts that
+        # against allowed-failures too, but nothing was run again.
+        killed = max(0, min(deaths, starts - 1 - failed))
+        waiting = deaths - killed
+        retried += failed + killed
+        moved += waiting
+        notes = []
+        if failed or killed:
+            causes = ([f"{failed} failed"] if failed else []) + \
+                ([f"{killed} lost with {'its worker' if killed == 1 else 'their workers'}"] if killed else [])
+            notes.append(f"{ordinal(failed + killed + 1)} attempt; earlier: {', '.join(causes)}")
+        if waiting:
+            notes.append(f"moved {'once' if waiting == 1 else f'{waiting} times'} from a lost worker before it started")
+        return f" ({'; '.join(notes)})" if notes else ""
 
     for future in pending:
         run, index = tasks[future.key]
@@ -435,8 +464,7 @@ def drive(client, as_completed, binary, runs, retries, started, plan_seconds, re
                     log(f"{run.name}: all {run.shards} shards done in {run.shards_seconds:.1f} s; finishing")
                     run.finish_submitted = time.monotonic()
                     key = f"finish-{run.key_prefix}"
-                    run.finish = client.submit(finish_task, binary, run.out, key=key, pure=False, retries=retries,
-                                       resources=resources)
+                    run.finish = client.submit(finish_task, binary, run.out, key=key, pure=False, retries=retries)
                     tasks[key] = (run, None)
                     pending.add(run.finish)
             if done == total:
@@ -463,6 +491,7 @@ def drive(client, as_completed, binary, runs, retries, started, plan_seconds, re
         "shards": total,
         "retries": retried,
         "lost_workers": len(lost),
+        "moved_from_lost_workers": moved,
         "max_shard_peak_resident_bytes": peak,
         "plan_seconds": round(plan_seconds, 3),
         "shards_phase_seconds": round(shards_end - shards_started, 3),
@@ -472,7 +501,7 @@ def drive(client, as_completed, binary, runs, retries, started, plan_seconds, re
     }
     log(f"{total} shard{'s' if total != 1 else ''} of {len(runs)} run{'s' if len(runs) != 1 else ''}: "
         f"plan {plan_seconds:.1f} s, shards {shards_end - shards_started:.1f} s (largest peak RSS {mib(peak)}, "
-        f"retries {retried}, lost workers {len(lost)}), finish {end - shards_end:.1f} s, total {end - started:.1f} s")
+        f"retries {retried}, lost workers {len(lost)}{f', {moved} moved off them before starting' if moved else ''}), finish {end - shards_end:.1f} s, total {end - started:.1f} s")
     print(json.dumps(summary, sort_keys=True), flush=True)
     if failed:
         log("FAILED: " + "; ".join(
