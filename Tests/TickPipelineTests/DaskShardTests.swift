@@ -16,8 +16,20 @@ struct DaskShardTests {
 
     /// Runs the script in `directory` (where its plan is made).
     static func runScript(_ arguments: [String], in directory: TemporaryDirectory) throws -> ProcessResult {
-        try runProcess("/usr/bin/env", ["python3", script] + arguments, currentDirectory: directory.url,
-                       environment: ["TICKFORGE_BINARY": TestPaths.binary])
+        let started = Date()
+        let result = try runProcess("/usr/bin/env", ["python3", script] + arguments, currentDirectory: directory.url,
+                                    environment: ["TICKFORGE_BINARY": TestPaths.binary])
+        record(result, seconds: Date().timeIntervalSince(started))
+        return result
+    }
+
+    /// For the log: how long the script took and its summary.
+    static func record(_ result: ProcessResult, seconds: Double) {
+        let last = result.stdoutText.split(separator: "\n").last ?? ""
+        print("dask_features.py exited \(result.status) after \(String(format: "%.1f", seconds)) s: \(last)")
+        for line in result.stderrText.split(separator: "\n") where line.contains("attempt") || line.contains("moved") || line.contains("FAILED") {
+            print("  \(line)")
+        }
     }
 
     /// The JSON summary the script prints as its last stdout line.
@@ -141,11 +153,11 @@ struct DaskShardTests {
     func killedWorkerIsRetried() throws {
         let dir = try TemporaryDirectory("tf-dask-kill")
         defer { dir.remove() }
-        // Three "days" of about 30 MiB each: a shard takes a good part of a second at one worker.
+        // Four "days" of about 40 MiB each: a shard takes a good part of a second at one worker.
         let whole = dir.path("whole.csv")
-        let generated = try runTickforge(["gen", whole, "--size", "90MiB"])
+        let generated = try runTickforge(["gen", whole, "--size", "160MiB"])
         try #require(generated.status == 0, "\(generated.stderrText)")
-        _ = try Self.cutBytes(whole, parts: 3, into: dir.path("trades")) { "BTCUSDT-trades-2024-01-0\($0 + 1).csv" }
+        _ = try Self.cutBytes(whole, parts: 4, into: dir.path("trades")) { "BTCUSDT-trades-2024-01-0\($0 + 1).csv" }
         try FileManager.default.removeItem(atPath: whole)
         let options = ["--trades", dir.path("trades"), "--tick-partition-rows", "50000"] + Self.flags
         let out = dir.path("dask")
@@ -163,6 +175,7 @@ struct DaskShardTests {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
+        let started = Date()
         try process.run()
 
         // Watch for a `tickforge shard` of this run and kill the Dask worker process that runs
@@ -187,6 +200,7 @@ struct DaskShardTests {
         try stderr.close()
         let result = ProcessResult(status: process.terminationStatus, exited: process.terminationReason == .exit,
                                    stdout: try readBytes(stdoutPath), stderr: try readBytes(stderrPath))
+        Self.record(result, seconds: Date().timeIntervalSince(started))
         let (worker, shard, index) = try #require(killed, "never saw a `tickforge shard` running: \(result.stderrText)")
         // The shard's tickforge died with its worker (PR_SET_PDEATHSIG): gone, or a zombie.
         let state = Self.status(shard)?.state
@@ -194,7 +208,7 @@ struct DaskShardTests {
         try #require(result.status == 0, "\(result.stdoutText)\n\(result.stderrText)")
         // Its second attempt still had partitions to write: the first did not go on running
         // (it would have held the shard's lock and finished it).
-        let line = try #require(result.stderrText.split(separator: "\n").first { $0.contains("shard \(index)/3 done") },
+        let line = try #require(result.stderrText.split(separator: "\n").first { $0.contains("shard \(index)/4 done") },
                                 "\(result.stderrText)")
         #expect(line.contains("2nd attempt; earlier: 1 lost with its worker"), "\(line)")
         let written = line.firstRange(of: " tick partitions written").map { Int(line[..<$0.lowerBound].split(separator: " ").last ?? "") ?? 0 } ?? 0
@@ -205,7 +219,8 @@ struct DaskShardTests {
         Self.expectSameOutputs(out, reference)
         let summary = try Self.summary(result)
         #expect(summary["lost_workers"] as? Int == 1, "\(summary)")
-        #expect((summary["retries"] as? Int ?? 0) >= 1, "\(summary)")
+        // One attempt was run again; a shard that only waited on the killed worker is no retry.
+        #expect(summary["retries"] as? Int == 1, "\(summary)")
         #expect(result.stderrText.contains("lost with its worker"), "\(result.stderrText)")
     }
 
