@@ -388,6 +388,14 @@ def main(argv):
             cluster.close()
 
 
+def error_of(future):
+    """Why a future did not finish (an erred task's exception, or its cancellation)."""
+    try:
+        return future.exception()
+    except BaseException as error:  # a cancelled future raises CancelledError
+        return f"{type(error).__name__} (the task is {future.status}) {error}".rstrip()
+
+
 def ordinal(n):
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
@@ -451,7 +459,7 @@ def drive(client, as_completed, binary, runs, retries, started, plan_seconds):
                     f"{result['partitions_written']} tick partitions written, {result['partitions_reused']} reused{again}; "
                     f"{done}/{total} shards done, retries so far {retried}, lost workers {len(lost)}")
             else:
-                run.failed[index] = future.exception()
+                run.failed[index] = error_of(future)
                 log(f"{label} FAILED{again}: {run.failed[index]}")
             # Forgotten by the scheduler: a worker lost later holds no result to compute again.
             future.release()
@@ -477,7 +485,7 @@ def drive(client, as_completed, binary, runs, retries, started, plan_seconds):
                 sys.stdout.flush()
                 log(f"{run.name}: finish done in {result['seconds']:.1f} s{again} ({run.out})")
             else:
-                run.finish_error = future.exception()
+                run.finish_error = error_of(future)
                 log(f"{run.name}: finish FAILED{again}: {run.finish_error}")
             future.release()
     end = time.monotonic()
