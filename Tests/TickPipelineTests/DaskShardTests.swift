@@ -57,21 +57,10 @@ struct DaskShardTests {
         return result
     }
 
-    /// Cuts the data lines of real file `path` into `parts` consecutive files named
-    /// `name(i)` under `folder` (created), each with the header.
+    /// Cuts file `path` at line ends into `parts` consecutive files of about equal size named
+    /// `name(i)` under `folder` (created), each with the header. On bytes, not lines of text:
+    /// the debug build's string handling is slow when the machine is busy.
     static func cut(_ path: String, parts: Int, into folder: String, name: (Int) -> String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let (header, data) = try MultiFileInputTests.lines(path)
-        return try (0..<parts).map { i in
-            let rows = data[(i * data.count / parts)..<((i + 1) * data.count / parts)]
-            let file = folder + "/" + name(i)
-            try ([header] + rows).joined(separator: "\n").appending("\n").write(toFile: file, atomically: true, encoding: .utf8)
-            return file
-        }
-    }
-
-    /// Cuts a big file at line ends into `parts` files of about equal size, each with the header.
-    static func cutBytes(_ path: String, parts: Int, into folder: String, name: (Int) -> String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let headerEnd = data.firstIndex(of: 10)! + 1
@@ -157,7 +146,7 @@ struct DaskShardTests {
         let whole = dir.path("whole.csv")
         let generated = try runTickforge(["gen", whole, "--size", "160MiB"])
         try #require(generated.status == 0, "\(generated.stderrText)")
-        _ = try Self.cutBytes(whole, parts: 4, into: dir.path("trades")) { "BTCUSDT-trades-2024-01-0\($0 + 1).csv" }
+        _ = try Self.cut(whole, parts: 4, into: dir.path("trades")) { "BTCUSDT-trades-2024-01-0\($0 + 1).csv" }
         try FileManager.default.removeItem(atPath: whole)
         let options = ["--trades", dir.path("trades"), "--tick-partition-rows", "50000"] + Self.flags
         let out = dir.path("dask")
