@@ -192,12 +192,13 @@ struct Features: ParsableCommand {
         report(summary)
     }
 
-    /// Prints what the run wrote and did (and its warnings, on standard error).
-    func report(_ summary: RunSummary) {
+    /// Prints what the run wrote and did (and its warnings, on standard error); `reusedFrom`
+    /// says where partitions it did not compute came from.
+    func report(_ summary: RunSummary, reusedFrom: String = "an earlier run") {
         let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
         let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)
         let resumed = reused > 0 || summary.featurePartitionsReused > 0
-            ? "\nreused from an earlier run: \(reused) tick and \(summary.featurePartitionsReused) feature partitions (computed now: \(summary.trades.partitionsWritten + (summary.quotes?.partitionsWritten ?? 0)) tick, \(summary.featurePartitionsComputed) feature)" : ""
+            ? "\nreused from \(reusedFrom): \(reused) tick and \(summary.featurePartitionsReused) feature partitions (computed now: \(summary.trades.partitionsWritten + (summary.quotes?.partitionsWritten ?? 0)) tick, \(summary.featurePartitionsComputed) feature)" : ""
         for warning in summary.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }

@@ -37,7 +37,7 @@ struct Plan: ParsableCommand {
         if json {
             let summary: [String: Any] = ["plan": planPath, "out": features.out, "shards": plan.shards.count,
                                           "files": plan.files.count, "bytes": plan.bytes]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
             return
         }
         print("""
@@ -79,7 +79,12 @@ struct Shard: ParsableCommand {
     }
 
     func run() throws {
-        let index = try PlannedRun.shardIndex(flag: index, environment: ProcessInfo.processInfo.environment)
+        let index: Int
+        do {
+            index = try PlannedRun.shardIndex(flag: self.index, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ValidationError {
+            try PlannedRun.refuse(error.message)
+        }
         let (plan, features) = try PlannedRun.load(directory)
         var options = try features.options()
         PlannedRun.override(&options, workers: workers, memoryLimit: memoryLimit)
@@ -90,7 +95,7 @@ struct Shard: ParsableCommand {
                                           "bytes_parsed": fragment.bytesParsed, "partitions_written": fragment.partitionsWritten,
                                           "partitions_reused": fragment.partitionsReused, "wall_seconds": fragment.wallSeconds,
                                           "peak_resident_bytes": fragment.peakResidentBytes]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
             return
         }
         print("shard \(index) of \(plan.shards.count): \(fragment.files.count) file\(fragment.files.count == 1 ? "" : "s") (\(String(format: "%.1f", Double(bytes) / 1e6)) MB), "
@@ -130,7 +135,7 @@ struct Finish: ParsableCommand {
         options.fresh = false
         options.shardPlan = plan
         let summary = try reportingErrors { try FeaturesJob(options: options).run() }
-        features.report(summary)
+        features.report(summary, reusedFrom: "the shards and earlier runs")
     }
 }
 
@@ -141,7 +146,7 @@ enum PlannedRun {
         do {
             return try Features.parse(arguments)
         } catch {
-            throw ValidationError("the features options: \(Features.message(for: error))")
+            try refuse("the features options: \(Features.message(for: error))")
         }
     }
 
@@ -151,11 +156,11 @@ enum PlannedRun {
         let absolute = InputFingerprint.absolute(directory)
         let plan = try reportingErrors { try ShardPlan.load(directory: absolute) }
         guard FileManager.default.changeCurrentDirectoryPath(plan.workingDirectory) else {
-            throw ValidationError("the plan was made in \(plan.workingDirectory), which this machine does not have: every machine must see the inputs and the run directory at the paths the plan was made with")
+            try refuse("the plan was made in \(plan.workingDirectory), which this machine does not have: every machine must see the inputs and the run directory at the paths the plan was made with")
         }
         let features = try parseFeatures(plan.arguments)
         guard let planned = Syscall.realPath(features.out), planned == Syscall.realPath(absolute) else {
-            throw ValidationError("the plan in \(directory) is for --out \(features.out) (in \(plan.workingDirectory)), which is not this directory")
+            try refuse("the plan in \(directory) is for --out \(features.out) (in \(plan.workingDirectory)), which is not this directory")
         }
         return (plan, features)
     }
@@ -174,6 +179,14 @@ enum PlannedRun {
             return index
         }
         throw ValidationError("give --index K, or run it as a Slurm array task (SLURM_ARRAY_TASK_ID) or in a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)")
+    }
+
+    /// Prints `error: message` and exits with the usage-error status: these are mistakes in
+    /// what the command was given, but the usage to show is not this command's (ArgumentParser
+    /// would print the top-level one).
+    static func refuse(_ message: String) throws -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        throw ExitCode.validationFailure
     }
 
     /// The resources this machine gives the work (they do not change what is written).
