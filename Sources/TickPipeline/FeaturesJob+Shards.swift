@@ -77,6 +77,18 @@ extension FeaturesJob {
         let files = plan.shards[index].files.map { plan.files[$0] }
         let saver = FragmentSaver(path: fragmentPath, fragment: ShardFragment(planId: plan.id, index: index, files: []))
         try saver.save(force: true)
+        do {
+            return try ingest(files, plan: plan, index: index, previous: previous, manifest: manifest, saver: saver, locks: locks, clock: clock)
+        } catch let error as TickError {
+            saver.fragment.error = "\(error)"
+            try? saver.save(force: true)
+            throw error
+        }
+    }
+
+    /// The body of `runShard`: the shard's files into partitions, its fragment kept up to date.
+    private func ingest(_ files: [ShardPlan.File], plan: ShardPlan, index: Int, previous: ShardFragment?, manifest: Manifest,
+                        saver: FragmentSaver, locks: ShardLocks, clock: StageClock) throws -> ShardFragment {
         let queue = PartitionWriteQueue(pool: pool)
         let listing = TickFolderListing(folder: locks.ticks)
         var stages: [IngestStage] = []
@@ -119,6 +131,13 @@ extension FeaturesJob {
     func adoptShards(_ plan: ShardPlan, inputs: [InputGroup], directory: RunDirectory, store: ManifestStore) throws {
         let (entries, unfinished) = Self.fragments(of: plan, in: directory.shards)
         guard unfinished.isEmpty else {
+            let failed = unfinished.compactMap { index in
+                ShardFragment.load(path: directory.shards + "/" + RunFileName.shardFragment(index))
+                    .flatMap { $0.planId == plan.id ? $0.error.map { (index, $0) } : nil }
+            }
+            if let (index, error) = failed.first {
+                throw TickError.invalidArgument("shard \(index) failed\(failed.count > 1 ? " (and \(failed.count - 1) more)" : ""): \(error); fix the input (or plan again with other options, such as --bad-rows quarantine) and run the shard again")
+            }
             let list = unfinished.prefix(10).map(String.init).joined(separator: ", ") + (unfinished.count > 10 ? ", …" : "")
             throw TickError.invalidArgument("\(unfinished.count) of the plan's \(plan.shards.count) shards have not finished (\(list)): run `tickforge shard \(options.outputDirectory) --index K` for each, then finish again")
         }
@@ -159,7 +178,7 @@ extension FeaturesJob {
 
 /// Keeps a shard's fragment and writes it atomically: forced, or as `SaveThrottle` allows (a
 /// partition the fragment does not list yet is only made again on resume).
-private final class FragmentSaver {
+final class FragmentSaver {
     let path: String
     var fragment: ShardFragment
     private var byPlace: [Int: ShardFragment.Entry] = [:]
@@ -185,7 +204,7 @@ private final class FragmentSaver {
 /// there). Across machines on NFS neither can be trusted; then what keeps the files right is
 /// that every file is written whole under a new name and renamed, and that two runs of one
 /// shard write the same bytes.
-private final class ShardLocks {
+final class ShardLocks {
     let state: String
     var ticks: String { state + "/" + RunFileName.ticksFolder }
     var shards: String { state + "/" + RunFileName.shardsFolder }

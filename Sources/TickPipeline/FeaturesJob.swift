@@ -641,9 +641,9 @@ public final class FeaturesJob {
         throw TickError.invalidArgument("--from/--to select no bar: the data's bars start from \(Time.iso8601(micros: firstBar * 1000)) to \(Time.iso8601(micros: lastBar * 1000))")
     }
 
-    /// Refuses, before any work, what cannot work: a horizon longer than the data, read from the
-    /// files' first rows and (when every file is plain) last rows; otherwise it is checked once
-    /// the bars are counted.
+    /// Refuses, before any work, what cannot work: a horizon longer than the data, or a
+    /// `--from`/`--to` that selects no bar, read from the files' first rows and (when every file
+    /// is plain) last rows; otherwise they are checked once the bars are counted.
     func checkInputsBeforeWork(_ group: InputGroup) throws {
         let files = group.files.filter { $0.layout != nil }
         guard let first = files.compactMap(\.firstTime).min(), files.allSatisfy({ $0.firstTime != nil }) else { return }
@@ -658,6 +658,9 @@ public final class FeaturesJob {
         if Int64(options.config.maxHorizon) > bars - 1 {
             throw Self.horizonTooLong(options.config, bars: bars, span: " from \(Time.iso8601(micros: first)) to \(Time.iso8601(micros: last))")
         }
+        // In time order the files' first and last rows bound the data, so a --from/--to that
+        // misses them misses every bar (sorted input is checked once it is read).
+        if read.order == .strict { try checkWriteRange(first: first, last: last) }
     }
 
 }

@@ -99,6 +99,9 @@ public struct ShardFragment: Sendable, Codable, Equatable {
     public var files: [Entry]
     /// Set when every file of the shard is in partitions.
     public var complete = false
+    /// Why the shard's last run failed, if it did (`finish` names it instead of asking for a
+    /// run that would fail the same way).
+    public var error: String?
     /// What the shard's last run did: partitions taken from earlier runs and written, input
     /// bytes parsed, time and peak memory.
     public var partitionsReused = 0

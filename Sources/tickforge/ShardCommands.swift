@@ -172,6 +172,9 @@ enum PlannedRun {
         if let text = environment["SLURM_ARRAY_TASK_ID"] {
             guard let id = Int(text) else { throw ValidationError("SLURM_ARRAY_TASK_ID '\(text)' is not a number") }
             let low = environment["SLURM_ARRAY_TASK_MIN"].flatMap { Int($0) } ?? 0
+            guard id >= low else {
+                throw ValidationError("SLURM_ARRAY_TASK_ID \(id) is below SLURM_ARRAY_TASK_MIN \(low): the shard index is their difference, from 0")
+            }
             return id - low
         }
         if let text = environment["JOB_COMPLETION_INDEX"] {

@@ -131,6 +131,8 @@ struct ShardTests {
         #expect(slurm["index"] as? Int == 1)
         let kubernetes = try Self.shard(out, nil, in: dir, environment: ["JOB_COMPLETION_INDEX": "2"])
         #expect(kubernetes["index"] as? Int == 2)
+        let below = try Self.tickforge(["shard", out], in: dir, environment: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "3"])
+        #expect(below.status != 0 && below.stderrText.contains("SLURM_ARRAY_TASK_ID 1 is below SLURM_ARRAY_TASK_MIN 3"), "\(below.stderrText)")
         let none = try Self.tickforge(["shard", out], in: dir)
         #expect(none.status != 0 && none.stderrText.contains("give --index K"), "\(none.stderrText)")
         let outside = try Self.tickforge(["shard", out, "--index", "3"], in: dir)
@@ -223,6 +225,35 @@ struct ShardTests {
         let rejects = FileManager.default.contents(atPath: out + "/rejects.csv")
         #expect(rejects != nil && rejects == FileManager.default.contents(atPath: dir.path("reference") + "/rejects.csv"))
         #expect(String(decoding: rejects ?? Data(), as: UTF8.self).split(separator: "\n").count == 3, "a header and the two bad rows")
+    }
+
+    @Test func aFailedShardIsNamedByFinishWithItsError() throws {
+        let dir = try TemporaryDirectory("tf-shards-failed")
+        defer { dir.remove() }
+        var (trades, _) = try Self.inputs(in: dir)
+        let (header, data) = try MultiFileInputTests.lines(trades[0])
+        var rows = data
+        rows[10] = "not,a,trade"
+        trades[0] = try MultiFileInputTests.write(rows, header: header, as: .plain, name: "damaged", in: dir)
+        let out = dir.path("sharded")
+        #expect(try Self.plan(Self.featuresArguments(trades, [], out: out), in: dir) == 3)
+        let failed = try Self.tickforge(["shard", out, "--index", "0"], in: dir)
+        #expect(failed.status == 1 && failed.stderrText.contains("damaged.csv:12"), "\(failed.stderrText)")
+        for index in 1..<3 { try Self.shard(out, index, in: dir) }
+        let finish = try Self.tickforge(["finish", out], in: dir)
+        #expect(finish.status == 1)
+        #expect(finish.stderrText.contains("shard 0 failed: ") && finish.stderrText.contains("damaged.csv:12")
+                && finish.stderrText.contains("--bad-rows quarantine"), "\(finish.stderrText)")
+    }
+
+    @Test func aRangeThatSelectsNoBarIsRefusedByThePlan() throws {
+        let dir = try TemporaryDirectory("tf-shards-range")
+        defer { dir.remove() }
+        let (trades, _) = try Self.inputs(in: dir)
+        // Plain files only: their last rows are read before any work (a compressed file's are not).
+        let result = try Self.tickforge(["plan"] + Self.featuresArguments([trades[0], trades[2]], [], out: dir.path("x"), ["--from", "2030-01-01"]), in: dir)
+        #expect(result.status == 1 && result.stderrText.contains("--from/--to select no bar"), "\(result.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("x") + "/.tickforge/plan.json"))
     }
 
     @Test func sortModeThroughShards() throws {
