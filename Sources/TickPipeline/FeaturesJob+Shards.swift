@@ -14,8 +14,9 @@ import Glibc
 extension FeaturesJob {
     /// Writes `DIR/.tickforge/plan.json`: every input file, probed and checked as `features`
     /// checks them, packed into shards of at most `shardBytes`. Holds the run directory's lock
-    /// while it plans; with `--fresh` it discards the earlier run's state here, once. The
-    /// states of an earlier plan's shards are removed.
+    /// while it plans; with `--fresh` it discards the earlier run's state here, once. What an
+    /// earlier plan's shards finished is taken into the manifest (without `--fresh`), and their
+    /// state files are removed.
     public func plan(arguments: [String], workingDirectory: String, shardBytes: Int64) throws -> ShardPlan {
         if (tradeFiles + quoteFiles).contains(InputFiles.standardInput) {
             throw TickError.invalidArgument("a plan cannot read standard input (-): its shards run as other processes, perhaps on other machines; save the data to a file first")
@@ -24,8 +25,9 @@ extension FeaturesJob {
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
                                          inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
         var manifest = directory.loadManifest()
-        // What the shards of an earlier plan finished is kept: the new plan's shards reuse it.
-        if let earlier = try? ShardPlan.load(directory: options.outputDirectory) {
+        // What the shards of an earlier plan finished is kept (the new plan's shards reuse it),
+        // unless the run starts over.
+        if !options.fresh, let earlier = try? ShardPlan.load(directory: options.outputDirectory) {
             Self.merge(Self.fragments(of: earlier, in: directory.shards).entries, into: &manifest)
         }
         var files: [ShardPlan.File] = []

@@ -166,6 +166,10 @@ struct ShardTests {
         #expect(try Self.plan(Self.featuresArguments(trades, [], out: out), in: dir) == 3)
         let shards = try (0..<3).map { try Self.shard(out, $0, in: dir) }
         #expect(shards.map { $0["partitions_written"] as? Int == 0 } == [true, true, false], "\(shards)")
+        // A fresh plan starts over: every shard reads its file again.
+        #expect(try Self.plan(Self.featuresArguments(trades, [], out: out, ["--fresh"]), in: dir) == 3)
+        let fresh = try (0..<3).map { try Self.shard(out, $0, in: dir) }
+        #expect(fresh.allSatisfy { $0["partitions_reused"] as? Int == 0 && $0["partitions_written"] as? Int ?? 0 > 0 }, "\(fresh)")
         try Self.finish(out, in: dir)
         try Self.features(Self.featuresArguments(trades, [], out: dir.path("reference")), in: dir)
         #expect(FeatureRun.outputs(out) == FeatureRun.outputs(dir.path("reference")))
