@@ -70,6 +70,26 @@ public enum Syscall {
 
     public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
+    /// Opens (creating if needed) the lock file `path` and takes an `flock` on it, exclusive or
+    /// shared, without waiting; returns the descriptor to `unlock`. When another process holds
+    /// it, throws `invalidArgument(held)`.
+    public static func lock(_ path: String, exclusive: Bool, held: @autoclosure () -> String) throws -> Int32 {
+        let fd = try open(path, flags: O_RDWR | O_CREAT)
+        if flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK { throw TickError.invalidArgument(held()) }
+            throw TickError.io(path: path, operation: "flock", errno: code, message: errorText(code))
+        }
+        return fd
+    }
+
+    /// Releases a lock taken with `lock`, and its descriptor.
+    public static func unlock(_ fd: Int32) {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+
     public static func rename(_ from: String, _ to: String) throws {
         try FaultInjection.check(.rename, path: to)
         // Named by the destination only: the source is a temporary name, meaningless to a user.

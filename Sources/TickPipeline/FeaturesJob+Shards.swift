@@ -1,9 +1,6 @@
 import Foundation
 import TickCore
 import TickIO
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A features run cut into shards (`ShardPlan`): `plan` lists the input files and gives each a
 /// shard, `runShard` ingests one shard's files into the shared run directory, and a run with
@@ -131,12 +128,8 @@ extension FeaturesJob {
     /// what it said of the same files, so that the ingest that follows reuses their partitions.
     /// Refuses, before changing anything, when a shard has not finished.
     func adoptShards(_ plan: ShardPlan, inputs: [InputGroup], directory: RunDirectory, store: ManifestStore) throws {
-        let (entries, unfinished) = Self.fragments(of: plan, in: directory.shards)
+        let (entries, unfinished, failed) = Self.fragments(of: plan, in: directory.shards)
         guard unfinished.isEmpty else {
-            let failed = unfinished.compactMap { index in
-                ShardFragment.load(path: directory.shards + "/" + RunFileName.shardFragment(index))
-                    .flatMap { $0.planId == plan.id ? $0.error.map { (index, $0) } : nil }
-            }
             if let (index, error) = failed.first {
                 throw TickError.invalidArgument("shard \(index) failed\(failed.count > 1 ? " (and \(failed.count - 1) more)" : ""): \(error); fix the input (or plan again with other options, such as --bad-rows quarantine) and run the shard again")
             }
@@ -153,27 +146,31 @@ extension FeaturesJob {
         }
     }
 
-    /// The ingest states the shards of `plan` recorded (finished or not), and the shards that
-    /// have not finished.
-    static func fragments(of plan: ShardPlan, in folder: String) -> (entries: [ShardFragment.Entry], unfinished: [Int]) {
+    /// The ingest states the shards of `plan` recorded (finished or not), the shards that have
+    /// not finished, and the errors of those whose last run failed.
+    static func fragments(of plan: ShardPlan, in folder: String) -> (entries: [ShardFragment.Entry], unfinished: [Int], failed: [(Int, String)]) {
         var entries: [ShardFragment.Entry] = []
         var unfinished: [Int] = []
+        var failed: [(Int, String)] = []
         for shard in plan.shards {
             let fragment = ShardFragment.load(path: folder + "/" + RunFileName.shardFragment(shard.index)).flatMap { $0.planId == plan.id ? $0 : nil }
             entries += fragment?.files ?? []
             if fragment?.complete != true || fragment?.files.count != shard.files.count { unfinished.append(shard.index) }
+            if let error = fragment?.error { failed.append((shard.index, error)) }
         }
-        return (entries, unfinished)
+        return (entries, unfinished, failed)
     }
 
-    /// Puts ingest states into `manifest`, in place of what it said of the same files.
+    /// Puts ingest states into `manifest`, in place of what it said of the same files (the
+    /// last state of a file number wins), each role's list rebuilt once.
     static func merge(_ entries: [ShardFragment.Entry], into manifest: inout Manifest) {
-        for entry in entries {
-            var states = manifest[entry.role]
-            states.removeAll { $0.fingerprint.path == entry.state.fingerprint.path || $0.fileNumber == entry.state.fileNumber }
-            states.append(entry.state)
-            manifest[entry.role] = states
-            manifest.nextFileNumber = max(manifest.nextFileNumber, entry.state.fileNumber + 1)
+        for role in ["trades", "quotes"] {
+            let incoming = Dictionary(entries.filter { $0.role == role }.map { ($0.state.fileNumber, $0.state) }) { _, last in last }
+            guard !incoming.isEmpty else { continue }
+            let paths = Set(incoming.values.map(\.fingerprint.path))
+            manifest[role] = manifest[role].filter { incoming[$0.fileNumber] == nil && !paths.contains($0.fingerprint.path) }
+                + incoming.keys.sorted().map { incoming[$0]! }
+            manifest.nextFileNumber = max(manifest.nextFileNumber, incoming.keys.max()! + 1)
         }
     }
 }
@@ -220,27 +217,11 @@ final class ShardLocks {
         }
         try Syscall.makeDirectories(ticks)
         try Syscall.makeDirectories(shards)
-        try take(state + "/" + RunFileName.lock, LOCK_SH,
-                 held: "\(directory) is in use by a features, plan or finish run (lock \(state)/\(RunFileName.lock) is held); wait for it")
-        try take(shards + "/" + RunFileName.shardLock(index), LOCK_EX,
-                 held: "shard \(index) of \(directory) is already running (lock \(shards)/\(RunFileName.shardLock(index)) is held); wait for it")
+        descriptors.append(try Syscall.lock(state + "/" + RunFileName.lock, exclusive: false,
+                                            held: "\(directory) is in use by a features, plan or finish run (lock \(state)/\(RunFileName.lock) is held); wait for it"))
+        descriptors.append(try Syscall.lock(shards + "/" + RunFileName.shardLock(index), exclusive: true,
+                                            held: "shard \(index) of \(directory) is already running (lock \(shards)/\(RunFileName.shardLock(index)) is held); wait for it"))
     }
 
-    private func take(_ path: String, _ mode: Int32, held message: String) throws {
-        let fd = try Syscall.open(path, flags: O_RDWR | O_CREAT)
-        if flock(fd, mode | LOCK_NB) != 0 {
-            let code = errno
-            Syscall.close(fd)
-            if code == EWOULDBLOCK { throw TickError.invalidArgument(message) }
-            throw TickError.io(path: path, operation: "flock", errno: code, message: Syscall.errorText(code))
-        }
-        descriptors.append(fd)
-    }
-
-    deinit {
-        for fd in descriptors.reversed() {
-            flock(fd, LOCK_UN)
-            Syscall.close(fd)
-        }
-    }
+    deinit { descriptors.reversed().forEach(Syscall.unlock) }
 }

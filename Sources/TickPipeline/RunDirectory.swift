@@ -58,15 +58,8 @@ public final class RunDirectory {
         try Self.checkStateFolder(state)
         try Self.claim(directory: path, outputs: outputs, inputs: inputs)
         try Syscall.makeDirectories(state)
-        lockFD = try Syscall.open(state + "/" + RunFileName.lock, flags: O_RDWR | O_CREAT)
-        if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            Syscall.close(lockFD)
-            if code == EWOULDBLOCK {
-                throw TickError.invalidArgument("\(path) is in use by another tickforge run (lock \(state)/\(RunFileName.lock) is held); wait for it or use another --out")
-            }
-            throw TickError.io(path: state + "/" + RunFileName.lock, operation: "flock", errno: code, message: Syscall.errorText(code))
-        }
+        lockFD = try Syscall.lock(state + "/" + RunFileName.lock, exclusive: true,
+                                  held: "\(path) is in use by another tickforge run (lock \(state)/\(RunFileName.lock) is held); wait for it or use another --out")
         try Syscall.makeDirectories(ticks)
         try Syscall.makeDirectories(featureParts)
         try Syscall.makeDirectories(generations)
@@ -86,10 +79,7 @@ public final class RunDirectory {
         try removeDebris()
     }
 
-    deinit {
-        flock(lockFD, LOCK_UN)
-        Syscall.close(lockFD)
-    }
+    deinit { Syscall.unlock(lockFD) }
 
     /// Refuses a `.tickforge` that tickforge did not make: one that is not a folder, or a folder
     /// with neither a manifest of tickforge's nor only names tickforge writes there.
