@@ -15,9 +15,12 @@ public struct BarRecord: Sendable, Equatable {
     public var logReturn: Double
     /// `v_t` of `ewm_vol`; NaN at t = 0.
     public var ewmVariance: Double
+    /// What the as-of series (bands, derivatives) say at the bar end; nil without them.
+    public var asOf: AsOfBar?
 
-    public init(trade: TradeBar, quotes: QuoteBarStats?, logReturn: Double, ewmVariance: Double) {
+    public init(trade: TradeBar, quotes: QuoteBarStats?, logReturn: Double, ewmVariance: Double, asOf: AsOfBar? = nil) {
         self.trade = trade; self.quotes = quotes; self.logReturn = logReturn; self.ewmVariance = ewmVariance
+        self.asOf = asOf
     }
 }
 
@@ -30,7 +33,7 @@ public struct BarSequencer {
 
     public init(lambda: Double) { self.lambda = lambda }
 
-    public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?) -> BarRecord {
+    public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?, asOf: AsOfBar? = nil) -> BarRecord {
         var r = Double.nan
         let close = FixedPoint.double(bar.close)
         if let previous = previousClose {
@@ -43,6 +46,6 @@ public struct BarSequencer {
             variance = variance.isNaN ? r * r : lambda * variance + (1 - lambda) * (r * r)
         }
         previousClose = close
-        return BarRecord(trade: bar, quotes: quotes, logReturn: r, ewmVariance: variance)
+        return BarRecord(trade: bar, quotes: quotes, logReturn: r, ewmVariance: variance, asOf: asOf)
     }
 }

@@ -2,7 +2,7 @@ import TickCore
 
 /// Which file a column goes to, and the group the metadata names.
 public enum ColumnGroup: String, Sendable, Codable {
-    case trade, rolling, volatility, quote, regimes, calendar, target
+    case trade, rolling, volatility, quote, bands, derivatives, regimes, calendar, target
 }
 
 /// How a column's values are written.
@@ -22,6 +22,14 @@ public enum ColumnKey: Sendable, Equatable {
     case ewmVol, volRatio, absretAutocorr
     case bid, ask, bidQty, askQty, mid, spreadBps, obi, obiTwa, micropriceBps, quoteCount, ofi
     case ofiWindow(Int), obiWindow(Int), quoteAge
+    /// `band_imb_{p}` of the p at this index of `--band-levels`.
+    case bandImbalance(Int), bandAge
+    /// A field's as-of value, as given.
+    case derivative(DerivativeField)
+    /// The ticker's current funding rate, or the last settled one without a ticker.
+    case fundingRate
+    case markPremium, lastBasis, metricsAge, tickerAge, fundingAge
+    case openInterestChange(Int)
     case hourSin, hourCos, dowSin, dowCos
     /// The regime columns: filled by the regime stage after the fit, never by a partition's bars.
     case regime, regimeProbability(Int)
@@ -39,6 +47,8 @@ public struct ColumnSpec: Sendable {
     public let formula: String
     public let windowBars: Int?
     public let horizonBars: Int?
+    /// The input file type and field a column is read from (the auxiliary inputs' groups).
+    public var source: String? = nil
 }
 
 /// The columns of `features.csv` and `targets.csv` for a configuration, in file order (after
@@ -77,9 +87,10 @@ public struct ColumnCatalog: Sendable {
     public init(config: FeatureConfig) {
         var f: [ColumnSpec] = []
         func add(_ key: ColumnKey, _ name: String, _ group: ColumnGroup, _ kind: ValueKind, _ unit: String,
-                 _ description: String, _ formula: String, window: Int? = nil, horizon: Int? = nil, to list: inout [ColumnSpec]) {
+                 _ description: String, _ formula: String, window: Int? = nil, horizon: Int? = nil, source: String? = nil,
+                 to list: inout [ColumnSpec]) {
             list.append(ColumnSpec(key: key, name: name, group: group, kind: kind, unit: unit, description: description,
-                                   formula: formula, windowBars: window, horizonBars: horizon))
+                                   formula: formula, windowBars: window, horizonBars: horizon, source: source))
         }
         add(.open, "open", .trade, .decimal, "price", "First trade price in the bar; the previous close when the bar has no trades.", "first trade price in the bar (file order); c_{t−1} in a bar with no trades", to: &f)
         add(.high, "high", .trade, .decimal, "price", "Highest trade price in the bar; the previous close when the bar has no trades.", "max trade price in the bar; c_{t−1} in a bar with no trades", to: &f)
@@ -120,6 +131,74 @@ public struct ColumnCatalog: Sendable {
             for x in w { add(.ofiWindow(x), "ofi_\(x)", .quote, .decimal, "base asset quantity", "Order flow imbalance over the last \(x) bars.", "Σ ofi_i, i = t−w+1 … t", window: x, to: &f) }
             for x in w { add(.obiWindow(x), "obi_\(x)", .quote, .real, "ratio in [−1, 1]", "Mean of the defined time-weighted imbalances of the last \(x) bars.", "mean of the defined obi_twa_i, i = t−w+1 … t; undefined when none is defined", window: x, to: &f) }
             add(.quoteAge, "quote_age_s", .quote, .real, "seconds", "Age of the quote state at the bar end: time since the last quote update before start + Δ.", "(start + Δ − time of the last quote update with time < start+Δ) / 1000 (times in ms); undefined before the first quote", to: &f)
+        }
+        if let levels = config.bandLevels {
+            for (k, p) in levels.enumerated() {
+                add(.bandImbalance(k), "band_imb_\(p.nameText)", .bands, .real, "ratio in [−1, 1]",
+                    "Depth imbalance within \(p.text) % of the mid: bid depth minus ask depth over their sum, in the last bookDepth snapshot before the bar end.",
+                    "(D(−\(p.text)) − D(+\(p.text))) / (D(−\(p.text)) + D(+\(p.text))), D = depth of the last snapshot with time < start+Δ (a snapshot is known 1 s after its whole-second stamp); undefined if either is missing or the sum is 0",
+                    source: "bands (Binance bookDepth): depth at percentage −\(p.text) and +\(p.text)", to: &f)
+            }
+            add(.bandAge, "band_age_s", .bands, .real, "seconds", "Age of the bookDepth snapshot the band columns use: time from when it was known to the bar end.",
+                "(start + Δ − (stamp + 1 s)) / 1000 of the last snapshot with time < start+Δ (times in ms); undefined before the first snapshot",
+                source: "bands (Binance bookDepth): timestamp", to: &f)
+        }
+        if let d = config.derivatives {
+            let asOf = "as-of value: the last sample with time < start+Δ whose cell is not empty; undefined before it"
+            let metricsTime = "known 1 s after its whole-second create_time"
+            if d.hasOpenInterest {
+                add(.derivative(.openInterest), "oi", .derivatives, .decimal, "base asset quantity (contracts)", "Open interest as of the bar end.",
+                    asOf, source: d.metrics ? "metrics (Binance metrics): sum_open_interest, \(metricsTime)" : "ticker (Tardis derivative_ticker): open_interest", to: &f)
+            }
+            if d.metrics {
+                add(.derivative(.openInterestValue), "oi_value", .derivatives, .decimal, "quote asset value", "Open interest in quote currency as of the bar end.",
+                    asOf, source: "metrics (Binance metrics): sum_open_interest_value, \(metricsTime)", to: &f)
+                add(.derivative(.topTraderAccounts), "top_ls_accounts", .derivatives, .decimal, "ratio", "Long/short ratio of top traders' accounts as of the bar end.",
+                    asOf, source: "metrics (Binance metrics): count_toptrader_long_short_ratio, \(metricsTime)", to: &f)
+                add(.derivative(.topTraderPositions), "top_ls_positions", .derivatives, .decimal, "ratio", "Long/short ratio of top traders' positions as of the bar end.",
+                    asOf, source: "metrics (Binance metrics): sum_toptrader_long_short_ratio, \(metricsTime)", to: &f)
+                add(.derivative(.accounts), "ls_accounts", .derivatives, .decimal, "ratio", "Long/short ratio of all accounts as of the bar end.",
+                    asOf, source: "metrics (Binance metrics): count_long_short_ratio, \(metricsTime)", to: &f)
+                add(.derivative(.takerVolume), "taker_ls_volume", .derivatives, .decimal, "ratio", "Taker buy/sell volume ratio as of the bar end.",
+                    asOf, source: "metrics (Binance metrics): sum_taker_long_short_vol_ratio, \(metricsTime)", to: &f)
+                add(.metricsAge, "metrics_age_s", .derivatives, .real, "seconds", "Age of the last metrics sample at the bar end.",
+                    "(start + Δ − time of the last sample with time < start+Δ) / 1000 (times in ms; a sample's time is create_time + 1 s); undefined before the first",
+                    source: "metrics (Binance metrics): create_time", to: &f)
+            }
+            if d.ticker || d.funding {
+                add(.fundingRate, "funding_rate", .derivatives, .decimal, "rate per funding interval",
+                    d.ticker ? "The exchange's current funding rate as of the bar end." : "The last settled funding rate as of the bar end.",
+                    asOf, source: d.ticker ? "ticker (Tardis derivative_ticker): funding_rate" : "funding (Binance fundingRate): last_funding_rate, known at calc_time", to: &f)
+            }
+            if d.ticker {
+                add(.derivative(.predictedFunding), "predicted_funding_rate", .derivatives, .decimal, "rate per funding interval", "The exchange's predicted next funding rate as of the bar end.",
+                    asOf, source: "ticker (Tardis derivative_ticker): predicted_funding_rate", to: &f)
+                add(.markPremium, "mark_premium_bps", .derivatives, .real, "basis points", "Premium of the mark price over the index price as of the bar end.",
+                    "(mark_price − index_price) / index_price · 10⁴, each as-of; undefined when either is undefined or index_price is 0",
+                    source: "ticker (Tardis derivative_ticker): mark_price, index_price", to: &f)
+                add(.lastBasis, "last_basis_bps", .derivatives, .real, "basis points", "Basis of the last traded price over the index price as of the bar end.",
+                    "(last_price − index_price) / index_price · 10⁴, each as-of; undefined when either is undefined or index_price is 0",
+                    source: "ticker (Tardis derivative_ticker): last_price, index_price", to: &f)
+                add(.tickerAge, "ticker_age_s", .derivatives, .real, "seconds", "Age of the last ticker sample at the bar end.",
+                    "(start + Δ − time of the last sample with time < start+Δ) / 1000 (times in ms); undefined before the first",
+                    source: "ticker (Tardis derivative_ticker): timestamp", to: &f)
+            }
+            if d.funding {
+                if d.ticker {
+                    add(.derivative(.settledFunding), "funding_settled_rate", .derivatives, .decimal, "rate per funding interval", "The last settled funding rate as of the bar end.",
+                        asOf, source: "funding (Binance fundingRate): last_funding_rate, known at calc_time", to: &f)
+                }
+                add(.fundingAge, "funding_age_s", .derivatives, .real, "seconds", "Time since the last funding settlement at the bar end.",
+                    "(start + Δ − calc_time of the last sample with time < start+Δ) / 1000 (times in ms); undefined before the first",
+                    source: "funding (Binance fundingRate): calc_time", to: &f)
+            }
+            if d.hasOpenInterest {
+                for x in w {
+                    add(.openInterestChange(x), "oi_chg_\(x)", .derivatives, .real, "log ratio", "Log change of the open interest over the last \(x) bars.",
+                        "ln(oi_t / oi_{t−w}); undefined for t < w or where either is undefined or 0", window: x,
+                        source: d.metrics ? "metrics (Binance metrics): sum_open_interest" : "ticker (Tardis derivative_ticker): open_interest", to: &f)
+                }
+            }
         }
         add(.hourSin, "hour_sin", .calendar, .real, "unitless", "Time of day of the bar start (UTC) on the unit circle, sine part.", "sin(2πh/24), h = hours since UTC midnight of the bar start", to: &f)
         add(.hourCos, "hour_cos", .calendar, .real, "unitless", "Time of day of the bar start (UTC) on the unit circle, cosine part.", "cos(2πh/24)", to: &f)

@@ -15,14 +15,20 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     /// is still computed, so windows warm up before `from` and targets look past `to`.
     public var from: Int64?
     public var to: Int64?
+    /// `--band-levels` when a bands input is given (the Bands group); nil without one.
+    public var bandLevels: [BandLevel]?
+    /// The derivative series given (the Derivatives group); nil without any.
+    public var derivatives: DerivativeSources?
 
     public init(interval: BarInterval, windows: [Int] = [10, 60, 300], horizons: [Int] = [10, 60],
                 thresholdBps: Double = 5, ewmLambda: Double = 0.94, hasQuotes: Bool, completeRowsOnly: Bool = false,
-                maxQuoteAge: Int64? = nil, from: Int64? = nil, to: Int64? = nil) {
+                maxQuoteAge: Int64? = nil, from: Int64? = nil, to: Int64? = nil, bandLevels: [BandLevel]? = nil,
+                derivatives: DerivativeSources? = nil) {
         self.interval = interval; self.windows = windows; self.horizons = horizons
         self.thresholdBps = thresholdBps; self.ewmLambda = ewmLambda; self.hasQuotes = hasQuotes
         self.completeRowsOnly = completeRowsOnly; self.maxQuoteAge = maxQuoteAge
         self.from = from; self.to = to
+        self.bandLevels = bandLevels; self.derivatives = derivatives.flatMap { $0.any ? $0 : nil }
     }
 
     /// The age (µs) up to which a bar counts as covered by quotes: the maximum quote age, or
@@ -81,6 +87,10 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
         }
         if !(thresholdBps >= 0) || !thresholdBps.isFinite { throw .init("--threshold-bps must be a non-negative number") }
         if !(ewmLambda > 0 && ewmLambda < 1) { throw .init("--ewm-lambda must be strictly between 0 and 1") }
+        if let levels = bandLevels {
+            if levels.isEmpty { throw .init("--band-levels needs at least one level") }
+            if Set(levels).count != levels.count { throw .init("--band-levels lists a level twice") }
+        }
         if let from, let to, from >= to { throw .init("--from must be before --to (bars starting in [from, to) are written)") }
     }
 }

@@ -231,6 +231,9 @@ struct PartitionTable {
                 guard let last = bar(r).quotes?.lastUpdate else { return .nan }
                 return Double(start(r) + step - last) / 1_000_000
             }
+        case .bandImbalance, .bandAge, .derivative, .fundingRate, .markPremium, .lastBasis, .metricsAge, .tickerAge, .fundingAge,
+             .openInterestChange:
+            return asOfColumn(key)
         case .hourSin, .hourCos, .dowSin, .dowCos:
             return real { r in
                 let millis = Time.floorDiv(start(r), 1000)

@@ -17,6 +17,7 @@ extension PartitionInput {
             wide(t.volume); wide(t.buyVolume); wide(t.notional); int(t.tradeCount)
             h.add(bar.logReturn.bitPattern)
             h.add(bar.ewmVariance.bitPattern)
+            if let a = bar.asOf { a.hash(into: &h) } else { h.add(0) }
             guard let q = bar.quotes else {
                 h.add(0)
                 continue
@@ -32,6 +33,22 @@ extension PartitionInput {
             int(q.updateCount); wide(q.orderFlow)
             int(q.lastUpdate ?? .min); h.add(q.lastUpdate == nil ? 0 : 1)
         }
+    }
+}
+
+extension AsOfBar {
+    /// Every value and time, each with whether it is defined.
+    func hash(into h: inout WordHash128) {
+        h.add(1)
+        func optional(_ v: Int64?) {
+            h.add(v == nil ? 0 : 1)
+            h.add(UInt64(bitPattern: v ?? 0))
+        }
+        h.add(UInt64(bandDepths?.count ?? 0) &+ (bandDepths == nil ? 0 : 1 << 32))
+        for d in bandDepths ?? [] { optional(d) }
+        optional(bandTime)
+        for v in fields { optional(v) }
+        optional(metricsTime); optional(fundingTime); optional(tickerTime)
     }
 }
 

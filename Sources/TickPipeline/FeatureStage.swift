@@ -51,7 +51,8 @@ final class FeatureStage {
     /// computed it (or read it back), so no partition is decoded again just to be written out.
     /// Without `output` (a run whose outputs need the whole series first: `--regimes`) the
     /// partitions are only brought up to date.
-    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, previous: FeatureState?, output: FeatureOutputs?,
+    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, asOf asOfInputs: AsOfInputs?,
+             previous: FeatureState?, output: FeatureOutputs?,
              save: (FeatureState, _ force: Bool) throws -> Void) throws -> FeatureState {
         var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [], valuesKey: valuesKey)
         // Stored partitions that may still be right: the same flags and grid. Each is reused
@@ -85,6 +86,7 @@ final class FeatureStage {
         var builder = BarBuilder(interval: config.interval)
         var quoteBars = QuoteBarBuilder(maxAge: config.maxQuoteAge)
         var coveredBars = 0
+        var asOfCursor = asOfInputs.map(AsOfCursor.init)
         var sequencer = BarSequencer(lambda: config.ewmLambda)
         let step = config.interval.micros
         let tasks = OrderedTasks<FeaturePartitionResult>(pool: pool)
@@ -130,7 +132,8 @@ final class FeatureStage {
                 if let last = barStats.lastUpdate, end - last <= config.coverageAge { coveredBars += 1 }
                 stats = barStats
             }
-            if let ready = partitioner.append(sequencer.record(bar, quotes: stats)) { try dispatch(ready.input, index: ready.index) }
+            let asOf = asOfCursor?.values(before: bar.start + step)
+            if let ready = partitioner.append(sequencer.record(bar, quotes: stats, asOf: asOf)) { try dispatch(ready.input, index: ready.index) }
         }
         while let batch = try tradeReader.next() {
             guard case .trades(let columns) = batch else { continue }

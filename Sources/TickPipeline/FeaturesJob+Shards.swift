@@ -20,7 +20,7 @@ extension FeaturesJob {
         }
         let (tradeGroup, quoteGroup) = try openInputs()
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
-                                         inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
+                                         inputs: claimedInputs)
         var manifest = directory.loadManifest()
         // What the shards of an earlier plan finished is kept (the new plan's shards reuse it),
         // unless the run starts over.

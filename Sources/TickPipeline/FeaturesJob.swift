@@ -45,6 +45,9 @@ public struct FeaturesOptions: Sendable {
     public var inferUnknownSides = false
     /// `--columns` mappings by the kind of input they read (over `read.mapping`).
     public var mappings: [RecordKind: ColumnMapping] = [:]
+    /// The as-of series inputs (`--bands`, `--metrics`, `--funding`, `--ticker`), given like
+    /// `--trades` (files, folders, patterns); absent kinds are not given.
+    public var seriesPaths: [SeriesKind: [String]] = [:]
     /// `tickforge finish`: take the tick partitions the plan's shards made before reading
     /// what is missing (`FeaturesJob.adoptShards`).
     public var shardPlan: ShardPlan?
@@ -105,8 +108,39 @@ public struct RunSummary: Sendable, Codable {
         /// `verified`, `none` (no `.CHECKSUM` sidecar) or `skipped` (`--no-verify-checksums`).
         public var checksum: String?
     }
+    /// One as-of series input (`--bands`, `--metrics`, `--funding`, `--ticker`): its files read
+    /// whole, verbatim repeats dropped.
+    public struct SeriesInput: Sendable, Codable {
+        /// `bands`, `metrics`, `funding` or `ticker`.
+        public var role: String
+        public var path: String
+        public var layout: String
+        public var bytes: Int64
+        public var rowsRead: Int
+        /// Rows whose raw text equals an earlier row's (dropped).
+        public var rowsDeduplicated: Int
+        /// Rows of other symbols than `--symbol` (skipped).
+        public var rowsFiltered: Int
+        public var rowsUsed: Int
+        public var symbol: String?
+        public var otherSymbolFiles: [String]
+        public var files: [SeriesFile]
+    }
+
+    /// One file of a series input.
+    public struct SeriesFile: Sendable, Codable {
+        public var path: String
+        public var layout: String
+        public var bytes: Int64
+        public var rowsRead: Int
+        /// When its first and last rows are known (a text stamp is known 1 s after it).
+        public var firstTime: String?
+        public var lastTime: String?
+    }
+
     public var trades: Input
     public var quotes: Input?
+    public var series: [SeriesInput]?
     public var bars: Int
     public var rowsWritten: Int
     public var featurePartitionsReused: Int
@@ -144,10 +178,27 @@ public final class FeaturesJob {
     /// The files the input options name, listed once (the memory plan counts them).
     let tradeFiles: [String]
     let quoteFiles: [String]
+    /// The files of each as-of series input given, listed once.
+    let seriesFiles: [SeriesKind: [String]]
     /// What `finish` found while taking the shards' partitions (`adoptShards`), for the summary.
     var adoptionWarnings: [String] = []
 
     public init(options: FeaturesOptions) throws {
+        var options = options
+        // The column groups follow the inputs given: bands with the default levels unless
+        // --band-levels says otherwise, and each derivative column when one of its sources is given.
+        if options.config.bandLevels != nil && options.seriesPaths[.bands] == nil {
+            throw TickError.invalidArgument("--band-levels applies to --bands; give the bookDepth files too")
+        }
+        if options.seriesPaths[.bands] != nil && options.config.bandLevels == nil {
+            options.config.bandLevels = (1...5).map { BandLevel(raw: Int64($0) * FixedPoint.scale) }
+        }
+        if options.seriesPaths[.metrics] != nil && options.seriesPaths[.ticker] != nil {
+            throw TickError.invalidArgument("--metrics and --ticker both give the open interest (oi): give one of them")
+        }
+        let sources = DerivativeSources(metrics: options.seriesPaths[.metrics] != nil, funding: options.seriesPaths[.funding] != nil,
+                                        ticker: options.seriesPaths[.ticker] != nil)
+        options.config.derivatives = sources.any ? sources : nil
         try options.config.validate()
         if let bars = options.partitionBars, bars < 1 { throw TickError.invalidArgument("--partition-bars must be at least 1") }
         if let rows = options.tickPartitionRows, rows < 1 { throw TickError.invalidArgument("--tick-partition-rows must be at least 1") }
@@ -155,6 +206,9 @@ public final class FeaturesJob {
         self.options = options
         tradeFiles = try InputFiles.expand(options.tradesPaths, option: "--trades")
         quoteFiles = try InputFiles.expand(options.quotesPaths, option: "--quotes")
+        var series: [SeriesKind: [String]] = [:]
+        for (kind, paths) in options.seriesPaths { series[kind] = try InputFiles.expand(paths, option: kind.option) }
+        seriesFiles = series
         let baseCatalog = ColumnCatalog(config: options.config)
         let catalog = options.regimes.map { baseCatalog.withRegimes($0) } ?? baseCatalog
         outputCatalog = catalog
@@ -178,8 +232,11 @@ public final class FeaturesJob {
         MemoryBudget.configureAllocator(limit: budget.limit)
         let clock = StageClock()
         let (tradeGroup, quoteGroup) = try openInputs()
+        let series = try readSeries(tradeSymbol: tradeGroup.symbol)
+        var asOfInputs = AsOfInputs()
+        for input in series { input.asOfInputs(into: &asOfInputs, bandLevels: options.config.bandLevels) }
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
-                                         inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
+                                         inputs: claimedInputs)
         let store = ManifestStore(directory: directory)
         if let plan = options.shardPlan {
             try adoptShards(plan, inputs: [tradeGroup] + (quoteGroup.map { [$0] } ?? []), directory: directory, store: store)
@@ -235,14 +292,15 @@ public final class FeaturesJob {
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
-                                        key: featureKey(trades: trades, quotes: quotes), valuesKey: valuesKey, options: outputOptions)
+                                        key: featureKey(trades: trades, quotes: quotes, series: series), valuesKey: valuesKey, options: outputOptions)
         let generation = try directory.beginGeneration()
         let output = try FeatureOutputs(generation: generation, catalog: outputCatalog, options: outputOptions,
                                         intervalMs: options.config.interval.micros / 1000)
         let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
         let quoteReader = quotes.map { mergedReader(role: "quotes", files: $0, group: quoteGroup!, directory: directory) }
         // With regimes, no row can be written before the fit, which needs every partition.
-        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, previous: store.manifest.features,
+        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, asOf: asOfInputs.isEmpty ? nil : asOfInputs,
+                                            previous: store.manifest.features,
                                             output: options.regimes == nil ? output : nil) { state, force in
             store.manifest.features = state
             try store.save(force: force)
@@ -299,7 +357,8 @@ public final class FeaturesJob {
             try outputStage.joinRejects(store.manifest.inputs, extra: features.mergeRejects, into: generation)
         }
         let inputs = MetadataInputs(trades: describe(trades, group: tradeGroup, stages: ingests["trades"]!, merge: features.merged?["trades"]),
-                                    quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) })
+                                    quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) },
+                                    series: series.map { $0.summary(arguments: options.seriesPaths[$0.kind] ?? []) })
         var metadata = OutputMetadata(config: options.config, catalog: outputCatalog, rowCount: written.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
                                       inputs: inputs, badRows: options.read.badRows, readFlags: readFlagsDocument, format: options.format,
@@ -322,7 +381,7 @@ public final class FeaturesJob {
             warnings.append("standard input was read in full: the ingest of a pipe cannot be resumed, so an interrupted run must be given the data again (its other files resume)")
         }
         let summary = RunSummary(
-            trades: inputs.trades, quotes: inputs.quotes, bars: barCount, rowsWritten: written.rows,
+            trades: inputs.trades, quotes: inputs.quotes, series: inputs.series.isEmpty ? nil : inputs.series, bars: barCount, rowsWritten: written.rows,
             featurePartitionsReused: featureStage.reused, featurePartitionsComputed: featureStage.computed,
             stageSeconds: clock.stages, stageCpuSeconds: clock.stageCPU, wallSeconds: wall, cpuSeconds: StageClock.processCPUSeconds(),
             inputMegabytesPerSecond: Double(parsed) / 1e6 / max(wall, 1e-9),
@@ -344,7 +403,7 @@ public final class FeaturesJob {
         }
         // What the run directory would refuse is refused first, before the inputs are read.
         try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames,
-                               inputs: tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) })
+                               inputs: claimedInputs)
         let tradeGroup = try InputGroup(role: "trades", paths: tradeFiles, kind: .trades, options: readOptions(role: "trades"),
                                       symbol: options.read.symbol, fingerprint: options.fingerprint)
         let quoteGroup = try options.hasQuotes
@@ -357,6 +416,25 @@ public final class FeaturesJob {
         }
         try checkInputsBeforeWork(tradeGroup)
         return (tradeGroup, quoteGroup)
+    }
+
+    /// Every input file, by role, for the run directory's checks (nothing it writes may be one).
+    var claimedInputs: [(role: String, path: String)] {
+        tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) }
+            + SeriesKind.allCases.flatMap { kind in (seriesFiles[kind] ?? []).map { (kind.rawValue, $0) } }
+    }
+
+    /// Reads the as-of series inputs (in full: they are small) and checks that they are the
+    /// trades' instrument.
+    func readSeries(tradeSymbol: String?) throws -> [SeriesInput] {
+        try SeriesKind.allCases.compactMap { kind in
+            guard let files = seriesFiles[kind] else { return nil }
+            let input = try SeriesInput.read(kind: kind, paths: files, symbol: options.read.symbol, verifyChecksums: options.read.verifyChecksums)
+            if let a = tradeSymbol, let b = input.symbol, a != b {
+                throw TickError.invalidArgument("the trades are \(a) and \(kind.option) is \(b) (\(input.files[0].path)): a run is one instrument; give inputs of one symbol, or select one with --symbol")
+            }
+            return input
+        }
     }
 
     /// Tick partition readers the memory plan makes room for: one per input, two for an input
@@ -574,7 +652,7 @@ public final class FeaturesJob {
     /// stale. The inputs enter through their tick partitions (names, rows and checksums), which
     /// hold exactly the rows the features are made of: a file touched or rewritten with the
     /// same rows keeps its feature partitions, whatever told its tick partitions apart.
-    private func featureKey(trades: [InputState], quotes: [InputState]?) -> String {
+    private func featureKey(trades: [InputState], quotes: [InputState]?, series: [SeriesInput]) -> String {
         func rows(_ files: [InputState]) -> String {
             // By path: the merge does not depend on the order the files were given in.
             let text = files.sorted { $0.fingerprint.path < $1.fingerprint.path }.map { input in
@@ -586,6 +664,7 @@ public final class FeaturesJob {
         }
         var parts = ["v4", "trades:\(rows(trades))"]
         if let quotes { parts.append("quotes:\(rows(quotes))") }
+        for input in series { parts.append("\(input.kind.rawValue):\(input.digest)") }
         parts.append(valuesKey)
         parts.append("tick_rule=\(options.inferUnknownSides);bad_rows=\(options.read.badRows.rawValue)")
         return parts.joined(separator: "|")
@@ -595,7 +674,16 @@ public final class FeaturesJob {
     /// same ones is right for equal bars (`PartitionInput.words`).
     private var valuesKey: String {
         let c = options.config
-        return "v5;interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda);max_quote_age=\(c.maxQuoteAge.map(String.init) ?? "none");quotes=\(options.hasQuotes)"
+        return "v5;interval=\(c.interval.text);windows=\(c.windows);horizons=\(c.horizons);threshold_bps=\(c.thresholdBps);ewm_lambda=\(c.ewmLambda);max_quote_age=\(c.maxQuoteAge.map(String.init) ?? "none");quotes=\(options.hasQuotes)" + asOfValuesKey
+    }
+
+    /// The as-of groups' flags, when there are any (runs without them keep their old key).
+    private var asOfValuesKey: String {
+        let c = options.config
+        var key = ""
+        if let levels = c.bandLevels { key += ";band_levels=\(levels.map(\.text).joined(separator: ","))" }
+        if let d = c.derivatives { key += ";derivatives=\(d.metrics),\(d.funding),\(d.ticker)" }
+        return key
     }
 
     private func describe(_ files: [InputState], group: InputGroup, stages: [IngestStage], merge: MergeCounts?) -> RunSummary.Input {

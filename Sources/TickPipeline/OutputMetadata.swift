@@ -6,6 +6,8 @@ import TickFeatures
 struct MetadataInputs {
     var trades: RunSummary.Input
     var quotes: RunSummary.Input?
+    /// The as-of series (bands, metrics, funding, ticker), in that order.
+    var series: [RunSummary.SeriesInput] = []
 }
 
 /// Builds `features.json` and `targets.json`: what every column means, so nobody has to guess.
@@ -61,6 +63,8 @@ struct OutputMetadata {
         var undefinedCells: String
         var numberFormat: String
         var inputs: [InputDocument]
+        /// The as-of series inputs (`--bands`, `--metrics`, `--funding`, `--ticker`).
+        var seriesInputs: [RunSummary.SeriesInput]?
         var flags: Flags
         var columns: [ColumnDocument]
         /// `features.json` of a `--regimes` run: the fitted model and its fit rows.
@@ -130,6 +134,8 @@ struct OutputMetadata {
         var embargoBars: Int?
         /// `--regimes K`; absent without it.
         var regimes: Int?
+        /// `--band-levels` in percent; absent without a bands input.
+        var bandLevels: [String]?
     }
 
     struct ColumnDocument: Encodable {
@@ -147,9 +153,11 @@ struct OutputMetadata {
         var lastBarLookedAt: String?
         /// 0-based data row (after the header) of the first defined value; null if never defined.
         var firstDefinedRow: Int?
+        /// The input file type and field the column is read from (auxiliary inputs).
+        var source: String?
 
         enum CodingKeys: String, CodingKey {
-            case index, name, description, unit, group, type, formula, windowBars, horizonBars, lastBarLookedAt, firstDefinedRow
+            case index, name, description, unit, group, type, formula, windowBars, horizonBars, lastBarLookedAt, firstDefinedRow, source
         }
 
         /// Writes `first_defined_row: null` for a column that is never defined, rather than
@@ -163,6 +171,7 @@ struct OutputMetadata {
             try c.encode(group, forKey: .group)
             try c.encode(type, forKey: .type)
             try c.encode(formula, forKey: .formula)
+            try c.encodeIfPresent(source, forKey: .source)
             try c.encodeIfPresent(windowBars, forKey: .windowBars)
             try c.encodeIfPresent(horizonBars, forKey: .horizonBars)
             try c.encodeIfPresent(lastBarLookedAt, forKey: .lastBarLookedAt)
@@ -187,7 +196,7 @@ struct OutputMetadata {
                                              formula: column.formula, windowBars: column.windowBars,
                                              horizonBars: column.horizonBars,
                                              lastBarLookedAt: column.group == .target ? column.horizonBars.map { "t+\($0)" } : nil,
-                                             firstDefinedRow: firstDefined[i]))
+                                             firstDefinedRow: firstDefined[i], source: column.source))
         }
         let document = Document(
             formatVersion: Self.formatVersion, file: base + extensions[0], files: extensions.map { base + $0 },
@@ -199,13 +208,14 @@ struct OutputMetadata {
             lastBarStart: lastBarStart.map { Time.iso8601(micros: $0) },
             undefinedCells: "an empty cell means undefined (warm-up rows, no quote yet, no future bars); no NaN or inf is written",
             numberFormat: "integers as integers; prices and quantities as exact decimals; other values in the shortest text that reads back to the same double",
-            inputs: inputDocs,
+            inputs: inputDocs, seriesInputs: inputs.series.isEmpty ? nil : inputs.series,
             flags: Flags(interval: config.interval.text, windows: config.windows, horizons: config.horizons,
                          thresholdBps: config.thresholdBps, ewmLambda: config.ewmLambda,
                          completeRowsOnly: config.completeRowsOnly, badRows: badRows.rawValue,
                          maxQuoteAgeS: config.hasQuotes ? config.maxQuoteAge.map { Time.secondsText(micros: $0) } : nil,
                          from: config.from.map { Time.iso8601(micros: $0 * 1000) }, to: config.to.map { Time.iso8601(micros: $0 * 1000) },
-                         read: readFlags, format: format.rawValue, splits: splits?.text, embargoBars: splits?.embargoBars, regimes: regimes?.states),
+                         read: readFlags, format: format.rawValue, splits: splits?.text, embargoBars: splits?.embargoBars, regimes: regimes?.states,
+                         bandLevels: config.bandLevels?.map(\.text)),
             columns: columnDocs, regimes: isFeatures ? regimes : nil)
         return Array(try JSON.encode(document).utf8) + [10]
     }

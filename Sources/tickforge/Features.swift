@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TickCore
+import TickCSV
 import TickFeatures
 import TickIO
 import TickPipeline
@@ -23,6 +24,25 @@ struct Features: ParsableCommand {
     @Option(name: .customLong("quotes"), parsing: .upToNextOption,
             help: ArgumentHelp("Top-of-book quotes (Binance bookTicker or Tardis quotes), given like --trades.", valueName: "quotes"))
     var quotesPaths: [String] = []
+
+    @Option(name: .customLong("bands"), parsing: .upToNextOption,
+            help: ArgumentHelp("Binance bookDepth files (depth within ±1…5 % of the mid), given like --trades: adds band_imb_{p} and band_age_s.", valueName: "bands"))
+    var bandsPaths: [String] = []
+
+    @Option(help: ArgumentHelp("Band levels of the band_imb columns in percent, comma-separated; decimals allowed (0.2 gives band_imb_0p2).", valueName: "levels"))
+    var bandLevels: String?
+
+    @Option(name: .customLong("metrics"), parsing: .upToNextOption,
+            help: ArgumentHelp("Binance metrics files (open interest, long/short ratios), given like --trades: adds oi, oi_value, the ratios, metrics_age_s and oi_chg_{w}.", valueName: "metrics"))
+    var metricsPaths: [String] = []
+
+    @Option(name: .customLong("funding"), parsing: .upToNextOption,
+            help: ArgumentHelp("Binance fundingRate files, given like --trades: adds funding_rate (or funding_settled_rate with --ticker) and funding_age_s.", valueName: "funding"))
+    var fundingPaths: [String] = []
+
+    @Option(name: .customLong("ticker"), parsing: .upToNextOption,
+            help: ArgumentHelp("Tardis derivative_ticker files, given like --trades: adds oi, funding_rate, predicted_funding_rate, mark_premium_bps, last_basis_bps, ticker_age_s and oi_chg_{w}. Not with --metrics.", valueName: "ticker"))
+    var tickerPaths: [String] = []
 
     @Option(help: ArgumentHelp("What to do with a trade whose side is unknown (Tardis side=unknown): reject (a bad row) or tick-rule (infer it: buyer above the previous trade's price, seller below, the previous side when equal).", valueName: "policy"))
     var sideUnknown: UnknownSidePolicyFlag = .reject
@@ -99,6 +119,10 @@ struct Features: ParsableCommand {
         _ = try Self.bars(horizons, "--horizons")
         do { try config().validate() } catch { throw ValidationError("\(error)") }
         if let partitionBars, partitionBars < 1 { throw ValidationError("--partition-bars must be at least 1") }
+        if bandLevels != nil && bandsPaths.isEmpty { throw ValidationError("--band-levels applies to --bands; give the bookDepth files too") }
+        if !metricsPaths.isEmpty && !tickerPaths.isEmpty {
+            throw ValidationError("--metrics and --ticker both give the open interest (oi): give one of them")
+        }
         if let splits {
             do { _ = try SplitMethod(parsing: splits) } catch { throw ValidationError("\(error)") }
         }
@@ -155,7 +179,17 @@ struct Features: ParsableCommand {
                       horizons: try Self.bars(horizons, "--horizons"), thresholdBps: thresholdBps,
                       ewmLambda: ewmLambda, hasQuotes: !quotesPaths.isEmpty, completeRowsOnly: completeRowsOnly,
                       maxQuoteAge: try maxQuoteAge.map { try FeatureConfig.quoteAge(parsing: $0) },
-                      from: try from.map { try Self.time($0, "--from") }, to: try to.map { try Self.time($0, "--to") })
+                      from: try from.map { try Self.time($0, "--from") }, to: try to.map { try Self.time($0, "--to") },
+                      bandLevels: try bandLevels.map(Self.bandLevels))
+    }
+
+    static func bandLevels(_ text: String) throws -> [BandLevel] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        do {
+            return try parts.map { try BandLevel(parsing: $0) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     /// `N read, N rejected, N duplicates`, and the filtered and rounded rows when there are any.
@@ -184,6 +218,10 @@ struct Features: ParsableCommand {
         options.splits = try splits.map { try SplitMethod(parsing: $0) }
         options.embargoBars = embargo
         options.regimes = regimes
+        for (kind, paths) in [(SeriesKind.bands, bandsPaths), (.metrics, metricsPaths), (.funding, fundingPaths), (.ticker, tickerPaths)]
+        where !paths.isEmpty {
+            options.seriesPaths[kind] = paths
+        }
         return options
     }
 
@@ -212,7 +250,7 @@ struct Features: ParsableCommand {
               \((data.map { "features" + $0 } + ["features.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
               \((data.map { "targets" + $0 } + ["targets.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
               \(others.map { "\(out)/\($0)" }.joined(separator: "  "))
-            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")
+            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")\((summary.series ?? []).map { "\n\($0.role): \($0.files.count > 1 ? "\($0.files.count) files, " : "")\($0.rowsRead) read, \($0.rowsDeduplicated) repeated rows dropped\($0.rowsFiltered > 0 ? ", \($0.rowsFiltered) filtered (other symbols)" : "")" }.joined())
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)
     }
