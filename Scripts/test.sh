@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 Scripts/setup.sh
 python3 Scripts/test_reference.py
+python3 Scripts/test_reference_aux.py
+python3 Scripts/test_reference_book.py
 # Tests that run the command line use an optimised binary: the same code, many times faster
 # than the debug build on the kill/resume and real-data runs.
 swift build -c release --product tickforge
