@@ -106,9 +106,10 @@ extension SeriesLayout {
         let timeStart = starts[timeColumn], timeEnd = end(timeColumn)
         var time: Int64
         if textTime {
+            // Exactly the published form: whole seconds, so that one second later it is known.
             let parsed = fields.isoTime(from: timeStart, end: timeEnd)
-            if let problem = parsed.problem {
-                return .failure(SeriesRowProblem(column: timeColumn, reason: problem == .notATime ? "not a time (expected YYYY-MM-DD HH:MM:SS, UTC)" : problem.rawValue))
+            guard parsed.problem == nil, timeEnd - timeStart == 19, line[timeStart + 10] == UInt8(ascii: " ") else {
+                return .failure(SeriesRowProblem(column: timeColumn, reason: "not a time of the form YYYY-MM-DD HH:MM:SS (UTC, whole seconds)"))
             }
             // Whole seconds: the sample may have been taken until the end of its second.
             time = parsed.value + 1_000_000
