@@ -17,10 +17,13 @@ public struct BarRecord: Sendable, Equatable {
     public var ewmVariance: Double
     /// What the as-of series (bands, derivatives) say at the bar end; nil without them.
     public var asOf: AsOfBar?
+    /// The bar's liquidations; nil without a liquidations input.
+    public var liquidations: LiquidationBar?
 
-    public init(trade: TradeBar, quotes: QuoteBarStats?, logReturn: Double, ewmVariance: Double, asOf: AsOfBar? = nil) {
+    public init(trade: TradeBar, quotes: QuoteBarStats?, logReturn: Double, ewmVariance: Double, asOf: AsOfBar? = nil,
+                liquidations: LiquidationBar? = nil) {
         self.trade = trade; self.quotes = quotes; self.logReturn = logReturn; self.ewmVariance = ewmVariance
-        self.asOf = asOf
+        self.asOf = asOf; self.liquidations = liquidations
     }
 }
 
@@ -33,7 +36,7 @@ public struct BarSequencer {
 
     public init(lambda: Double) { self.lambda = lambda }
 
-    public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?, asOf: AsOfBar? = nil) -> BarRecord {
+    public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?, asOf: AsOfBar? = nil, liquidations: LiquidationBar? = nil) -> BarRecord {
         var r = Double.nan
         let close = FixedPoint.double(bar.close)
         if let previous = previousClose {
@@ -46,6 +49,6 @@ public struct BarSequencer {
             variance = variance.isNaN ? r * r : lambda * variance + (1 - lambda) * (r * r)
         }
         previousClose = close
-        return BarRecord(trade: bar, quotes: quotes, logReturn: r, ewmVariance: variance, asOf: asOf)
+        return BarRecord(trade: bar, quotes: quotes, logReturn: r, ewmVariance: variance, asOf: asOf, liquidations: liquidations)
     }
 }

@@ -2,7 +2,7 @@ import TickCore
 
 /// Which file a column goes to, and the group the metadata names.
 public enum ColumnGroup: String, Sendable, Codable {
-    case trade, rolling, volatility, quote, bands, derivatives, regimes, calendar, target
+    case trade, rolling, volatility, quote, bands, derivatives, liquidations, regimes, calendar, target
 }
 
 /// How a column's values are written.
@@ -30,6 +30,7 @@ public enum ColumnKey: Sendable, Equatable {
     case fundingRate
     case markPremium, lastBasis, metricsAge, tickerAge, fundingAge
     case openInterestChange(Int)
+    case liquidationBuyVolume, liquidationSellVolume, liquidationCount, liquidationVolumeWindow(Int)
     case hourSin, hourCos, dowSin, dowCos
     /// The regime columns: filled by the regime stage after the fit, never by a partition's bars.
     case regime, regimeProbability(Int)
@@ -198,6 +199,19 @@ public struct ColumnCatalog: Sendable {
                         "ln(oi_t / oi_{t−w}); undefined for t < w or where either is undefined or 0", window: x,
                         source: d.metrics ? "metrics (Binance metrics): sum_open_interest" : "ticker (Tardis derivative_ticker): open_interest", to: &f)
                 }
+            }
+        }
+        if config.liquidations == true {
+            let source = "liquidations (Tardis liquidations): side, amount"
+            add(.liquidationBuyVolume, "liq_buy_volume", .liquidations, .decimal, "base asset quantity", "Quantity of liquidation orders with side buy (forced closes of shorts) in the bar.",
+                "Σ amount of the bar's liquidations with side buy; 0 in a bar without", source: source, to: &f)
+            add(.liquidationSellVolume, "liq_sell_volume", .liquidations, .decimal, "base asset quantity", "Quantity of liquidation orders with side sell (forced closes of longs) in the bar.",
+                "Σ amount of the bar's liquidations with side sell; 0 in a bar without", source: source, to: &f)
+            add(.liquidationCount, "liq_count", .liquidations, .integer, "liquidations", "Number of liquidations in the bar.",
+                "number of liquidations with start ≤ time < start+Δ", source: "liquidations (Tardis liquidations): timestamp", to: &f)
+            for x in w {
+                add(.liquidationVolumeWindow(x), "liq_volume_\(x)", .liquidations, .decimal, "base asset quantity", "Liquidated quantity, both sides, over the last \(x) bars.",
+                    "Σ (liq_buy_volume_i + liq_sell_volume_i), i = t−w+1 … t; undefined for t < w", window: x, source: source, to: &f)
             }
         }
         add(.hourSin, "hour_sin", .calendar, .real, "unitless", "Time of day of the bar start (UTC) on the unit circle, sine part.", "sin(2πh/24), h = hours since UTC midnight of the bar start", to: &f)

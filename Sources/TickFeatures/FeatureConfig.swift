@@ -19,6 +19,8 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     public var bandLevels: [BandLevel]?
     /// The derivative series given (the Derivatives group); nil without any.
     public var derivatives: DerivativeSources?
+    /// Whether a liquidations input is given (the Liquidations group); nil or false without.
+    public var liquidations: Bool?
 
     public init(interval: BarInterval, windows: [Int] = [10, 60, 300], horizons: [Int] = [10, 60],
                 thresholdBps: Double = 5, ewmLambda: Double = 0.94, hasQuotes: Bool, completeRowsOnly: Bool = false,

@@ -105,6 +105,7 @@ struct PartitionTable {
     let netBuyPrefix: [Int128]
     let tradePrefix: [Int64]
     let ofiPrefix: [Int128]
+    let liquidationPrefix: [Int128]
 
     init(input: PartitionInput, config: FeatureConfig) {
         self.input = input
@@ -133,6 +134,7 @@ struct PartitionTable {
         netBuyPrefix = prefix(bars.map { 2 * $0.trade.buyVolume - $0.trade.volume })
         tradePrefix = prefix(bars.map(\.trade.tradeCount))
         ofiPrefix = prefix(bars.map { $0.quotes?.orderFlow ?? 0 })
+        liquidationPrefix = config.liquidations == true ? prefix(bars.map { ($0.liquidations?.buyVolume ?? 0) + ($0.liquidations?.sellVolume ?? 0) }) : []
     }
 
     /// Absolute index of the bar after the last one available: N when the input reaches the end.
@@ -234,6 +236,11 @@ struct PartitionTable {
         case .bandImbalance, .bandAge, .derivative, .fundingRate, .markPremium, .lastBasis, .metricsAge, .tickerAge, .fundingAge,
              .openInterestChange:
             return asOfColumn(key)
+        case .liquidationBuyVolume: return decimal { bar($0).liquidations?.buyVolume ?? 0 }
+        case .liquidationSellVolume: return decimal { bar($0).liquidations?.sellVolume ?? 0 }
+        case .liquidationCount: return integer { bar($0).liquidations?.count ?? 0 }
+        case .liquidationVolumeWindow(let w):
+            return decimal { r in defined(r, window: w) ? prefixWindow(liquidationPrefix, r, w) : ColumnValues.undefinedDecimal }
         case .hourSin, .hourCos, .dowSin, .dowCos:
             return real { r in
                 let millis = Time.floorDiv(start(r), 1000)

@@ -18,6 +18,11 @@ extension PartitionInput {
             h.add(bar.logReturn.bitPattern)
             h.add(bar.ewmVariance.bitPattern)
             if let a = bar.asOf { a.hash(into: &h) } else { h.add(0) }
+            if let l = bar.liquidations {
+                h.add(1); wide(l.buyVolume); wide(l.sellVolume); int(l.count)
+            } else {
+                h.add(0)
+            }
             guard let q = bar.quotes else {
                 h.add(0)
                 continue

@@ -51,7 +51,8 @@ final class FeatureStage {
     /// computed it (or read it back), so no partition is decoded again just to be written out.
     /// Without `output` (a run whose outputs need the whole series first: `--regimes`) the
     /// partitions are only brought up to date.
-    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, asOf asOfInputs: AsOfInputs?,
+    func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, liquidations liquidationReader: MergedTickReader?,
+             asOf asOfInputs: AsOfInputs?,
              previous: FeatureState?, output: FeatureOutputs?,
              save: (FeatureState, _ force: Bool) throws -> Void) throws -> FeatureState {
         var state = FeatureState(key: key, partitionBars: partitionBars, partitions: [], valuesKey: valuesKey)
@@ -87,6 +88,10 @@ final class FeatureStage {
         var quoteBars = QuoteBarBuilder(maxAge: config.maxQuoteAge)
         var coveredBars = 0
         var asOfCursor = asOfInputs.map(AsOfCursor.init)
+        var liquidationBars = LiquidationBarBuilder()
+        func nextLiquidations() throws {
+            if case .trades(let batch)? = try liquidationReader!.next() { liquidationBars.append(batch) } else { liquidationBars.endOfInput() }
+        }
         var sequencer = BarSequencer(lambda: config.ewmLambda)
         let step = config.interval.micros
         let tasks = OrderedTasks<FeaturePartitionResult>(pool: pool)
@@ -133,13 +138,34 @@ final class FeatureStage {
                 stats = barStats
             }
             let asOf = asOfCursor?.values(before: bar.start + step)
-            if let ready = partitioner.append(sequencer.record(bar, quotes: stats, asOf: asOf)) { try dispatch(ready.input, index: ready.index) }
+            var liquidations: LiquidationBar?
+            if liquidationReader != nil {
+                let end = bar.start + step
+                liquidationBars.consume(start: bar.start, end: end)
+                while liquidationBars.needsMore {
+                    try nextLiquidations()
+                    liquidationBars.consume(start: bar.start, end: end)
+                }
+                liquidations = liquidationBars.finishBar(start: bar.start, end: end)
+            }
+            if let ready = partitioner.append(sequencer.record(bar, quotes: stats, asOf: asOf, liquidations: liquidations)) {
+                try dispatch(ready.input, index: ready.index)
+            }
         }
         while let batch = try tradeReader.next() {
             guard case .trades(let columns) = batch else { continue }
             try builder.add(columns, emit: onBar)
         }
         try builder.finish(emit: onBar)
+        if liquidationReader != nil {
+            // What is left lies after the last bar.
+            liquidationBars.countRest()
+            while liquidationBars.needsMore {
+                try nextLiquidations()
+                liquidationBars.countRest()
+            }
+            state.liquidationsOutside = RunSummary.OutsideRaster(beforeFirstBar: liquidationBars.beforeFirstBar, afterLastBar: liquidationBars.afterLastBar)
+        }
         while let ready = partitioner.nextAtEnd() { try dispatch(ready.input, index: ready.index) }
         while tasks.pending > 0 { try finish(tasks.takeNext(), into: &state, output: output, save: save) }
         wroteOutput = output != nil

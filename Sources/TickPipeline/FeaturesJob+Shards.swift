@@ -15,10 +15,10 @@ extension FeaturesJob {
     /// earlier plan's shards finished is taken into the manifest (without `--fresh`), and their
     /// state files are removed.
     public func plan(arguments: [String], workingDirectory: String, shardBytes: Int64) throws -> ShardPlan {
-        if (tradeFiles + quoteFiles).contains(InputFiles.standardInput) {
+        if (tradeFiles + quoteFiles + liquidationFiles).contains(InputFiles.standardInput) {
             throw TickError.invalidArgument("a plan cannot read standard input (-): its shards run as other processes, perhaps on other machines; save the data to a file first")
         }
-        let (tradeGroup, quoteGroup) = try openInputs()
+        let opened = try openInputs()
         let directory = try RunDirectory(path: options.outputDirectory, fresh: options.fresh, outputs: outputNames,
                                          inputs: claimedInputs)
         var manifest = directory.loadManifest()
@@ -28,7 +28,7 @@ extension FeaturesJob {
             Self.merge(Self.fragments(of: earlier, in: directory.shards).entries, into: &manifest)
         }
         var files: [ShardPlan.File] = []
-        for group in [tradeGroup] + (quoteGroup.map { [$0] } ?? []) {
+        for group in opened.all {
             for file in group.files {
                 // A file an earlier run read keeps its number, so its partitions are reused.
                 let path = InputFingerprint.absolute(file.path)
@@ -164,7 +164,7 @@ extension FeaturesJob {
     /// Puts ingest states into `manifest`, in place of what it said of the same files (the
     /// last state of a file number wins), each role's list rebuilt once.
     static func merge(_ entries: [ShardFragment.Entry], into manifest: inout Manifest) {
-        for role in ["trades", "quotes"] {
+        for role in ["trades", "quotes", "liquidations"] {
             let incoming = Dictionary(entries.filter { $0.role == role }.map { ($0.state.fileNumber, $0.state) }) { _, last in last }
             guard !incoming.isEmpty else { continue }
             let paths = Set(incoming.values.map(\.fingerprint.path))

@@ -48,6 +48,9 @@ public struct FeaturesOptions: Sendable {
     /// The as-of series inputs (`--bands`, `--metrics`, `--funding`, `--ticker`), given like
     /// `--trades` (files, folders, patterns); absent kinds are not given.
     public var seriesPaths: [SeriesKind: [String]] = [:]
+    /// What `--liquidations` was given (empty: none): Tardis liquidations, read like trades
+    /// without their ids.
+    public var liquidationsPaths: [String] = []
     /// `tickforge finish`: take the tick partitions the plan's shards made before reading
     /// what is missing (`FeaturesJob.adoptShards`).
     public var shardPlan: ShardPlan?
@@ -62,6 +65,7 @@ public struct FeaturesOptions: Sendable {
     }
 
     var hasQuotes: Bool { !quotesPaths.isEmpty }
+    var hasLiquidations: Bool { !liquidationsPaths.isEmpty }
 }
 
 /// What a features run did (written to `summary.json`).
@@ -93,6 +97,14 @@ public struct RunSummary: Sendable, Codable {
         /// The instrument, where the files' names or symbol columns say (or `--symbol`).
         public var symbol: String?
         public var market: String?
+        /// Liquidations only: rows before the first bar and after the last, not used.
+        public var outsideRaster: OutsideRaster?
+    }
+
+    /// Liquidations outside the bar raster (contract: not used, counted).
+    public struct OutsideRaster: Sendable, Codable, Equatable {
+        public var beforeFirstBar: Int64
+        public var afterLastBar: Int64
     }
 
     /// One file of an input.
@@ -141,6 +153,7 @@ public struct RunSummary: Sendable, Codable {
     public var trades: Input
     public var quotes: Input?
     public var series: [SeriesInput]?
+    public var liquidations: Input?
     public var bars: Int
     public var rowsWritten: Int
     public var featurePartitionsReused: Int
@@ -180,6 +193,7 @@ public final class FeaturesJob {
     let quoteFiles: [String]
     /// The files of each as-of series input given, listed once.
     let seriesFiles: [SeriesKind: [String]]
+    let liquidationFiles: [String]
     /// What `finish` found while taking the shards' partitions (`adoptShards`), for the summary.
     var adoptionWarnings: [String] = []
 
@@ -199,6 +213,7 @@ public final class FeaturesJob {
         let sources = DerivativeSources(metrics: options.seriesPaths[.metrics] != nil, funding: options.seriesPaths[.funding] != nil,
                                         ticker: options.seriesPaths[.ticker] != nil)
         options.config.derivatives = sources.any ? sources : nil
+        options.config.liquidations = options.hasLiquidations ? true : nil
         try options.config.validate()
         if let bars = options.partitionBars, bars < 1 { throw TickError.invalidArgument("--partition-bars must be at least 1") }
         if let rows = options.tickPartitionRows, rows < 1 { throw TickError.invalidArgument("--tick-partition-rows must be at least 1") }
@@ -209,6 +224,7 @@ public final class FeaturesJob {
         var series: [SeriesKind: [String]] = [:]
         for (kind, paths) in options.seriesPaths { series[kind] = try InputFiles.expand(paths, option: kind.option) }
         seriesFiles = series
+        liquidationFiles = try InputFiles.expand(options.liquidationsPaths, option: "--liquidations")
         let baseCatalog = ColumnCatalog(config: options.config)
         let catalog = options.regimes.map { baseCatalog.withRegimes($0) } ?? baseCatalog
         outputCatalog = catalog
@@ -217,7 +233,7 @@ public final class FeaturesJob {
                                   tickPartitionRows: options.tickPartitionRows,
                                   shape: .init(haloBars: options.config.pastHalo + options.config.futureHalo,
                                                columns: catalog.features.count + catalog.targets.count,
-                                               inputs: Self.readersPlanned(files: [tradeFiles, quoteFiles]),
+                                               inputs: Self.readersPlanned(files: [tradeFiles, quoteFiles, liquidationFiles]),
                                                parquetColumns: options.format.writesParquet ? (catalog.features.count, catalog.targets.count) : nil),
                                   quarantine: options.read.badRows == .quarantine)
         read = options.read
@@ -231,7 +247,8 @@ public final class FeaturesJob {
     public func run() throws -> RunSummary {
         MemoryBudget.configureAllocator(limit: budget.limit)
         let clock = StageClock()
-        let (tradeGroup, quoteGroup) = try openInputs()
+        let opened = try openInputs()
+        let (tradeGroup, quoteGroup, liquidationGroup) = (opened.trades, opened.quotes, opened.liquidations)
         let series = try readSeries(tradeSymbol: tradeGroup.symbol)
         var asOfInputs = AsOfInputs()
         for input in series { input.asOfInputs(into: &asOfInputs, bandLevels: options.config.bandLevels) }
@@ -239,10 +256,10 @@ public final class FeaturesJob {
                                          inputs: claimedInputs)
         let store = ManifestStore(directory: directory)
         if let plan = options.shardPlan {
-            try adoptShards(plan, inputs: [tradeGroup] + (quoteGroup.map { [$0] } ?? []), directory: directory, store: store)
+            try adoptShards(plan, inputs: opened.all, directory: directory, store: store)
         }
         let queue = PartitionWriteQueue(pool: pool)
-        let groups = [tradeGroup] + (quoteGroup.map { [$0] } ?? [])
+        let groups = opened.all
         let totalBytes = groups.flatMap(\.files).reduce(Int64(0)) { $0 + $1.bytes }
         let progress = ProgressLine(label: "features", totalBytes: totalBytes, enabled: options.showProgress)
         defer { progress.finish() }
@@ -258,13 +275,15 @@ public final class FeaturesJob {
         for group in groups { store.manifest[group.role] = ingests[group.role]!.map { $0.state! } }
         try store.save(force: true)
         if read.order == .sort { try mergeSortedRuns(groups, store: store, directory: directory) }
-        if quoteGroup == nil, !store.manifest.quotes.isEmpty {
-            store.manifest.quotes = []
+        // An input no longer given: its files' states and partitions go.
+        for role in ["quotes", "liquidations"] where !groups.contains(where: { $0.role == role }) && !store.manifest[role].isEmpty {
+            store.manifest[role] = []
             try store.save(force: true)
-            try sweepTickFiles(role: "quotes", keeping: [], directory: directory)
+            try sweepTickFiles(role: role, keeping: [], directory: directory)
         }
         let trades = store.manifest.trades
         let quotes = quoteGroup == nil ? nil : store.manifest.quotes
+        let liquidations = liquidationGroup == nil ? nil : store.manifest["liquidations"]
         let tradeRows = Self.total(trades)
         // The earliest and latest kept trades and where they are (for the raster guard's
         // message): in time order, a file's first and last kept rows; sorted, its partitions'
@@ -292,14 +311,16 @@ public final class FeaturesJob {
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
-                                        key: featureKey(trades: trades, quotes: quotes, series: series), valuesKey: valuesKey, options: outputOptions)
+                                        key: featureKey(trades: trades, quotes: quotes, liquidations: liquidations, series: series), valuesKey: valuesKey, options: outputOptions)
         let generation = try directory.beginGeneration()
         let output = try FeatureOutputs(generation: generation, catalog: outputCatalog, options: outputOptions,
                                         intervalMs: options.config.interval.micros / 1000)
         let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
         let quoteReader = quotes.map { mergedReader(role: "quotes", files: $0, group: quoteGroup!, directory: directory) }
+        let liquidationReader = liquidations.map { mergedReader(role: "liquidations", files: $0, group: liquidationGroup!, directory: directory) }
         // With regimes, no row can be written before the fit, which needs every partition.
-        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, asOf: asOfInputs.isEmpty ? nil : asOfInputs,
+        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, liquidations: liquidationReader,
+                                            asOf: asOfInputs.isEmpty ? nil : asOfInputs,
                                             previous: store.manifest.features,
                                             output: options.regimes == nil ? output : nil) { state, force in
             store.manifest.features = state
@@ -309,8 +330,10 @@ public final class FeaturesJob {
             // The merge ran: record what it did (a run that reuses every partition does not merge).
             var merged = ["trades": tradeReader.counts]
             if let quoteReader { merged["quotes"] = quoteReader.counts }
+            if let liquidationReader { merged["liquidations"] = liquidationReader.counts }
             features.merged = merged
-            features.mergeRejects = try writeMergeRejects([("trades", tradeReader, tradeGroup)] + (quoteReader.map { [("quotes", $0, quoteGroup!)] } ?? []),
+            features.mergeRejects = try writeMergeRejects([("trades", tradeReader, tradeGroup)] + (quoteReader.map { [("quotes", $0, quoteGroup!)] } ?? [])
+                + (liquidationReader.map { [("liquidations", $0, liquidationGroup!)] } ?? []),
                                                           directory: directory)
         }
         store.manifest.features = features
@@ -358,7 +381,12 @@ public final class FeaturesJob {
         }
         let inputs = MetadataInputs(trades: describe(trades, group: tradeGroup, stages: ingests["trades"]!, merge: features.merged?["trades"]),
                                     quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) },
-                                    series: series.map { $0.summary(arguments: options.seriesPaths[$0.kind] ?? []) })
+                                    series: series.map { $0.summary(arguments: options.seriesPaths[$0.kind] ?? []) },
+                                    liquidations: liquidations.map {
+                                        var input = describe($0, group: liquidationGroup!, stages: ingests["liquidations"]!, merge: features.merged?["liquidations"])
+                                        input.outsideRaster = features.liquidationsOutside
+                                        return input
+                                    })
         var metadata = OutputMetadata(config: options.config, catalog: outputCatalog, rowCount: written.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
                                       inputs: inputs, badRows: options.read.badRows, readFlags: readFlagsDocument, format: options.format,
@@ -381,7 +409,8 @@ public final class FeaturesJob {
             warnings.append("standard input was read in full: the ingest of a pipe cannot be resumed, so an interrupted run must be given the data again (its other files resume)")
         }
         let summary = RunSummary(
-            trades: inputs.trades, quotes: inputs.quotes, series: inputs.series.isEmpty ? nil : inputs.series, bars: barCount, rowsWritten: written.rows,
+            trades: inputs.trades, quotes: inputs.quotes, series: inputs.series.isEmpty ? nil : inputs.series,
+            liquidations: inputs.liquidations, bars: barCount, rowsWritten: written.rows,
             featurePartitionsReused: featureStage.reused, featurePartitionsComputed: featureStage.computed,
             stageSeconds: clock.stages, stageCpuSeconds: clock.stageCPU, wallSeconds: wall, cpuSeconds: StageClock.processCPUSeconds(),
             inputMegabytesPerSecond: Double(parsed) / 1e6 / max(wall, 1e-9),
@@ -397,9 +426,9 @@ public final class FeaturesJob {
     /// Probes the inputs and refuses, before any work, what cannot work: both inputs piped in,
     /// what the run directory would refuse, files that are not one instrument, no trades, a
     /// horizon longer than the data.
-    func openInputs() throws -> (trades: InputGroup, quotes: InputGroup?) {
-        if tradeFiles.contains(InputFiles.standardInput) && quoteFiles.contains(InputFiles.standardInput) {
-            throw TickError.invalidArgument("--trades and --quotes both name standard input (-): only one input can be piped in")
+    func openInputs() throws -> OpenedInputs {
+        if [tradeFiles, quoteFiles, liquidationFiles].filter({ $0.contains(InputFiles.standardInput) }).count > 1 {
+            throw TickError.invalidArgument("two inputs name standard input (-): only one input can be piped in")
         }
         // What the run directory would refuse is refused first, before the inputs are read.
         try RunDirectory.claim(directory: options.outputDirectory, outputs: outputNames,
@@ -410,17 +439,26 @@ public final class FeaturesJob {
             ? InputGroup(role: "quotes", paths: quoteFiles, kind: .quotes, options: readOptions(role: "quotes"),
                          symbol: options.read.symbol, fingerprint: options.fingerprint) : nil
         if let quoteGroup { try InputGroup.checkSameInstrument(tradeGroup, quoteGroup) }
+        let liquidationGroup = try options.hasLiquidations
+            ? InputGroup(role: "liquidations", paths: liquidationFiles, kind: .trades, options: readOptions(role: "liquidations"),
+                         symbol: options.read.symbol, fingerprint: options.fingerprint) : nil
+        if let liquidationGroup {
+            if let mapped = liquidationGroup.files.first(where: { $0.layout?.name != nil && $0.layout?.name != "tardis-trades" }) {
+                throw TickError.invalidArgument("\(mapped.path) is \(mapped.layout!.name), not Tardis liquidations (exchange,symbol,timestamp,local_timestamp,id,side,price,amount)")
+            }
+            try InputGroup.checkSameInstrument(tradeGroup, liquidationGroup)
+        }
         guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
             throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
                                        reason: tradeGroup.files.count == 1 ? "the file is empty: no trades to make bars from" : "every file is empty: no trades to make bars from")
         }
         try checkInputsBeforeWork(tradeGroup)
-        return (tradeGroup, quoteGroup)
+        return OpenedInputs(trades: tradeGroup, quotes: quoteGroup, liquidations: liquidationGroup)
     }
 
     /// Every input file, by role, for the run directory's checks (nothing it writes may be one).
     var claimedInputs: [(role: String, path: String)] {
-        tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) }
+        tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) } + liquidationFiles.map { ("liquidations", $0) }
             + SeriesKind.allCases.flatMap { kind in (seriesFiles[kind] ?? []).map { (kind.rawValue, $0) } }
     }
 
@@ -445,7 +483,7 @@ public final class FeaturesJob {
 
     /// The flags that decide which rows are read, as the metadata lists them.
     private var readFlagsDocument: OutputMetadata.ReadFlags {
-        let roles = ["trades"] + (options.hasQuotes ? ["quotes"] : [])
+        let roles = ["trades"] + (options.hasQuotes ? ["quotes"] : []) + (options.hasLiquidations ? ["liquidations"] : [])
         var units: [String: String] = [:], columns: [String: String] = [:]
         for role in roles {
             let read = readOptions(role: role)
@@ -463,6 +501,11 @@ public final class FeaturesJob {
         // A mapping reads the input of its kind only: trades mapped, quotes detected (or mapped apart).
         let kind: RecordKind = role == "quotes" ? .quotes : .trades
         options.mapping = self.options.mappings[kind] ?? options.mapping.flatMap { $0.kind == kind ? $0 : nil }
+        // Liquidations come in the Tardis layout only; their ids are not compared.
+        if role == "liquidations" {
+            options.mapping = nil
+            options.ignoresIds = true
+        }
         // Unknown sides are kept for the merged stream's tick rule, which sees every file.
         if role == "trades" && self.options.inferUnknownSides { options.unknownSides = .keep }
         return options
@@ -562,7 +605,7 @@ public final class FeaturesJob {
         }
         return MergedTickReader(directory: directory, sources: sources, kind: role == "quotes" ? .quotes : .trades,
                                 compareIds: layout?.hasIds ?? false, checkEveryRow: read.order == .sort,
-                                inferSides: options.inferUnknownSides, badRows: options.read.badRows, pool: pool, locate: locate)
+                                inferSides: role == "trades" && options.inferUnknownSides, badRows: options.read.badRows, pool: pool, locate: locate)
     }
 
 
@@ -605,7 +648,7 @@ public final class FeaturesJob {
     /// quarantine mode the run goes on, but its features may then rest on a small remainder
     /// (a spike longer than 16 rows, say, makes every row after it out of order).
     private func rejectionWarnings(_ inputs: MetadataInputs) -> [String] {
-        let all = [("trades", inputs.trades)] + (inputs.quotes.map { [("quotes", $0)] } ?? [])
+        let all = [("trades", inputs.trades)] + (inputs.quotes.map { [("quotes", $0)] } ?? []) + (inputs.liquidations.map { [("liquidations", $0)] } ?? [])
         return all.compactMap { role, input in
             let rows = input.rows
             guard rows.rejected > 0, rows.rejected * 10 > rows.read else { return nil }
@@ -652,7 +695,7 @@ public final class FeaturesJob {
     /// stale. The inputs enter through their tick partitions (names, rows and checksums), which
     /// hold exactly the rows the features are made of: a file touched or rewritten with the
     /// same rows keeps its feature partitions, whatever told its tick partitions apart.
-    private func featureKey(trades: [InputState], quotes: [InputState]?, series: [SeriesInput]) -> String {
+    private func featureKey(trades: [InputState], quotes: [InputState]?, liquidations: [InputState]?, series: [SeriesInput]) -> String {
         func rows(_ files: [InputState]) -> String {
             // By path: the merge does not depend on the order the files were given in.
             let text = files.sorted { $0.fingerprint.path < $1.fingerprint.path }.map { input in
@@ -664,6 +707,7 @@ public final class FeaturesJob {
         }
         var parts = ["v4", "trades:\(rows(trades))"]
         if let quotes { parts.append("quotes:\(rows(quotes))") }
+        if let liquidations { parts.append("liquidations:\(rows(liquidations))") }
         for input in series { parts.append("\(input.kind.rawValue):\(input.digest)") }
         parts.append(valuesKey)
         parts.append("tick_rule=\(options.inferUnknownSides);bad_rows=\(options.read.badRows.rawValue)")
@@ -683,6 +727,7 @@ public final class FeaturesJob {
         var key = ""
         if let levels = c.bandLevels { key += ";band_levels=\(levels.map(\.text).joined(separator: ","))" }
         if let d = c.derivatives { key += ";derivatives=\(d.metrics),\(d.funding),\(d.ticker)" }
+        if c.liquidations == true { key += ";liquidations" }
         return key
     }
 
@@ -700,7 +745,7 @@ public final class FeaturesJob {
                                    firstTime: range.map { Time.iso8601(micros: $0.first) },
                                    lastTime: range.map { Time.iso8601(micros: $0.last) }, checksum: state.checksum)
         }
-        return RunSummary.Input(path: group.files.count == 1 ? group.files[0].path : (group.role == "quotes" ? options.quotesPaths : options.tradesPaths).joined(separator: ","),
+        return RunSummary.Input(path: group.files.count == 1 ? group.files[0].path : (group.role == "quotes" ? options.quotesPaths : group.role == "liquidations" ? options.liquidationsPaths : options.tradesPaths).joined(separator: ","),
                                 layout: common(files.map(\.layout)), timeUnit: common(files.map(\.timeUnit)),
                                 compression: common(files.map(\.compression)), bytes: described.reduce(0) { $0 + $1.bytes },
                                 rows: rows, partitionsReused: stages.reduce(0) { $0 + $1.reused },
@@ -753,6 +798,16 @@ public final class FeaturesJob {
 
 }
 
+/// The tick inputs of a run, probed: trades, and quotes and liquidations when given.
+struct OpenedInputs {
+    var trades: InputGroup
+    var quotes: InputGroup?
+    var liquidations: InputGroup?
+
+    /// In the order they are ingested.
+    var all: [InputGroup] { [trades] + (quotes.map { [$0] } ?? []) + (liquidations.map { [$0] } ?? []) }
+}
+
 /// The run's manifest and where it is saved, shared by the stages' callbacks.
 final class ManifestStore {
     var manifest: Manifest
@@ -774,16 +829,28 @@ final class ManifestStore {
     func put(_ state: InputState, role: String) {
         let count = manifest[role].count
         if let index = places[role]?[state.fileNumber], index < count, manifest[role][index].fileNumber == state.fileNumber {
-            if role == "quotes" { manifest.quotes[index] = state } else { manifest.trades[index] = state }
+            modify(role) { $0[index] = state }
             return
         }
         if let index = manifest[role].firstIndex(where: { $0.fileNumber == state.fileNumber }) {
             places[role, default: [:]][state.fileNumber] = index
-            if role == "quotes" { manifest.quotes[index] = state } else { manifest.trades[index] = state }
+            modify(role) { $0[index] = state }
             return
         }
         places[role, default: [:]][state.fileNumber] = count
-        if role == "quotes" { manifest.quotes.append(state) } else { manifest.trades.append(state) }
+        modify(role) { $0.append(state) }
+    }
+
+    /// Changes the list of a role in place (trades and quotes are not copied).
+    private func modify(_ role: String, _ change: (inout [InputState]) -> Void) {
+        switch role {
+        case "quotes": change(&manifest.quotes)
+        case "liquidations":
+            var list = manifest.liquidations ?? []
+            change(&list)
+            manifest.liquidations = list
+        default: change(&manifest.trades)
+        }
     }
 }
 

@@ -44,7 +44,7 @@ final class IngestStage {
     /// layouts) pandas forms; since 3, Tardis `local_timestamp` as the sequence key. Partitions
     /// of earlier versions are made again.
     var readKey: String {
-        "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "");symbol=\(options.symbol ?? "");unknown_sides=\(options.unknownSides.rawValue);order=\(options.order.rawValue);parser=3"
+        (options.ignoresIds ? "ids=ignored;" : "") + "bad_rows=\(options.badRows.rawValue);time_unit=\(options.timeUnit?.rawValue ?? "auto");columns=\(options.mapping.map { $0.assignments.map { "\($0.role.rawValue)=\($0.column)" }.joined(separator: "|") } ?? "");symbol=\(options.symbol ?? "");unknown_sides=\(options.unknownSides.rawValue);order=\(options.order.rawValue);parser=3"
     }
 
     func partitionPath(_ name: String) -> String { ticks + "/" + name }

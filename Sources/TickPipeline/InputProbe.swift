@@ -47,8 +47,9 @@ public enum InputProbe {
         var firstTime: Int64?
         var symbol: String?
         if let firstLine = lines.first {
-            let detected = try LayoutDetector.detect(path: path, firstLine: firstLine, secondLine: lines.count > 1 ? lines[1] : nil,
+            var detected = try LayoutDetector.detect(path: path, firstLine: firstLine, secondLine: lines.count > 1 ? lines[1] : nil,
                                                      mapping: options.mapping, timeUnit: options.timeUnit)
+            if options.ignoresIds { detected.roles = detected.roles.map { $0 == .id ? .ignore : $0 } }
             layout = detected
             let dataLine = detected.hasHeader ? (lines.count > 1 ? lines[1] : nil) : firstLine
             if let dataLine {

@@ -132,6 +132,8 @@ public struct FeatureState: Sendable, Codable, Equatable {
     public var merged: [String: MergeCounts]?
     /// The sidecar (in the features folder) of rows that merging rejected, in quarantine mode.
     public var mergeRejects: String?
+    /// Set with `bars` when there are liquidations: those outside the raster (not used).
+    public var liquidationsOutside: RunSummary.OutsideRaster?
 }
 
 /// `DIR/.tickforge/manifest.json`: what a run has finished, so that a rerun can skip it, and
@@ -145,6 +147,8 @@ public struct Manifest: Sendable, Codable, Equatable {
     public var trades: [InputState] = []
     /// The quotes files' states (empty without quotes).
     public var quotes: [InputState] = []
+    /// The liquidations files' states (absent without liquidations; older manifests lack it).
+    public var liquidations: [InputState]?
     public var features: FeatureState?
     /// The number the next new input file gets.
     public var nextFileNumber = 0
@@ -155,11 +159,23 @@ public struct Manifest: Sendable, Codable, Equatable {
     public init(links: [String] = []) { self.links = links }
 
     /// Every input file with ingest state.
-    public var inputs: [InputState] { trades + quotes }
+    public var inputs: [InputState] { trades + quotes + (liquidations ?? []) }
 
-    /// The files of an input role.
+    /// The files of an input role (`trades`, `quotes`, `liquidations`).
     public subscript(role: String) -> [InputState] {
-        get { role == "quotes" ? quotes : trades }
-        set { if role == "quotes" { quotes = newValue } else { trades = newValue } }
+        get {
+            switch role {
+            case "quotes": quotes
+            case "liquidations": liquidations ?? []
+            default: trades
+            }
+        }
+        set {
+            switch role {
+            case "quotes": quotes = newValue
+            case "liquidations": liquidations = newValue.isEmpty ? nil : newValue
+            default: trades = newValue
+            }
+        }
     }
 }

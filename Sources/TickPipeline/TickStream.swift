@@ -39,6 +39,9 @@ public struct ReadOptions: Sendable {
     /// What a trade of side `unknown` (Tardis) is: a bad row, or kept with side 2 for a
     /// reader that infers it.
     public var unknownSides: UnknownSidePolicy = .reject
+    /// Read the layout's id column as any other ignored column: no duplicate or id-order rule
+    /// (liquidations, whose ids the contract does not use).
+    public var ignoresIds = false
     public init() {}
 }
 

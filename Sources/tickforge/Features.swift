@@ -44,6 +44,10 @@ struct Features: ParsableCommand {
             help: ArgumentHelp("Tardis derivative_ticker files, given like --trades: adds oi, funding_rate, predicted_funding_rate, mark_premium_bps, last_basis_bps, ticker_age_s and oi_chg_{w}. Not with --metrics.", valueName: "ticker"))
     var tickerPaths: [String] = []
 
+    @Option(name: .customLong("liquidations"), parsing: .upToNextOption,
+            help: ArgumentHelp("Tardis liquidations files (the trades layout; side = the liquidation order's side), given like --trades: adds liq_buy_volume, liq_sell_volume, liq_count and liq_volume_{w}.", valueName: "liquidations"))
+    var liquidationsPaths: [String] = []
+
     @Option(help: ArgumentHelp("What to do with a trade whose side is unknown (Tardis side=unknown): reject (a bad row) or tick-rule (infer it: buyer above the previous trade's price, seller below, the previous side when equal).", valueName: "policy"))
     var sideUnknown: UnknownSidePolicyFlag = .reject
 
@@ -218,6 +222,7 @@ struct Features: ParsableCommand {
         options.splits = try splits.map { try SplitMethod(parsing: $0) }
         options.embargoBars = embargo
         options.regimes = regimes
+        options.liquidationsPaths = liquidationsPaths
         for (kind, paths) in [(SeriesKind.bands, bandsPaths), (.metrics, metricsPaths), (.funding, fundingPaths), (.ticker, tickerPaths)]
         where !paths.isEmpty {
             options.seriesPaths[kind] = paths
@@ -250,7 +255,7 @@ struct Features: ParsableCommand {
               \((data.map { "features" + $0 } + ["features.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
               \((data.map { "targets" + $0 } + ["targets.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
               \(others.map { "\(out)/\($0)" }.joined(separator: "  "))
-            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")\((summary.series ?? []).map { "\n\($0.role): \($0.files.count > 1 ? "\($0.files.count) files, " : "")\($0.rowsRead) read, \($0.rowsDeduplicated) repeated rows dropped\($0.rowsFiltered > 0 ? ", \($0.rowsFiltered) filtered (other symbols)" : "")" }.joined())
+            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")\(summary.liquidations.map { "\n" + Self.describe("liquidations", $0) + ($0.outsideRaster.map { o in ", \(o.beforeFirstBar) before the first bar and \(o.afterLastBar) after the last (not used)" } ?? "") } ?? "")\((summary.series ?? []).map { "\n\($0.role): \($0.files.count > 1 ? "\($0.files.count) files, " : "")\($0.rowsRead) read, \($0.rowsDeduplicated) repeated rows dropped\($0.rowsFiltered > 0 ? ", \($0.rowsFiltered) filtered (other symbols)" : "")" }.joined())
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)
     }

@@ -78,16 +78,19 @@ struct AsOfSeriesEndToEndTests {
         #expect(killed >= 10)
     }
 
-    /// Shards read only ticks; `finish` reads the series (relative paths, from the plan's
+    /// Shards ingest the ticks and liquidations; `finish` reads the series (relative paths, from the plan's
     /// directory) and gives the bytes of one `features` run.
     @Test func shardsAndFinishGiveTheSameBytes() throws {
         let dir = try TemporaryDirectory("tf-asof-shards")
         defer { dir.remove() }
         let here = URL(fileURLWithPath: Self.fixtures)
-        let inputs = ["--trades", "trades", "--metrics", "metrics", "--funding", "funding", "--bands", "bands", "--band-levels", "1,0.2"]
-        let plan = try runProcess(TestPaths.binary, ["plan"] + inputs + ["--out", dir.path("sharded"), "--shard-size", "100KiB"], currentDirectory: here)
+        let inputs = ["--trades", "trades", "--metrics", "metrics", "--funding", "funding", "--bands", "bands", "--band-levels", "1,0.2",
+                      "--liquidations", "liquidations"]
+        let plan = try runProcess(TestPaths.binary, ["plan"] + inputs + ["--out", dir.path("sharded"), "--shard-size", "60KiB"], currentDirectory: here)
         #expect(plan.status == 0, "\(plan.stderrText)")
-        for k in 0..<2 {
+        let shards = try ShardPlanFile.count(dir.path("sharded"))
+        #expect(shards >= 3)
+        for k in 0..<shards {
             let shard = try runTickforge(["shard", dir.path("sharded"), "--index", String(k)])
             #expect(shard.status == 0, "\(shard.stderrText)")
         }
@@ -205,5 +208,13 @@ struct AsOfSeriesEndToEndTests {
         let selected = try run(["--ticker", mixed, "--symbol", "BTCUSDT", "--fresh"])
         #expect(selected.status == 0, "\(selected.stderrText)")
         #expect(selected.stdoutText.contains("ticker: 2 read, 0 repeated rows dropped, 1 filtered (other symbols)"), "\(selected.stdoutText)")
+    }
+}
+
+/// Reads a run directory's `plan.json`.
+enum ShardPlanFile {
+    static func count(_ run: String) throws -> Int {
+        let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/.tickforge/plan.json"))) as! [String: Any]
+        return (plan["shards"] as! [Any]).count
     }
 }
