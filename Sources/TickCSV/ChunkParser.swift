@@ -118,6 +118,14 @@ public struct ChunkParser: Sendable {
     /// chunk; a UTF-8 byte-order mark at the start of the first chunk is skipped by the caller.
     public func parse(_ bytes: [UInt8], skipFirstLine: Bool) -> ParsedChunk {
         var out = ParsedChunk()
+        if layout.kind == .book {
+            bytes.withUnsafeBufferPointer { input in
+                BookChunkParser(layout: layout, maxRecordSize: maxRecordSize, symbol: symbol, filtersSymbols: filtersSymbols)
+                    .parse(input, skipFirstLine: skipFirstLine, into: &out)
+            }
+            out.bytes = bytes
+            return out
+        }
         // Room for rows of 32 bytes (tick lines are 50–100), grown if the lines are shorter:
         // the sink is allocated per chunk, and its untouched end would still cost the heap.
         var sink = ColumnSink(capacity: bytes.count / 32 + 16)
@@ -127,7 +135,7 @@ public struct ChunkParser: Sendable {
         }
         out.rowStart = Array(UnsafeBufferPointer(start: sink.rowStarts, count: rows))
         switch layout.kind {
-        case .trades:
+        case .trades, .book:
             out.trades.time = sink.column(ColumnSink.tradeTime, rows: rows)
             out.trades.price = sink.column(ColumnSink.tradePrice, rows: rows)
             out.trades.quantity = sink.column(ColumnSink.tradeQuantity, rows: rows)
@@ -229,7 +237,7 @@ public struct ChunkParser: Sendable {
     /// Copies the one row `parseRow` read into row `row` of the sink.
     private func store(_ row: ParsedChunk, row index: Int, into sink: ColumnSink) {
         switch layout.kind {
-        case .trades:
+        case .trades, .book:
             let t = row.trades
             sink.slot(ColumnSink.tradeTime)[index] = t.time[0]
             sink.slot(ColumnSink.tradePrice)[index] = t.price[0]
@@ -272,7 +280,7 @@ public struct ChunkParser: Sendable {
             }
             let fieldStart = i
             switch roles[column] {
-            case .ignore, .symbol:
+            case .ignore, .symbol, .bookSnapshotFlag, .bookSide, .bookPrice, .bookAmount, .askLevelPrice, .askLevelAmount, .bidLevelPrice, .bidLevelAmount:
                 i = fields.skipField(from: i, end: end)
                 if let problem = textProblem(fields, fieldStart..<i) { return (column + 1, problem) }
             case .time:

@@ -121,6 +121,8 @@ struct FastRowParser {
             case .quantity, .bidQuantity, .askQuantity: .quantity
             case .side: .side
             case .id: .id
+            // Book layouts are read by `BookChunkParser`, never here.
+            case .bookSnapshotFlag, .bookSide, .bookPrice, .bookAmount, .askLevelPrice, .askLevelAmount, .bidLevelPrice, .bidLevelAmount: .ignore
             }
             return (field, ColumnSink.slot(of: role, kind: layout.kind) ?? 0)
         }

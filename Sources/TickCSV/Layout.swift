@@ -1,9 +1,15 @@
 import TickCore
 
-/// Whether a file holds trades or top-of-book quotes.
+/// Whether a file holds trades, top-of-book quotes or order book updates.
 public enum RecordKind: String, Sendable, Codable {
     case trades
     case quotes
+    /// Tardis `incremental_book_L2` or `book_snapshot_N`, parsed into the trade columns
+    /// (`BookRowFlags`).
+    case book
+
+    /// Whether its rows are parsed into `QuoteColumns` (else `TradeColumns`).
+    public var hasQuoteColumns: Bool { self == .quotes }
 }
 
 /// What tickforge reads from one CSV column.
@@ -25,6 +31,17 @@ public enum ColumnRole: UInt8, Sendable, Equatable {
     /// received), read in the layout's time unit. Used only as the sequence key of merge and
     /// sort (contract, Inputs, Sequence keys); no rule checks its order.
     case sequence
+    /// `incremental_book_L2`: `is_snapshot`, `side` (bid/ask), `price`, `amount`.
+    case bookSnapshotFlag
+    case bookSide
+    case bookPrice
+    case bookAmount
+    /// `book_snapshot_N`: the price and amount of level k of a side, k by the order of the
+    /// columns (`asks[k].price` …).
+    case askLevelPrice
+    case askLevelAmount
+    case bidLevelPrice
+    case bidLevelAmount
 }
 
 /// What the reader does with a trade whose side is `unknown` (Tardis).
@@ -97,6 +114,10 @@ struct KnownLayout {
 
 extension KnownLayout {
     static let all: [KnownLayout] = [
+        KnownLayout(name: "tardis-incremental-book-l2", kind: .book,
+                    columns: [("timestamp", .time), ("is_snapshot", .bookSnapshotFlag), ("side", .bookSide), ("price", .bookPrice),
+                              ("amount", .bookAmount), ("symbol", .symbol), ("exchange", .ignore), ("local_timestamp", .sequence)],
+                    sideEncoding: .aggressor, headerlessColumnCounts: []),
         KnownLayout(name: "binance-aggtrades", kind: .trades,
                     columns: [("agg_trade_id", .id), ("price", .price), ("quantity", .quantity),
                               ("transact_time", .time), ("is_buyer_maker", .side)],

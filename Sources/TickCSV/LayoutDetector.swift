@@ -79,6 +79,8 @@ public enum LayoutDetector {
         var layout: Layout
         if let mapping {
             layout = try mapped(path: path, mapping: mapping, header: header, columnCount: firstFields.count)
+        } else if let header, let book = bookSnapshot(header: header) {
+            layout = book
         } else if let header {
             guard let known = KnownLayout.all.lazy.compactMap({ k in k.roles(for: header).map { (k, $0) } }).first else {
                 throw TickError.unreadable(path: path, reason: "unknown CSV layout with header '\(printableText(firstLine))'; give a column mapping with --columns (e.g. time=timestamp,price=price,qty=amount,side=side)")
@@ -117,6 +119,30 @@ public enum LayoutDetector {
             layout.timeUnit = TimeUnit.detect(fromMagnitude: value)
         }
         return layout
+    }
+
+    /// Tardis `book_snapshot_N`: `exchange,symbol,timestamp,local_timestamp`, then
+    /// `asks[k].price,asks[k].amount,bids[k].price,bids[k].amount` for k = 0 … N−1.
+    static func bookSnapshot(header: [String]) -> Layout? {
+        guard header.contains("asks[0].price"), let time = header.firstIndex(of: "timestamp") else { return nil }
+        var roles = [ColumnRole](repeating: .ignore, count: header.count)
+        roles[time] = .time
+        if let local = header.firstIndex(of: "local_timestamp") { roles[local] = .sequence }
+        if let symbol = header.firstIndex(of: "symbol") { roles[symbol] = .symbol }
+        var levels = 0
+        while let askPrice = header.firstIndex(of: "asks[\(levels)].price"), let askAmount = header.firstIndex(of: "asks[\(levels)].amount"),
+              let bidPrice = header.firstIndex(of: "bids[\(levels)].price"), let bidAmount = header.firstIndex(of: "bids[\(levels)].amount") {
+            roles[askPrice] = .askLevelPrice; roles[askAmount] = .askLevelAmount
+            roles[bidPrice] = .bidLevelPrice; roles[bidAmount] = .bidLevelAmount
+            levels += 1
+        }
+        // Levels must be numbered from 0 in their column order, for k to be the column's rank.
+        for (role, side) in [(ColumnRole.askLevelPrice, "asks"), (.bidLevelPrice, "bids")] {
+            let columns = roles.indices.filter { roles[$0] == role }
+            guard columns == (0..<levels).map({ header.firstIndex(of: "\(side)[\($0)].price")! }) else { return nil }
+        }
+        return Layout(name: "tardis-book-snapshot-\(levels)", kind: .book, roles: roles, header: header, timeUnit: .microseconds,
+                      sideEncoding: .aggressor)
     }
 
     static func mapped(path: String, mapping: ColumnMapping, header: [String]?, columnCount: Int) throws -> Layout {

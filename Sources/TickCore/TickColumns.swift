@@ -17,8 +17,30 @@ public enum RowID {
     public static let none: Int64 = .min
 }
 
+/// What a book row is (`TradeColumns.buyerAggressor` of a book input's rows).
+///
+/// Book updates travel through ingest, partitions, merge and sort in the trade columns: a row is
+/// a time, a sequence key, a price, a quantity (the level's new amount) and one byte, exactly the
+/// trade shape, and the order rules are the trades' without ids. The byte says which side and
+/// how the row groups into updates (contract, Book).
+public struct BookRowFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// An ask level; a bid level otherwise.
+    public static let ask = BookRowFlags(rawValue: 1)
+    /// `incremental_book_L2` `is_snapshot=true`: after a row without it, the book is emptied.
+    public static let snapshot = BookRowFlags(rawValue: 2)
+    /// The first row of a `book_snapshot_N` line: a new update that empties the book. It
+    /// carries no level.
+    public static let wholeState = BookRowFlags(rawValue: 4)
+    /// A level of a `book_snapshot_N` line: part of the update its `wholeState` row began,
+    /// whatever the time.
+    public static let ofWholeState = BookRowFlags(rawValue: 8)
+}
+
 /// Parsed trades in columns, in file order. Times are epoch microseconds; prices and quantities
-/// are `FixedPoint` raw values.
+/// are `FixedPoint` raw values. A book input's rows use the same columns (`BookRowFlags`).
 public struct TradeColumns: Sendable, Equatable {
     public var time: [Int64] = []
     public var price: [Int64] = []

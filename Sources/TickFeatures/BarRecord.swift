@@ -19,11 +19,13 @@ public struct BarRecord: Sendable, Equatable {
     public var asOf: AsOfBar?
     /// The bar's liquidations; nil without a liquidations input.
     public var liquidations: LiquidationBar?
+    /// What the order book says about the bar; nil without a book input.
+    public var book: BookBar?
 
     public init(trade: TradeBar, quotes: QuoteBarStats?, logReturn: Double, ewmVariance: Double, asOf: AsOfBar? = nil,
-                liquidations: LiquidationBar? = nil) {
+                liquidations: LiquidationBar? = nil, book: BookBar? = nil) {
         self.trade = trade; self.quotes = quotes; self.logReturn = logReturn; self.ewmVariance = ewmVariance
-        self.asOf = asOf; self.liquidations = liquidations
+        self.asOf = asOf; self.liquidations = liquidations; self.book = book
     }
 }
 
@@ -36,7 +38,8 @@ public struct BarSequencer {
 
     public init(lambda: Double) { self.lambda = lambda }
 
-    public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?, asOf: AsOfBar? = nil, liquidations: LiquidationBar? = nil) -> BarRecord {
+    public mutating func record(_ bar: TradeBar, quotes: QuoteBarStats?, asOf: AsOfBar? = nil, liquidations: LiquidationBar? = nil,
+                                book: BookBar? = nil) -> BarRecord {
         var r = Double.nan
         let close = FixedPoint.double(bar.close)
         if let previous = previousClose {
@@ -49,6 +52,6 @@ public struct BarSequencer {
             variance = variance.isNaN ? r * r : lambda * variance + (1 - lambda) * (r * r)
         }
         previousClose = close
-        return BarRecord(trade: bar, quotes: quotes, logReturn: r, ewmVariance: variance, asOf: asOf, liquidations: liquidations)
+        return BarRecord(trade: bar, quotes: quotes, logReturn: r, ewmVariance: variance, asOf: asOf, liquidations: liquidations, book: book)
     }
 }

@@ -2,7 +2,7 @@ import TickCore
 
 /// Which file a column goes to, and the group the metadata names.
 public enum ColumnGroup: String, Sendable, Codable {
-    case trade, rolling, volatility, quote, bands, derivatives, liquidations, regimes, calendar, target
+    case trade, rolling, volatility, quote, book, bands, derivatives, liquidations, regimes, calendar, target
 }
 
 /// How a column's values are written.
@@ -22,6 +22,8 @@ public enum ColumnKey: Sendable, Equatable {
     case ewmVol, volRatio, absretAutocorr
     case bid, ask, bidQty, askQty, mid, spreadBps, obi, obiTwa, micropriceBps, quoteCount, ofi
     case ofiWindow(Int), obiWindow(Int), quoteAge
+    /// The book group, by the index of k in `--depth-levels`.
+    case bookBidDepth(Int), bookAskDepth(Int), bookImbalance(Int), bookImbalanceTimeWeighted(Int), bookUpdates
     /// `band_imb_{p}` of the p at this index of `--band-levels`.
     case bandImbalance(Int), bandAge
     /// A field's as-of value, as given.
@@ -132,6 +134,30 @@ public struct ColumnCatalog: Sendable {
             for x in w { add(.ofiWindow(x), "ofi_\(x)", .quote, .decimal, "base asset quantity", "Order flow imbalance over the last \(x) bars.", "Σ ofi_i, i = t−w+1 … t", window: x, to: &f) }
             for x in w { add(.obiWindow(x), "obi_\(x)", .quote, .real, "ratio in [−1, 1]", "Mean of the defined time-weighted imbalances of the last \(x) bars.", "mean of the defined obi_twa_i, i = t−w+1 … t; undefined when none is defined", window: x, to: &f) }
             add(.quoteAge, "quote_age_s", .quote, .real, "seconds", "Age of the quote state at the bar end: time since the last quote update before start + Δ.", "(start + Δ − time of the last quote update with time < start+Δ) / 1000 (times in ms); undefined before the first quote", to: &f)
+        }
+        if let depth = config.depthLevels {
+            let source = "book (Tardis incremental_book_L2 or book_snapshot_N): price, amount"
+            for (i, k) in depth.enumerated() {
+                add(.bookBidDepth(i), "book_bid_qty_\(k)", .book, .decimal, "base asset quantity", "Quantity on the best \(k) bid levels at the bar end.",
+                    "Σ amount of the best \(k) bid levels (all when fewer) of the book state after the last update with time < start+Δ; 0 for an empty side; undefined before the first update",
+                    source: source, to: &f)
+                add(.bookAskDepth(i), "book_ask_qty_\(k)", .book, .decimal, "base asset quantity", "Quantity on the best \(k) ask levels at the bar end.",
+                    "Σ amount of the best \(k) ask levels (all when fewer) at bar end; 0 for an empty side; undefined before the first update",
+                    source: source, to: &f)
+            }
+            for (i, k) in depth.enumerated() {
+                add(.bookImbalance(i), "book_imb_\(k)", .book, .real, "ratio in [−1, 1]", "Depth imbalance of the best \(k) levels at the bar end.",
+                    "(book_bid_qty_\(k) − book_ask_qty_\(k)) / (book_bid_qty_\(k) + book_ask_qty_\(k)) at bar end; undefined if the sum is 0 or before the first update",
+                    source: source, to: &f)
+            }
+            for (i, k) in depth.enumerated() {
+                add(.bookImbalanceTimeWeighted(i), "book_imb_twa_\(k)", .book, .real, "ratio in [−1, 1]", "Time-weighted depth imbalance of the best \(k) levels over the bar.",
+                    "Σ_states book_imb_\(k)·duration / Σ duration over [start, start+Δ), each book state weighted by how long it was in force in the bar; a state whose imbalance is undefined carries no weight; undefined if none",
+                    source: source, to: &f)
+            }
+            add(.bookUpdates, "book_updates", .book, .integer, "updates", "Number of book updates in the bar.",
+                "number of book updates with start ≤ time < start+Δ (incremental layout: consecutive rows with the same timestamp are one update; snapshot layout: each row)",
+                source: "book: timestamp", to: &f)
         }
         if let levels = config.bandLevels {
             for (k, p) in levels.enumerated() {

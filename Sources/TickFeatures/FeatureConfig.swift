@@ -19,6 +19,8 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     public var bandLevels: [BandLevel]?
     /// The derivative series given (the Derivatives group); nil without any.
     public var derivatives: DerivativeSources?
+    /// `--depth-levels` when a book input is given (the Book group); nil without one.
+    public var depthLevels: [Int]?
     /// Whether a liquidations input is given (the Liquidations group); nil or false without.
     public var liquidations: Bool?
 
@@ -89,6 +91,11 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
         }
         if !(thresholdBps >= 0) || !thresholdBps.isFinite { throw .init("--threshold-bps must be a non-negative number") }
         if !(ewmLambda > 0 && ewmLambda < 1) { throw .init("--ewm-lambda must be strictly between 0 and 1") }
+        if let depth = depthLevels {
+            if depth.isEmpty { throw .init("--depth-levels needs at least one level") }
+            if let bad = depth.first(where: { $0 < 1 || $0 > 100_000 }) { throw .init("depth level \(bad) is not a number of levels from 1 to 100000") }
+            if Set(depth).count != depth.count { throw .init("--depth-levels lists a level twice") }
+        }
         if let levels = bandLevels {
             if levels.isEmpty { throw .init("--band-levels needs at least one level") }
             if Set(levels).count != levels.count { throw .init("--band-levels lists a level twice") }

@@ -236,6 +236,15 @@ struct PartitionTable {
         case .bandImbalance, .bandAge, .derivative, .fundingRate, .markPremium, .lastBasis, .metricsAge, .tickerAge, .fundingAge,
              .openInterestChange:
             return asOfColumn(key)
+        case .bookBidDepth(let i): return decimal { bar($0).book?.bidDepth?[i] ?? ColumnValues.undefinedDecimal }
+        case .bookAskDepth(let i): return decimal { bar($0).book?.askDepth?[i] ?? ColumnValues.undefinedDecimal }
+        case .bookImbalance(let i):
+            return real { r in
+                guard let b = bar(r).book, let bid = b.bidDepth?[i], let ask = b.askDepth?[i], bid + ask != 0 else { return .nan }
+                return FixedPoint.exactDouble(bid - ask) / FixedPoint.exactDouble(bid + ask)
+            }
+        case .bookImbalanceTimeWeighted(let i): return real { bar($0).book?.imbalanceTimeWeighted[i] ?? .nan }
+        case .bookUpdates: return integer { bar($0).book?.updateCount ?? 0 }
         case .liquidationBuyVolume: return decimal { bar($0).liquidations?.buyVolume ?? 0 }
         case .liquidationSellVolume: return decimal { bar($0).liquidations?.sellVolume ?? 0 }
         case .liquidationCount: return integer { bar($0).liquidations?.count ?? 0 }

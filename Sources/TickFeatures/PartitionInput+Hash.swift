@@ -18,6 +18,14 @@ extension PartitionInput {
             h.add(bar.logReturn.bitPattern)
             h.add(bar.ewmVariance.bitPattern)
             if let a = bar.asOf { a.hash(into: &h) } else { h.add(0) }
+            if let b = bar.book {
+                h.add(1); int(b.updateCount)
+                h.add(b.bidDepth == nil ? 0 : 1)
+                for v in (b.bidDepth ?? []) + (b.askDepth ?? []) { wide(v) }
+                for v in b.imbalanceTimeWeighted { h.add(v == nil ? 0 : 1); h.add(v?.bitPattern ?? 0) }
+            } else {
+                h.add(0)
+            }
             if let l = bar.liquidations {
                 h.add(1); wide(l.buyVolume); wide(l.sellVolume); int(l.count)
             } else {

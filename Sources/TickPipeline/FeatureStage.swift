@@ -52,6 +52,7 @@ final class FeatureStage {
     /// Without `output` (a run whose outputs need the whole series first: `--regimes`) the
     /// partitions are only brought up to date.
     func run(trades tradeReader: MergedTickReader, quotes quoteReader: MergedTickReader?, liquidations liquidationReader: MergedTickReader?,
+             book bookReader: MergedTickReader?,
              asOf asOfInputs: AsOfInputs?,
              previous: FeatureState?, output: FeatureOutputs?,
              save: (FeatureState, _ force: Bool) throws -> Void) throws -> FeatureState {
@@ -89,6 +90,11 @@ final class FeatureStage {
         var coveredBars = 0
         var asOfCursor = asOfInputs.map(AsOfCursor.init)
         var liquidationBars = LiquidationBarBuilder()
+        // Without quotes, the quote columns come from the book's top level.
+        var bookBars = BookBarBuilder(levels: config.depthLevels ?? [], derivesQuotes: quoteReader == nil)
+        func nextBookRows() throws {
+            if case .trades(let batch)? = try bookReader!.next() { bookBars.append(batch) } else { bookBars.endOfInput() }
+        }
         func nextLiquidations() throws {
             if case .trades(let batch)? = try liquidationReader!.next() { liquidationBars.append(batch) } else { liquidationBars.endOfInput() }
         }
@@ -126,7 +132,23 @@ final class FeatureStage {
             if state.firstBarStart == nil { state.firstBarStart = bar.start }
             state.lastBarStart = bar.start
             var stats: QuoteBarStats?
-            if let quoteReader {
+            var book: BookBar?
+            if bookReader != nil {
+                let end = bar.start + step
+                bookBars.consume(start: bar.start, end: end)
+                while bookBars.needsMore {
+                    try nextBookRows()
+                    bookBars.consume(start: bar.start, end: end)
+                }
+                book = bookBars.finishBar(start: bar.start, end: end)
+            }
+            if quoteReader == nil && bookReader != nil {
+                let end = bar.start + step
+                quoteBars.append(bookBars.takeQuotes())
+                let barStats = quoteBars.finishBar(start: bar.start, end: end)
+                if let last = barStats.lastUpdate, end - last <= config.coverageAge { coveredBars += 1 }
+                stats = barStats
+            } else if let quoteReader {
                 let end = bar.start + step
                 quoteBars.consume(start: bar.start, end: end)
                 while quoteBars.needsMoreQuotes {
@@ -148,7 +170,7 @@ final class FeatureStage {
                 }
                 liquidations = liquidationBars.finishBar(start: bar.start, end: end)
             }
-            if let ready = partitioner.append(sequencer.record(bar, quotes: stats, asOf: asOf, liquidations: liquidations)) {
+            if let ready = partitioner.append(sequencer.record(bar, quotes: stats, asOf: asOf, liquidations: liquidations, book: book)) {
                 try dispatch(ready.input, index: ready.index)
             }
         }
@@ -178,7 +200,8 @@ final class FeatureStage {
             for entry in gone { try Syscall.remove(partitionPath(entry.name)) }
         }
         state.bars = partitioner.barCount
-        state.quoteCoveredBars = quoteReader == nil ? nil : coveredBars
+        state.quoteCoveredBars = quoteReader == nil && bookReader == nil ? nil : coveredBars
+        if bookReader != nil { state.bookCrossedUpdates = bookBars.crossedUpdates }
         state.partitions.sort { $0.index < $1.index }
         try save(state, false)
         return state

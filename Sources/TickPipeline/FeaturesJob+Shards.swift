@@ -15,7 +15,7 @@ extension FeaturesJob {
     /// earlier plan's shards finished is taken into the manifest (without `--fresh`), and their
     /// state files are removed.
     public func plan(arguments: [String], workingDirectory: String, shardBytes: Int64) throws -> ShardPlan {
-        if (tradeFiles + quoteFiles + liquidationFiles).contains(InputFiles.standardInput) {
+        if (tradeFiles + quoteFiles + liquidationFiles + bookFiles).contains(InputFiles.standardInput) {
             throw TickError.invalidArgument("a plan cannot read standard input (-): its shards run as other processes, perhaps on other machines; save the data to a file first")
         }
         let opened = try openInputs()
@@ -96,7 +96,7 @@ extension FeaturesJob {
         var bytesBefore: Int64 = 0
         for (place, file) in files.enumerated() {
             let read = readOptions(role: file.role)
-            let group = try InputGroup(role: file.role, paths: [file.path], kind: file.role == "quotes" ? .quotes : .trades,
+            let group = try InputGroup(role: file.role, paths: [file.path], kind: file.role == "quotes" ? .quotes : file.role == "book" ? .book : .trades,
                                        options: read, symbol: options.read.symbol, fingerprint: options.fingerprint)
             let path = InputFingerprint.absolute(file.path)
             let earlier = previous?.files.first { $0.role == file.role && $0.state.fingerprint.path == path && $0.state.fileNumber == file.fileNumber }?.state
@@ -164,7 +164,7 @@ extension FeaturesJob {
     /// Puts ingest states into `manifest`, in place of what it said of the same files (the
     /// last state of a file number wins), each role's list rebuilt once.
     static func merge(_ entries: [ShardFragment.Entry], into manifest: inout Manifest) {
-        for role in ["trades", "quotes", "liquidations"] {
+        for role in ["trades", "quotes", "liquidations", "book"] {
             let incoming = Dictionary(entries.filter { $0.role == role }.map { ($0.state.fileNumber, $0.state) }) { _, last in last }
             guard !incoming.isEmpty else { continue }
             let paths = Set(incoming.values.map(\.fingerprint.path))

@@ -51,6 +51,8 @@ public struct FeaturesOptions: Sendable {
     /// What `--liquidations` was given (empty: none): Tardis liquidations, read like trades
     /// without their ids.
     public var liquidationsPaths: [String] = []
+    /// What `--book` was given (empty: none): Tardis `incremental_book_L2` or `book_snapshot_N`.
+    public var bookPaths: [String] = []
     /// `tickforge finish`: take the tick partitions the plan's shards made before reading
     /// what is missing (`FeaturesJob.adoptShards`).
     public var shardPlan: ShardPlan?
@@ -66,6 +68,7 @@ public struct FeaturesOptions: Sendable {
 
     var hasQuotes: Bool { !quotesPaths.isEmpty }
     var hasLiquidations: Bool { !liquidationsPaths.isEmpty }
+    var hasBook: Bool { !bookPaths.isEmpty }
 }
 
 /// What a features run did (written to `summary.json`).
@@ -99,6 +102,8 @@ public struct RunSummary: Sendable, Codable {
         public var market: String?
         /// Liquidations only: rows before the first bar and after the last, not used.
         public var outsideRaster: OutsideRaster?
+        /// Book only: updates after which the book was crossed (best bid ≥ best ask), kept.
+        public var crossedUpdates: Int64?
     }
 
     /// Liquidations outside the bar raster (contract: not used, counted).
@@ -154,6 +159,7 @@ public struct RunSummary: Sendable, Codable {
     public var quotes: Input?
     public var series: [SeriesInput]?
     public var liquidations: Input?
+    public var book: Input?
     public var bars: Int
     public var rowsWritten: Int
     public var featurePartitionsReused: Int
@@ -194,6 +200,7 @@ public final class FeaturesJob {
     /// The files of each as-of series input given, listed once.
     let seriesFiles: [SeriesKind: [String]]
     let liquidationFiles: [String]
+    let bookFiles: [String]
     /// What `finish` found while taking the shards' partitions (`adoptShards`), for the summary.
     var adoptionWarnings: [String] = []
 
@@ -214,6 +221,14 @@ public final class FeaturesJob {
                                         ticker: options.seriesPaths[.ticker] != nil)
         options.config.derivatives = sources.any ? sources : nil
         options.config.liquidations = options.hasLiquidations ? true : nil
+        if options.config.depthLevels != nil && !options.hasBook {
+            throw TickError.invalidArgument("--depth-levels applies to --book; give the book files too")
+        }
+        if options.hasBook {
+            if options.config.depthLevels == nil { options.config.depthLevels = [1, 5, 10] }
+            // Without quotes, the top of book comes from the book: every quote column.
+            options.config.hasQuotes = true
+        }
         try options.config.validate()
         if let bars = options.partitionBars, bars < 1 { throw TickError.invalidArgument("--partition-bars must be at least 1") }
         if let rows = options.tickPartitionRows, rows < 1 { throw TickError.invalidArgument("--tick-partition-rows must be at least 1") }
@@ -225,6 +240,7 @@ public final class FeaturesJob {
         for (kind, paths) in options.seriesPaths { series[kind] = try InputFiles.expand(paths, option: kind.option) }
         seriesFiles = series
         liquidationFiles = try InputFiles.expand(options.liquidationsPaths, option: "--liquidations")
+        bookFiles = try InputFiles.expand(options.bookPaths, option: "--book")
         let baseCatalog = ColumnCatalog(config: options.config)
         let catalog = options.regimes.map { baseCatalog.withRegimes($0) } ?? baseCatalog
         outputCatalog = catalog
@@ -233,7 +249,7 @@ public final class FeaturesJob {
                                   tickPartitionRows: options.tickPartitionRows,
                                   shape: .init(haloBars: options.config.pastHalo + options.config.futureHalo,
                                                columns: catalog.features.count + catalog.targets.count,
-                                               inputs: Self.readersPlanned(files: [tradeFiles, quoteFiles, liquidationFiles]),
+                                               inputs: Self.readersPlanned(files: [tradeFiles, quoteFiles, liquidationFiles, bookFiles]),
                                                parquetColumns: options.format.writesParquet ? (catalog.features.count, catalog.targets.count) : nil),
                                   quarantine: options.read.badRows == .quarantine)
         read = options.read
@@ -248,7 +264,7 @@ public final class FeaturesJob {
         MemoryBudget.configureAllocator(limit: budget.limit)
         let clock = StageClock()
         let opened = try openInputs()
-        let (tradeGroup, quoteGroup, liquidationGroup) = (opened.trades, opened.quotes, opened.liquidations)
+        let (tradeGroup, quoteGroup, liquidationGroup, bookGroup) = (opened.trades, opened.quotes, opened.liquidations, opened.book)
         let series = try readSeries(tradeSymbol: tradeGroup.symbol)
         var asOfInputs = AsOfInputs()
         for input in series { input.asOfInputs(into: &asOfInputs, bandLevels: options.config.bandLevels) }
@@ -276,7 +292,7 @@ public final class FeaturesJob {
         try store.save(force: true)
         if read.order == .sort { try mergeSortedRuns(groups, store: store, directory: directory) }
         // An input no longer given: its files' states and partitions go.
-        for role in ["quotes", "liquidations"] where !groups.contains(where: { $0.role == role }) && !store.manifest[role].isEmpty {
+        for role in ["quotes", "liquidations", "book"] where !groups.contains(where: { $0.role == role }) && !store.manifest[role].isEmpty {
             store.manifest[role] = []
             try store.save(force: true)
             try sweepTickFiles(role: role, keeping: [], directory: directory)
@@ -284,6 +300,7 @@ public final class FeaturesJob {
         let trades = store.manifest.trades
         let quotes = quoteGroup == nil ? nil : store.manifest.quotes
         let liquidations = liquidationGroup == nil ? nil : store.manifest["liquidations"]
+        let book = bookGroup == nil ? nil : store.manifest["book"]
         let tradeRows = Self.total(trades)
         // The earliest and latest kept trades and where they are (for the raster guard's
         // message): in time order, a file's first and last kept rows; sorted, its partitions'
@@ -311,15 +328,16 @@ public final class FeaturesJob {
         clock.start("features")
         let featureStage = FeatureStage(calculator: calculator, directory: directory, pool: pool,
                                         partitionBars: budget.featurePartitionBars, tasksInFlight: budget.featureTasksInFlight,
-                                        key: featureKey(trades: trades, quotes: quotes, liquidations: liquidations, series: series), valuesKey: valuesKey, options: outputOptions)
+                                        key: featureKey(trades: trades, quotes: quotes, liquidations: liquidations, book: book, series: series), valuesKey: valuesKey, options: outputOptions)
         let generation = try directory.beginGeneration()
         let output = try FeatureOutputs(generation: generation, catalog: outputCatalog, options: outputOptions,
                                         intervalMs: options.config.interval.micros / 1000)
         let tradeReader = mergedReader(role: "trades", files: trades, group: tradeGroup, directory: directory)
         let quoteReader = quotes.map { mergedReader(role: "quotes", files: $0, group: quoteGroup!, directory: directory) }
         let liquidationReader = liquidations.map { mergedReader(role: "liquidations", files: $0, group: liquidationGroup!, directory: directory) }
+        let bookReader = book.map { mergedReader(role: "book", files: $0, group: bookGroup!, directory: directory) }
         // With regimes, no row can be written before the fit, which needs every partition.
-        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, liquidations: liquidationReader,
+        var features = try featureStage.run(trades: tradeReader, quotes: quoteReader, liquidations: liquidationReader, book: bookReader,
                                             asOf: asOfInputs.isEmpty ? nil : asOfInputs,
                                             previous: store.manifest.features,
                                             output: options.regimes == nil ? output : nil) { state, force in
@@ -331,9 +349,11 @@ public final class FeaturesJob {
             var merged = ["trades": tradeReader.counts]
             if let quoteReader { merged["quotes"] = quoteReader.counts }
             if let liquidationReader { merged["liquidations"] = liquidationReader.counts }
+            if let bookReader { merged["book"] = bookReader.counts }
             features.merged = merged
             features.mergeRejects = try writeMergeRejects([("trades", tradeReader, tradeGroup)] + (quoteReader.map { [("quotes", $0, quoteGroup!)] } ?? [])
-                + (liquidationReader.map { [("liquidations", $0, liquidationGroup!)] } ?? []),
+                + (liquidationReader.map { [("liquidations", $0, liquidationGroup!)] } ?? [])
+                + (bookReader.map { [("book", $0, bookGroup!)] } ?? []),
                                                           directory: directory)
         }
         store.manifest.features = features
@@ -386,6 +406,11 @@ public final class FeaturesJob {
                                         var input = describe($0, group: liquidationGroup!, stages: ingests["liquidations"]!, merge: features.merged?["liquidations"])
                                         input.outsideRaster = features.liquidationsOutside
                                         return input
+                                    },
+                                    book: book.map {
+                                        var input = describe($0, group: bookGroup!, stages: ingests["book"]!, merge: features.merged?["book"])
+                                        input.crossedUpdates = features.bookCrossedUpdates
+                                        return input
                                     })
         var metadata = OutputMetadata(config: options.config, catalog: outputCatalog, rowCount: written.rows, barCount: barCount,
                                       firstBarStart: features.firstBarStart, lastBarStart: features.lastBarStart,
@@ -402,15 +427,17 @@ public final class FeaturesJob {
 
         let wall = clock.wallSeconds
         let parsed = ingests.values.joined().reduce(Int64(0)) { $0 + $1.bytesParsed }
-        var warnings = adoptionWarnings + rejectionWarnings(inputs) + groups.flatMap(\.warnings) + (coverage?.warnings ?? [])
-            + (regimes?.degenerateStatesWarning.map { [$0] } ?? [])
+        var warnings: [String] = adoptionWarnings + rejectionWarnings(inputs)
+        warnings += groups.flatMap(\.warnings)
+        warnings += coverage?.warnings ?? []
+        warnings += regimes?.degenerateStatesWarning.map { [$0] } ?? []
         for group in groups { warnings += overlapWithoutIds(group, states: store.manifest[group.role]) }
         if groups.flatMap(\.files).contains(where: \.isStandardInput) {
             warnings.append("standard input was read in full: the ingest of a pipe cannot be resumed, so an interrupted run must be given the data again (its other files resume)")
         }
         let summary = RunSummary(
             trades: inputs.trades, quotes: inputs.quotes, series: inputs.series.isEmpty ? nil : inputs.series,
-            liquidations: inputs.liquidations, bars: barCount, rowsWritten: written.rows,
+            liquidations: inputs.liquidations, book: inputs.book, bars: barCount, rowsWritten: written.rows,
             featurePartitionsReused: featureStage.reused, featurePartitionsComputed: featureStage.computed,
             stageSeconds: clock.stages, stageCpuSeconds: clock.stageCPU, wallSeconds: wall, cpuSeconds: StageClock.processCPUSeconds(),
             inputMegabytesPerSecond: Double(parsed) / 1e6 / max(wall, 1e-9),
@@ -427,7 +454,7 @@ public final class FeaturesJob {
     /// what the run directory would refuse, files that are not one instrument, no trades, a
     /// horizon longer than the data.
     func openInputs() throws -> OpenedInputs {
-        if [tradeFiles, quoteFiles, liquidationFiles].filter({ $0.contains(InputFiles.standardInput) }).count > 1 {
+        if [tradeFiles, quoteFiles, liquidationFiles, bookFiles].filter({ $0.contains(InputFiles.standardInput) }).count > 1 {
             throw TickError.invalidArgument("two inputs name standard input (-): only one input can be piped in")
         }
         // What the run directory would refuse is refused first, before the inputs are read.
@@ -448,18 +475,22 @@ public final class FeaturesJob {
             }
             try InputGroup.checkSameInstrument(tradeGroup, liquidationGroup)
         }
+        let bookGroup = try options.hasBook
+            ? InputGroup(role: "book", paths: bookFiles, kind: .book, options: readOptions(role: "book"),
+                         symbol: options.read.symbol, fingerprint: options.fingerprint) : nil
+        if let bookGroup { try InputGroup.checkSameInstrument(tradeGroup, bookGroup) }
         guard tradeGroup.files.contains(where: { $0.layout != nil }) else {
             throw TickError.unreadable(path: tradeGroup.files.count == 1 ? tradeGroup.files[0].path : options.tradesPaths.joined(separator: ", "),
                                        reason: tradeGroup.files.count == 1 ? "the file is empty: no trades to make bars from" : "every file is empty: no trades to make bars from")
         }
         try checkInputsBeforeWork(tradeGroup)
-        return OpenedInputs(trades: tradeGroup, quotes: quoteGroup, liquidations: liquidationGroup)
+        return OpenedInputs(trades: tradeGroup, quotes: quoteGroup, liquidations: liquidationGroup, book: bookGroup)
     }
 
     /// Every input file, by role, for the run directory's checks (nothing it writes may be one).
     var claimedInputs: [(role: String, path: String)] {
         tradeFiles.map { ("trades", $0) } + quoteFiles.map { ("quotes", $0) } + liquidationFiles.map { ("liquidations", $0) }
-            + SeriesKind.allCases.flatMap { kind in (seriesFiles[kind] ?? []).map { (kind.rawValue, $0) } }
+            + bookFiles.map { ("book", $0) } + SeriesKind.allCases.flatMap { kind in (seriesFiles[kind] ?? []).map { (kind.rawValue, $0) } }
     }
 
     /// Reads the as-of series inputs (in full: they are small) and checks that they are the
@@ -484,6 +515,7 @@ public final class FeaturesJob {
     /// The flags that decide which rows are read, as the metadata lists them.
     private var readFlagsDocument: OutputMetadata.ReadFlags {
         let roles = ["trades"] + (options.hasQuotes ? ["quotes"] : []) + (options.hasLiquidations ? ["liquidations"] : [])
+            + (options.hasBook ? ["book"] : [])
         var units: [String: String] = [:], columns: [String: String] = [:]
         for role in roles {
             let read = readOptions(role: role)
@@ -506,6 +538,7 @@ public final class FeaturesJob {
             options.mapping = nil
             options.ignoresIds = true
         }
+        if role == "book" { options.mapping = nil }
         // Unknown sides are kept for the merged stream's tick rule, which sees every file.
         if role == "trades" && self.options.inferUnknownSides { options.unknownSides = .keep }
         return options
@@ -648,7 +681,7 @@ public final class FeaturesJob {
     /// quarantine mode the run goes on, but its features may then rest on a small remainder
     /// (a spike longer than 16 rows, say, makes every row after it out of order).
     private func rejectionWarnings(_ inputs: MetadataInputs) -> [String] {
-        let all = [("trades", inputs.trades)] + (inputs.quotes.map { [("quotes", $0)] } ?? []) + (inputs.liquidations.map { [("liquidations", $0)] } ?? [])
+        let all = [("trades", inputs.trades)] + (inputs.quotes.map { [("quotes", $0)] } ?? []) + (inputs.liquidations.map { [("liquidations", $0)] } ?? []) + (inputs.book.map { [("book", $0)] } ?? [])
         return all.compactMap { role, input in
             let rows = input.rows
             guard rows.rejected > 0, rows.rejected * 10 > rows.read else { return nil }
@@ -695,7 +728,8 @@ public final class FeaturesJob {
     /// stale. The inputs enter through their tick partitions (names, rows and checksums), which
     /// hold exactly the rows the features are made of: a file touched or rewritten with the
     /// same rows keeps its feature partitions, whatever told its tick partitions apart.
-    private func featureKey(trades: [InputState], quotes: [InputState]?, liquidations: [InputState]?, series: [SeriesInput]) -> String {
+    private func featureKey(trades: [InputState], quotes: [InputState]?, liquidations: [InputState]?, book: [InputState]?,
+                            series: [SeriesInput]) -> String {
         func rows(_ files: [InputState]) -> String {
             // By path: the merge does not depend on the order the files were given in.
             let text = files.sorted { $0.fingerprint.path < $1.fingerprint.path }.map { input in
@@ -708,6 +742,7 @@ public final class FeaturesJob {
         var parts = ["v4", "trades:\(rows(trades))"]
         if let quotes { parts.append("quotes:\(rows(quotes))") }
         if let liquidations { parts.append("liquidations:\(rows(liquidations))") }
+        if let book { parts.append("book:\(rows(book))") }
         for input in series { parts.append("\(input.kind.rawValue):\(input.digest)") }
         parts.append(valuesKey)
         parts.append("tick_rule=\(options.inferUnknownSides);bad_rows=\(options.read.badRows.rawValue)")
@@ -728,6 +763,7 @@ public final class FeaturesJob {
         if let levels = c.bandLevels { key += ";band_levels=\(levels.map(\.text).joined(separator: ","))" }
         if let d = c.derivatives { key += ";derivatives=\(d.metrics),\(d.funding),\(d.ticker)" }
         if c.liquidations == true { key += ";liquidations" }
+        if let depth = c.depthLevels { key += ";book=\(depth.map(String.init).joined(separator: ","))" }
         return key
     }
 
@@ -745,7 +781,7 @@ public final class FeaturesJob {
                                    firstTime: range.map { Time.iso8601(micros: $0.first) },
                                    lastTime: range.map { Time.iso8601(micros: $0.last) }, checksum: state.checksum)
         }
-        return RunSummary.Input(path: group.files.count == 1 ? group.files[0].path : (group.role == "quotes" ? options.quotesPaths : group.role == "liquidations" ? options.liquidationsPaths : options.tradesPaths).joined(separator: ","),
+        return RunSummary.Input(path: group.files.count == 1 ? group.files[0].path : (group.role == "quotes" ? options.quotesPaths : group.role == "liquidations" ? options.liquidationsPaths : group.role == "book" ? options.bookPaths : options.tradesPaths).joined(separator: ","),
                                 layout: common(files.map(\.layout)), timeUnit: common(files.map(\.timeUnit)),
                                 compression: common(files.map(\.compression)), bytes: described.reduce(0) { $0 + $1.bytes },
                                 rows: rows, partitionsReused: stages.reduce(0) { $0 + $1.reused },
@@ -803,9 +839,10 @@ struct OpenedInputs {
     var trades: InputGroup
     var quotes: InputGroup?
     var liquidations: InputGroup?
+    var book: InputGroup?
 
     /// In the order they are ingested.
-    var all: [InputGroup] { [trades] + (quotes.map { [$0] } ?? []) + (liquidations.map { [$0] } ?? []) }
+    var all: [InputGroup] { [trades] + (quotes.map { [$0] } ?? []) + (liquidations.map { [$0] } ?? []) + (book.map { [$0] } ?? []) }
 }
 
 /// The run's manifest and where it is saved, shared by the stages' callbacks.
@@ -849,6 +886,10 @@ final class ManifestStore {
             var list = manifest.liquidations ?? []
             change(&list)
             manifest.liquidations = list
+        case "book":
+            var list = manifest.book ?? []
+            change(&list)
+            manifest.book = list
         default: change(&manifest.trades)
         }
     }

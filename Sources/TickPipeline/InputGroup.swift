@@ -36,8 +36,7 @@ public struct InputGroup {
         }
         for file in files {
             guard let layout = file.layout, layout.kind != kind else { continue }
-            let other = kind == .trades ? "quotes" : "trades"
-            throw TickError.invalidArgument("\(file.path) holds \(layout.kind.rawValue) (\(layout.name)), not \(kind.rawValue); pass it with --\(other)")
+            throw TickError.invalidArgument("\(file.path) holds \(layout.kind.rawValue) (\(layout.name)), not \(kind.rawValue); pass it with --\(layout.kind.rawValue)")
         }
         let withLayout = files.filter { $0.layout != nil }
         if let first = withLayout.first, let other = withLayout.first(where: { $0.layout!.name != first.layout!.name }) {

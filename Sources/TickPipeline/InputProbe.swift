@@ -54,7 +54,7 @@ public enum InputProbe {
             let dataLine = detected.hasHeader ? (lines.count > 1 ? lines[1] : nil) : firstLine
             if let dataLine {
                 let parsed = ChunkParser(layout: detected).parse(dataLine + [10], skipFirstLine: false)
-                firstTime = detected.kind == .trades ? parsed.trades.time.first : parsed.quotes.time.first
+                firstTime = detected.kind.hasQuoteColumns ? parsed.quotes.time.first : parsed.trades.time.first
                 symbol = detected.expectedSymbol.map { String(decoding: $0, as: UTF8.self) }
             }
         }

@@ -134,6 +134,8 @@ public struct FeatureState: Sendable, Codable, Equatable {
     public var mergeRejects: String?
     /// Set with `bars` when there are liquidations: those outside the raster (not used).
     public var liquidationsOutside: RunSummary.OutsideRaster?
+    /// Set with `bars` when there is a book: its updates that left it crossed (kept).
+    public var bookCrossedUpdates: Int64?
 }
 
 /// `DIR/.tickforge/manifest.json`: what a run has finished, so that a rerun can skip it, and
@@ -149,6 +151,8 @@ public struct Manifest: Sendable, Codable, Equatable {
     public var quotes: [InputState] = []
     /// The liquidations files' states (absent without liquidations; older manifests lack it).
     public var liquidations: [InputState]?
+    /// The book files' states (absent without a book).
+    public var book: [InputState]?
     public var features: FeatureState?
     /// The number the next new input file gets.
     public var nextFileNumber = 0
@@ -159,7 +163,7 @@ public struct Manifest: Sendable, Codable, Equatable {
     public init(links: [String] = []) { self.links = links }
 
     /// Every input file with ingest state.
-    public var inputs: [InputState] { trades + quotes + (liquidations ?? []) }
+    public var inputs: [InputState] { trades + quotes + (liquidations ?? []) + (book ?? []) }
 
     /// The files of an input role (`trades`, `quotes`, `liquidations`).
     public subscript(role: String) -> [InputState] {
@@ -167,6 +171,7 @@ public struct Manifest: Sendable, Codable, Equatable {
             switch role {
             case "quotes": quotes
             case "liquidations": liquidations ?? []
+            case "book": book ?? []
             default: trades
             }
         }
@@ -174,6 +179,7 @@ public struct Manifest: Sendable, Codable, Equatable {
             switch role {
             case "quotes": quotes = newValue
             case "liquidations": liquidations = newValue.isEmpty ? nil : newValue
+            case "book": book = newValue.isEmpty ? nil : newValue
             default: trades = newValue
             }
         }

@@ -9,6 +9,7 @@ struct MetadataInputs {
     /// The as-of series (bands, metrics, funding, ticker), in that order.
     var series: [RunSummary.SeriesInput] = []
     var liquidations: RunSummary.Input? = nil
+    var book: RunSummary.Input? = nil
 }
 
 /// Builds `features.json` and `targets.json`: what every column means, so nobody has to guess.
@@ -187,6 +188,7 @@ struct OutputMetadata {
         var inputDocs = [describe(inputs.trades, role: "trades")]
         if let quotes = inputs.quotes { inputDocs.append(describe(quotes, role: "quotes")) }
         if let liquidations = inputs.liquidations { inputDocs.append(describe(liquidations, role: "liquidations")) }
+        if let book = inputs.book { inputDocs.append(describe(book, role: "book")) }
         var columnDocs = [ColumnDocument(index: 0, name: "timestamp",
                                          description: "Start of the bar, as integer Unix epoch milliseconds (UTC); every value on the row is known at timestamp + interval.",
                                          unit: "ms since 1970-01-01T00:00:00Z", group: "time", type: "integer",

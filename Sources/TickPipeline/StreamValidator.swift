@@ -183,7 +183,7 @@ final class StreamValidator {
         var problemIndex = 0
         var filteredIndex = 0
         var roundedIndex = 0
-        let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
+        let times = layout.kind.hasQuoteColumns ? parsed.quotes.time : parsed.trades.time
 
         for r in 0..<parsed.rowCount {
             let start = Int(parsed.rowStart[r])
@@ -292,7 +292,7 @@ final class StreamValidator {
     private func isClean(_ parsed: ParsedChunk) -> Bool {
         guard parsed.rowCount > 0, parsed.problems.isEmpty else { return false }
         guard ordersRows else { return true }
-        let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
+        let times = layout.kind.hasQuoteColumns ? parsed.quotes.time : parsed.trades.time
         var falls = false
         var previous = state.lastKept?.time ?? .min
         for time in times {
@@ -300,7 +300,7 @@ final class StreamValidator {
             previous = time
         }
         if hasIds && !falls {
-            let ids = layout.kind == .trades ? parsed.trades.id : parsed.quotes.id
+            let ids = layout.kind.hasQuoteColumns ? parsed.quotes.id : parsed.trades.id
             let last = state.lastKeptWithId?.id ?? .min
             var previous = last
             for id in ids {
@@ -371,10 +371,10 @@ final class StreamValidator {
             // Nothing else refers to the columns now: they are cut in place.
             let cut = parsed.rowCount - handedOn.count
             switch layout.kind {
-            case .trades: parsed.trades.removeLast(cut)
+            case .trades, .book: parsed.trades.removeLast(cut)
             case .quotes: parsed.quotes.removeLast(cut)
             }
-            emit(.rows(layout.kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes)))
+            emit(.rows(layout.kind.hasQuoteColumns ? .quotes(parsed.quotes) : .trades(parsed.trades)))
         } else {
             emit(.rows(TickStream.gather(parsed, rows: Array(handedOn), kind: layout.kind)))
         }
@@ -385,7 +385,7 @@ final class StreamValidator {
     /// back from the chunk's end.
     private func hold(_ parsed: ParsedChunk, _ range: Range<Int>, from first: Int, linesBefore: Int64) {
         var lines = LineNumbers(parsed: parsed, linesBefore: linesBefore, from: max(range.lowerBound, first - 1))
-        let times = layout.kind == .trades ? parsed.trades.time : parsed.quotes.time
+        let times = layout.kind.hasQuoteColumns ? parsed.quotes.time : parsed.trades.time
         func row(_ r: Int, line: Int64) -> HeldRow {
             let start = Int(parsed.rowStart[r])
             return HeldRow(time: times[r], id: hasIds ? id(parsed, r) : 0, sequence: sequence(parsed, r), values: values(parsed, r), line: line,
@@ -435,7 +435,7 @@ final class StreamValidator {
     }
 
     private func conflictReason(_ row: HeldRow, _ last: HeldRow) -> String {
-        let names = layout.kind == .trades ? ["price", "quantity", "side", ""] : ["bid", "bid quantity", "ask", "ask quantity"]
+        let names = !layout.kind.hasQuoteColumns ? ["price", "quantity", "side", ""] : ["bid", "bid quantity", "ask", "ask quantity"]
         var differing = row.time != last.time ? ["time"] : []
         for (i, name) in names.enumerated() where row.values[i] != last.values[i] { differing.append(name) }
         return "conflicting duplicate: id \(row.id) repeats line \(last.line)'s id with a different \(differing.joined(separator: ", "))"
@@ -531,17 +531,17 @@ final class StreamValidator {
     }
 
     private func id(_ parsed: ParsedChunk, _ r: Int) -> Int64 {
-        layout.kind == .trades ? parsed.trades.id[r] : parsed.quotes.id[r]
+        layout.kind.hasQuoteColumns ? parsed.quotes.id[r] : parsed.trades.id[r]
     }
 
     private func sequence(_ parsed: ParsedChunk, _ r: Int) -> Int64 {
         guard hasSequence else { return 0 }
-        return layout.kind == .trades ? parsed.trades.sequence[r] : parsed.quotes.sequence[r]
+        return layout.kind.hasQuoteColumns ? parsed.quotes.sequence[r] : parsed.trades.sequence[r]
     }
 
     private func values(_ parsed: ParsedChunk, _ r: Int) -> RowValues {
         switch layout.kind {
-        case .trades:
+        case .trades, .book:
             let t = parsed.trades
             return RowValues(t.price[r], t.quantity[r], Int64(t.buyerAggressor[r]), 0)
         case .quotes:
@@ -569,7 +569,7 @@ private struct ReleasedRows {
             return
         }
         switch kind {
-        case .trades:
+        case .trades, .book:
             trades.time.append(row.time); trades.price.append(row.values.a); trades.quantity.append(row.values.b)
             trades.buyerAggressor.append(UInt8(row.values.c))
             if hasIds { trades.id.append(row.id) }

@@ -273,10 +273,10 @@ public final class TickStream {
     /// The columns of the rows `rows` (increasing indices) of `parsed`: all of them, without
     /// copying, when `rows` lists every row.
     static func gather(_ parsed: ParsedChunk, rows: [Int], kind: RecordKind) -> TickBatch {
-        guard rows.count != parsed.rowCount else { return kind == .trades ? .trades(parsed.trades) : .quotes(parsed.quotes) }
+        guard rows.count != parsed.rowCount else { return kind.hasQuoteColumns ? .quotes(parsed.quotes) : .trades(parsed.trades) }
         func pick<T>(_ a: [T]) -> [T] { a.isEmpty ? a : rows.map { a[$0] } }
         switch kind {
-        case .trades:
+        case .trades, .book:
             var t = TradeColumns()
             t.time = pick(parsed.trades.time); t.price = pick(parsed.trades.price)
             t.quantity = pick(parsed.trades.quantity); t.buyerAggressor = pick(parsed.trades.buyerAggressor)

@@ -20,6 +20,6 @@ enum TimeRangePeek {
         guard let lastLine = tail.split(separator: UInt8(ascii: "\n")).last(where: { !$0.isEmpty && $0 != [13] }).map(Array.init) else { return nil }
         if layout.hasHeader && file.bytes <= window && tail.split(separator: UInt8(ascii: "\n")).filter({ !$0.isEmpty }).count < 2 { return nil }
         let parsed = ChunkParser(layout: layout).parse(lastLine + [10], skipFirstLine: false)
-        return layout.kind == .trades ? parsed.trades.time.first : parsed.quotes.time.first
+        return layout.kind.hasQuoteColumns ? parsed.quotes.time.first : parsed.trades.time.first
     }
 }

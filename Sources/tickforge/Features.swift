@@ -44,6 +44,13 @@ struct Features: ParsableCommand {
             help: ArgumentHelp("Tardis derivative_ticker files, given like --trades: adds oi, funding_rate, predicted_funding_rate, mark_premium_bps, last_basis_bps, ticker_age_s and oi_chg_{w}. Not with --metrics.", valueName: "ticker"))
     var tickerPaths: [String] = []
 
+    @Option(name: .customLong("book"), parsing: .upToNextOption,
+            help: ArgumentHelp("Order book updates (Tardis incremental_book_L2 or book_snapshot_N), given like --trades: adds the book group (book_bid_qty_{k}, book_ask_qty_{k}, book_imb_{k}, book_imb_twa_{k}, book_updates) and, without --quotes, every quote column from the book's top level.", valueName: "book"))
+    var bookPaths: [String] = []
+
+    @Option(help: ArgumentHelp("Depth levels k of the book columns, comma-separated (default 1,5,10 with --book).", valueName: "levels"))
+    var depthLevels: String?
+
     @Option(name: .customLong("liquidations"), parsing: .upToNextOption,
             help: ArgumentHelp("Tardis liquidations files (the trades layout; side = the liquidation order's side), given like --trades: adds liq_buy_volume, liq_sell_volume, liq_count and liq_volume_{w}.", valueName: "liquidations"))
     var liquidationsPaths: [String] = []
@@ -123,6 +130,7 @@ struct Features: ParsableCommand {
         _ = try Self.bars(horizons, "--horizons")
         do { try config().validate() } catch { throw ValidationError("\(error)") }
         if let partitionBars, partitionBars < 1 { throw ValidationError("--partition-bars must be at least 1") }
+        if depthLevels != nil && bookPaths.isEmpty { throw ValidationError("--depth-levels applies to --book; give the book files too") }
         if bandLevels != nil && bandsPaths.isEmpty { throw ValidationError("--band-levels applies to --bands; give the bookDepth files too") }
         if !metricsPaths.isEmpty && !tickerPaths.isEmpty {
             throw ValidationError("--metrics and --ticker both give the open interest (oi): give one of them")
@@ -179,12 +187,14 @@ struct Features: ParsableCommand {
     }
 
     func config() throws -> FeatureConfig {
-        FeatureConfig(interval: BarInterval(interval)!, windows: try Self.bars(windows, "--windows"),
+        var config = FeatureConfig(interval: BarInterval(interval)!, windows: try Self.bars(windows, "--windows"),
                       horizons: try Self.bars(horizons, "--horizons"), thresholdBps: thresholdBps,
                       ewmLambda: ewmLambda, hasQuotes: !quotesPaths.isEmpty, completeRowsOnly: completeRowsOnly,
                       maxQuoteAge: try maxQuoteAge.map { try FeatureConfig.quoteAge(parsing: $0) },
                       from: try from.map { try Self.time($0, "--from") }, to: try to.map { try Self.time($0, "--to") },
                       bandLevels: try bandLevels.map(Self.bandLevels))
+        config.depthLevels = try depthLevels.map { try Self.bars($0, "--depth-levels") }
+        return config
     }
 
     static func bandLevels(_ text: String) throws -> [BandLevel] {
@@ -223,6 +233,7 @@ struct Features: ParsableCommand {
         options.embargoBars = embargo
         options.regimes = regimes
         options.liquidationsPaths = liquidationsPaths
+        options.bookPaths = bookPaths
         for (kind, paths) in [(SeriesKind.bands, bandsPaths), (.metrics, metricsPaths), (.funding, fundingPaths), (.ticker, tickerPaths)]
         where !paths.isEmpty {
             options.seriesPaths[kind] = paths
@@ -255,7 +266,7 @@ struct Features: ParsableCommand {
               \((data.map { "features" + $0 } + ["features.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
               \((data.map { "targets" + $0 } + ["targets.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
               \(others.map { "\(out)/\($0)" }.joined(separator: "  "))
-            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")\(summary.liquidations.map { "\n" + Self.describe("liquidations", $0) + ($0.outsideRaster.map { o in ", \(o.beforeFirstBar) before the first bar and \(o.afterLastBar) after the last (not used)" } ?? "") } ?? "")\((summary.series ?? []).map { "\n\($0.role): \($0.files.count > 1 ? "\($0.files.count) files, " : "")\($0.rowsRead) read, \($0.rowsDeduplicated) repeated rows dropped\($0.rowsFiltered > 0 ? ", \($0.rowsFiltered) filtered (other symbols)" : "")" }.joined())
+            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")\(summary.book.map { "\n" + Self.describe("book", $0) + ($0.crossedUpdates.map { ", \($0) updates left it crossed (kept)" } ?? "") } ?? "")\(summary.liquidations.map { "\n" + Self.describe("liquidations", $0) + ($0.outsideRaster.map { o in ", \(o.beforeFirstBar) before the first bar and \(o.afterLastBar) after the last (not used)" } ?? "") } ?? "")\((summary.series ?? []).map { "\n\($0.role): \($0.files.count > 1 ? "\($0.files.count) files, " : "")\($0.rowsRead) read, \($0.rowsDeduplicated) repeated rows dropped\($0.rowsFiltered > 0 ? ", \($0.rowsFiltered) filtered (other symbols)" : "")" }.joined())
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)
     }
