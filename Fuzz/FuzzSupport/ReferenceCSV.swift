@@ -37,6 +37,9 @@ public enum ReferenceCSV {
         values.reserveCapacity(fields.count)
         for (role, field) in zip(layout.roles, fields) {
             switch role {
+            case .bookSnapshotFlag, .bookSide, .bookPrice, .bookAmount, .askLevelPrice, .askLevelAmount, .bidLevelPrice, .bidLevelAmount:
+                // Book layouts are read by BookChunkParser, which this reference does not cover.
+                return nil
             case .ignore:
                 if field.first == UInt8(ascii: "\"") { return nil }
                 if !isValidUTF8(field) { return nil }

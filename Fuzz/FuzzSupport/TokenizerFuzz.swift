@@ -129,6 +129,9 @@ public enum TokenizerFuzz {
             counts = [("time", t.time.count, rows), ("price", t.price.count, rows), ("quantity", t.quantity.count, rows),
                       ("side", t.buyerAggressor.count, layout.roles.contains(.side) ? rows : 0), ("id", t.id.count, ids),
                       ("quotes", q.time.count + q.bidPrice.count + q.askPrice.count + q.bidQuantity.count + q.askQuantity.count + q.id.count, 0)]
+        case .book:
+            // Book layouts are not among the fuzzed layouts (BookChunkParser has its own tests).
+            counts = []
         case .quotes:
             counts = [("time", q.time.count, rows), ("bidPrice", q.bidPrice.count, rows), ("bidQuantity", q.bidQuantity.count, rows),
                       ("askPrice", q.askPrice.count, rows), ("askQuantity", q.askQuantity.count, rows), ("id", q.id.count, ids),
@@ -181,6 +184,9 @@ public enum TokenizerFuzz {
         for role in layout.roles {
             switch (layout.kind, role) {
             case (_, .ignore), (_, .symbol): continue
+            case (.book, _), (_, .bookSnapshotFlag), (_, .bookSide), (_, .bookPrice), (_, .bookAmount), (_, .askLevelPrice),
+                 (_, .askLevelAmount), (_, .bidLevelPrice), (_, .bidLevelAmount):
+                out.append(Int64.min)
             case (.trades, .time): out.append(at(chunk.trades.time))
             case (.trades, .price): out.append(at(chunk.trades.price))
             case (.trades, .quantity): out.append(at(chunk.trades.quantity))

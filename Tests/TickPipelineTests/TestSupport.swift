@@ -284,6 +284,8 @@ enum ReferenceReader {
                 out.quotes.askQuantity.append(try fixed(f[aq]))
                 if let idIndex { out.quotes.id.append(try integer(f[idIndex])) }
             }
+        case .book:
+            throw Failure(description: "the stream reference reads trades and quotes; books are checked against Scripts/reference_book.py")
         }
         return out
     }
