@@ -20,6 +20,12 @@ struct BookChunkParser {
         var lineIndex = 0
         var t = TradeColumns()
         let hasSequence = layout.hasSequence
+        let isIncremental = layout.roles.contains(.bookSide)
+        // Incremental lines are about 80 bytes.
+        let expected = count / 64 + 16
+        t.reserve(expected, withIds: false)
+        if hasSequence { t.sequence.reserveCapacity(expected) }
+        out.rowStart.reserveCapacity(expected)
         while lineStart < count {
             let lineEnd = memchrIndex(buffer, UInt8(ascii: "\n"), from: lineStart) ?? count
             var contentEnd = lineEnd
@@ -33,6 +39,19 @@ struct BookChunkParser {
             }
             if contentEnd - lineStart > maxRecordSize {
                 problem(nil, "line of \(contentEnd - lineStart) bytes is longer than the maximum record size of \(maxRecordSize) bytes")
+                continue
+            }
+            if isIncremental {
+                // One row per line, appended as it is read: the bulk of book data.
+                if let bad = parseIncremental(fields, start: lineStart, end: contentEnd, into: &t) {
+                    if bad.otherSymbol != nil && filtersSymbols {
+                        out.filtered.append(UInt32(truncatingIfNeeded: lineStart))
+                    } else {
+                        problem(bad.column, bad.reason, other: bad.otherSymbol)
+                    }
+                } else {
+                    out.rowStart.append(UInt32(truncatingIfNeeded: lineStart))
+                }
                 continue
             }
             switch parseLine(fields, start: lineStart, end: contentEnd) {
@@ -53,6 +72,68 @@ struct BookChunkParser {
         }
         out.lineCount = lineIndex
         out.trades = t
+    }
+
+    /// Reads one `incremental_book_L2` line into `t` (all columns or none); nil when it is good.
+    private func parseIncremental(_ fields: FieldParsers, start: Int, end: Int, into t: inout TradeColumns) -> Bad? {
+        var i = start
+        var time: Int64 = 0, sequence: Int64 = 0, price: Int64 = 0, amount: Int64 = 0
+        var flags: BookRowFlags = []
+        var sawSide = false
+        let roles = layout.roles
+        for c in 0..<roles.count {
+            if c > 0 {
+                guard i < end && fields.bytes[i] == UInt8(ascii: ",") else {
+                    return Bad(column: c + 1, reason: "expected \(roles.count) columns, found \(c)")
+                }
+                i += 1
+            }
+            switch roles[c] {
+            case .time, .sequence:
+                let r = fields.time(from: i, end: end, unit: layout.timeUnit)
+                if let p = r.problem { return Bad(column: c + 1, reason: (roles[c] == .time ? "time: " : "local_timestamp: ") + p.rawValue) }
+                if roles[c] == .time { time = r.value } else { sequence = r.value }
+                i = r.next
+            case .bookPrice, .bookAmount:
+                let r = fields.fixed(from: i, end: end)
+                if let p = r.problem { return Bad(column: c + 1, reason: (roles[c] == .bookPrice ? "price: " : "amount: ") + p.rawValue) }
+                if roles[c] == .bookPrice { price = r.value } else {
+                    if r.value < 0 { return Bad(column: c + 1, reason: "amount: negative") }
+                    amount = r.value
+                }
+                i = r.next
+            case .bookSide:
+                let e = fields.skipField(from: i, end: end)
+                if fields.matchesWord("ask", i, e) { flags.insert(.ask) } else if !fields.matchesWord("bid", i, e) {
+                    return Bad(column: c + 1, reason: "side is not bid or ask")
+                }
+                sawSide = true
+                i = e
+            case .bookSnapshotFlag:
+                let e = fields.skipField(from: i, end: end)
+                if fields.matchesWord("true", i, e) { flags.insert(.snapshot) } else if !fields.matchesWord("false", i, e) {
+                    return Bad(column: c + 1, reason: "is_snapshot is not true or false")
+                }
+                i = e
+            case .symbol:
+                let e = fields.skipField(from: i, end: end)
+                if let symbol, !fields.bytes[i..<e].elementsEqual(symbol) {
+                    return Bad(column: c + 1, reason: "another symbol", otherSymbol: Array(fields.bytes[i..<e]))
+                }
+                i = e
+            default:
+                i = fields.skipField(from: i, end: end)
+            }
+        }
+        if i != end {
+            var found = roles.count
+            for k in i..<end where fields.bytes[k] == UInt8(ascii: ",") { found += 1 }
+            return Bad(column: roles.count + 1, reason: "expected \(roles.count) columns, found \(found)")
+        }
+        guard sawSide else { return Bad(column: nil, reason: "incomplete book row") }
+        t.time.append(time); t.price.append(price); t.quantity.append(amount); t.buyerAggressor.append(flags.rawValue)
+        if layout.hasSequence { t.sequence.append(sequence) }
+        return nil
     }
 
     struct Level { var price: Int64; var amount: Int64; var flags: BookRowFlags }

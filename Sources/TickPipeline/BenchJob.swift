@@ -8,6 +8,9 @@ public struct BenchOptions: Sendable {
     /// The trades file to measure; nil generates one of `size` bytes (seeded).
     public var tradesPath: String?
     public var quotesPath: String?
+    /// A book file (Tardis incremental_book_L2 or book_snapshot_N) whose ingest is measured
+    /// beside the trades' in the same run.
+    public var bookPath: String?
     public var size: Int64 = 1 << 30
     public var withQuotes = false
     public var seed: UInt64 = 42
@@ -47,6 +50,11 @@ public struct BenchReport: Sendable, Codable {
     public var bytesPerQuoteOnDisk: Double?
     /// Total wall time over the raw scan's.
     public var slowdownOverRawScan: Double
+    /// With a book: the ingest of the trades and of the book, each over its own bytes and rows
+    /// (wall time only: `cpu_seconds` is 0), and the book's MB/s over the trades' (same run).
+    public var tradesIngest: BenchStage?
+    public var bookIngest: BenchStage?
+    public var bookOverTradesIngestSpeed: Double?
 }
 
 /// Generates an input if none is given, measures the raw read floor, runs the whole features
@@ -68,7 +76,7 @@ public enum BenchJob {
             generator.seed = options.seed
             _ = try TickGenerator.run(generator)
         }
-        let inputs = [trades!] + (quotes.map { [$0] } ?? [])
+        let inputs = [trades!] + (quotes.map { [$0] } ?? []) + (options.bookPath.map { [$0] } ?? [])
         let inputBytes = try inputs.reduce(Int64(0)) { $0 + (try Syscall.stat($1).size) }
 
         log("raw scan (read + count lines, the floor)")
@@ -77,6 +85,7 @@ public enum BenchJob {
         log("features pipeline")
         var features = FeaturesOptions(tradesPath: trades!, quotesPath: quotes, outputDirectory: work + "/out",
                                        config: FeatureConfig(interval: BarInterval(options.interval)!, hasQuotes: quotes != nil))
+        if let book = options.bookPath { features.bookPaths = [book] }
         features.read.workers = options.workers
         features.memoryLimit = options.memoryLimit
         features.fresh = true
@@ -98,13 +107,26 @@ public enum BenchJob {
         let total = BenchStage(stage: "total", wallSeconds: summary.wallSeconds, cpuSeconds: cpu,
                                megabytesPerSecond: Double(inputBytes) / 1e6 / max(summary.wallSeconds, 1e-9),
                                rowsPerSecond: Double(tradeRows + quoteRows) / max(summary.wallSeconds, 1e-9))
-        return BenchReport(
+        var tradesIngest: BenchStage?, bookIngest: BenchStage?
+        if let book = summary.book, let bookSeconds = summary.ingestSecondsByInput["book"], let tradeSeconds = summary.ingestSecondsByInput["trades"] {
+            func stage(_ name: String, _ bytes: Int64, _ rows: Int64, _ seconds: Double) -> BenchStage {
+                BenchStage(stage: name, wallSeconds: seconds, cpuSeconds: 0, megabytesPerSecond: Double(bytes) / 1e6 / max(seconds, 1e-9),
+                           rowsPerSecond: Double(rows) / max(seconds, 1e-9))
+            }
+            tradesIngest = stage("ingest trades", summary.trades.bytes, tradeRows, tradeSeconds)
+            bookIngest = stage("ingest book", book.bytes, book.rows.read, bookSeconds)
+        }
+        var report = BenchReport(
             tradesFile: trades!, quotesFile: quotes, inputBytes: inputBytes, trades: tradeRows, quotes: quoteRows,
             bars: summary.bars, generated: generated, rawScan: raw, stages: stages, total: total,
             peakResidentBytes: summary.peakResidentBytes, memoryLimit: summary.memoryLimit, workers: summary.workers,
             bytesPerTradeOnDisk: Double(summary.trades.partitionBytes) / Double(max(summary.trades.rows.used, 1)),
             bytesPerQuoteOnDisk: summary.quotes.map { Double($0.partitionBytes) / Double(max($0.rows.used, 1)) },
             slowdownOverRawScan: summary.wallSeconds / max(raw.wallSeconds, 1e-9))
+        report.tradesIngest = tradesIngest
+        report.bookIngest = bookIngest
+        if let t = tradesIngest, let b = bookIngest { report.bookOverTradesIngestSpeed = b.megabytesPerSecond / t.megabytesPerSecond }
+        return report
     }
 
     /// Reads the files with plain `read(2)` in 1 MiB blocks and counts newlines with `memchr`,
@@ -156,6 +178,9 @@ public enum BenchJob {
         lines.append("")
         lines.append("peak RSS: \(f(Double(r.peakResidentBytes) / 1_048_576, 1)) MiB (limit \(r.memoryLimit >> 20) MiB)")
         lines.append("on disk: \(f(r.bytesPerTradeOnDisk)) bytes per trade\(r.bytesPerQuoteOnDisk.map { ", \(f($0)) bytes per quote" } ?? "") (zstd columnar partitions)")
+        if let t = r.tradesIngest, let b = r.bookIngest, let ratio = r.bookOverTradesIngestSpeed {
+            lines.append("ingest by input: trades \(f(t.megabytesPerSecond, 1)) MB/s (\(Int(t.rowsPerSecond)) rows/s), book \(f(b.megabytesPerSecond, 1)) MB/s (\(Int(b.rowsPerSecond)) rows/s): book / trades = \(f(ratio))×")
+        }
         lines.append("total / raw scan: \(f(r.slowdownOverRawScan, 1))× (rows/s of ingest and total count trades + quotes; features and output count bars)")
         lines.append("stages: ingest = read, parse, validate, tick partitions; features = bars, rolling features, feature")
         lines.append("partitions and their output rows; output = putting the output files in place and the JSON metadata")

@@ -166,6 +166,10 @@ public struct RunSummary: Sendable, Codable {
     public var featurePartitionsComputed: Int
     public var stageSeconds: [String: Double]
     public var stageCpuSeconds: [String: Double]
+    /// Wall seconds of the ingest of each input (`trades`, `quotes`, `liquidations`, `book`):
+    /// from its first file opened to its last row parsed (its last partitions may still be
+    /// written while the next input is read).
+    public var ingestSecondsByInput: [String: Double]
     public var wallSeconds: Double
     public var cpuSeconds: Double
     public var inputMegabytesPerSecond: Double
@@ -283,8 +287,11 @@ public final class FeaturesJob {
         clock.start("ingest")
         var ingests: [String: [IngestStage]] = [:]
         var bytesBefore: Int64 = 0
+        var ingestSeconds: [String: Double] = [:]
         for group in groups {
+            let started = DispatchTime.now()
             ingests[group.role] = try ingest(group, store: store, queue: queue, directory: directory) { progress.update(doneBytes: bytesBefore + $0) }
+            ingestSeconds[group.role] = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             bytesBefore += group.files.reduce(0) { $0 + $1.bytes }
         }
         try queue.completeAll()
@@ -439,7 +446,7 @@ public final class FeaturesJob {
             trades: inputs.trades, quotes: inputs.quotes, series: inputs.series.isEmpty ? nil : inputs.series,
             liquidations: inputs.liquidations, book: inputs.book, bars: barCount, rowsWritten: written.rows,
             featurePartitionsReused: featureStage.reused, featurePartitionsComputed: featureStage.computed,
-            stageSeconds: clock.stages, stageCpuSeconds: clock.stageCPU, wallSeconds: wall, cpuSeconds: StageClock.processCPUSeconds(),
+            stageSeconds: clock.stages, stageCpuSeconds: clock.stageCPU, ingestSecondsByInput: ingestSeconds, wallSeconds: wall, cpuSeconds: StageClock.processCPUSeconds(),
             inputMegabytesPerSecond: Double(parsed) / 1e6 / max(wall, 1e-9),
             tradesPerSecond: Double(tradeRows.read) / max(wall, 1e-9),
             peakResidentBytes: Syscall.peakResidentBytes(), memoryLimit: budget.limit, workers: pool.workers,

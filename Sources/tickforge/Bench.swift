@@ -14,6 +14,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Quotes file to include (with FILE).")
     var quotes: String?
 
+    @Option(help: "A book file (Tardis incremental_book_L2 or book_snapshot_N) to ingest in the same run: the report gives its ingest MB/s beside the trades'.")
+    var book: String?
+
     @Option(help: "Size of the generated trades file.", transform: ByteSize.parse)
     var size: Int = 1 << 30
 
@@ -48,6 +51,7 @@ struct Bench: ParsableCommand {
         var options = BenchOptions()
         options.tradesPath = file
         options.quotesPath = quotes
+        options.bookPath = book
         options.size = Int64(size)
         options.withQuotes = withQuotes
         options.seed = seed
