@@ -249,10 +249,12 @@ struct Features: ParsableCommand {
     /// Prints what the run wrote and did (and its warnings, on standard error); `reusedFrom`
     /// says where partitions it did not compute came from.
     func report(_ summary: RunSummary, reusedFrom: String = "an earlier run") {
-        let mb = Double(summary.trades.bytes + (summary.quotes?.bytes ?? 0)) / 1e6
-        let reused = summary.trades.partitionsReused + (summary.quotes?.partitionsReused ?? 0)
+        let tickBytes = [summary.trades, summary.quotes, summary.liquidations, summary.book].compactMap { $0?.bytes }.reduce(0, +)
+        let mb = Double(tickBytes + (summary.series ?? []).reduce(0) { $0 + $1.bytes }) / 1e6
+        let inputs = [summary.trades, summary.quotes, summary.liquidations, summary.book].compactMap { $0 }
+        let reused = inputs.reduce(0) { $0 + $1.partitionsReused }
         let resumed = reused > 0 || summary.featurePartitionsReused > 0
-            ? "\nreused from \(reusedFrom): \(reused) tick and \(summary.featurePartitionsReused) feature partitions (computed now: \(summary.trades.partitionsWritten + (summary.quotes?.partitionsWritten ?? 0)) tick, \(summary.featurePartitionsComputed) feature)" : ""
+            ? "\nreused from \(reusedFrom): \(reused) tick and \(summary.featurePartitionsReused) feature partitions (computed now: \(inputs.reduce(0) { $0 + $1.partitionsWritten }) tick, \(summary.featurePartitionsComputed) feature)" : ""
         for warning in summary.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
