@@ -197,7 +197,12 @@ struct BookChunkParser {
                 if let p = r.problem { return .failure(Bad(column: c + 1, reason: "amount: " + p.rawValue)) }
                 guard let p = levelPrice else { return .failure(Bad(column: c, reason: "price: empty where the level has an amount")) }
                 if r.value < 0 { return .failure(Bad(column: c + 1, reason: "amount: negative")) }
-                // A zero amount is an absent level (contract, Book).
+                // A zero amount is an absent level (contract, Book); a price twice on a side is
+                // no complete state.
+                let isAsk = role == .askLevelAmount
+                if levels.contains(where: { $0.price == p && $0.flags.contains(.ask) == isAsk }) {
+                    return .failure(Bad(column: c, reason: "price: given twice on the \(isAsk ? "ask" : "bid") side"))
+                }
                 if r.value > 0 { levels.append(Level(price: p, amount: r.value, flags: role == .askLevelAmount ? [.ask, .ofWholeState] : [.ofWholeState])) }
             default:
                 continue

@@ -138,6 +138,8 @@ public struct RunSummary: Sendable, Codable {
         public var rowsDeduplicated: Int
         /// Rows of other symbols than `--symbol` (skipped).
         public var rowsFiltered: Int
+        /// Bad rows, in quarantine mode (listed in `rejects.csv`).
+        public var rowsRejected: Int
         public var rowsUsed: Int
         public var symbol: String?
         public var otherSymbolFiles: [String]
@@ -370,7 +372,8 @@ public final class FeaturesJob {
             throw Self.horizonTooLong(options.config, bars: Int64(barCount), span: "")
         }
 
-        let coverage = quotes.flatMap { quotes in
+        // Quotes taken from the book cover what the book covers.
+        let coverage = (quotes ?? book).flatMap { quotes in
             features.quoteCoveredBars.map {
                 QuoteCoverage(coveredBars: $0, bars: barCount, coverageAge: options.config.coverageAge, explicitAge: options.config.maxQuoteAge != nil,
                               trades: (firstTrade.time, lastTrade.time), quotes: Self.timeRange(quotes))
@@ -404,7 +407,15 @@ public final class FeaturesJob {
             try generation.write(Array(try JSON.encode(document).utf8) + [10], as: "splits.json")
         }
         if options.read.badRows == .quarantine {
-            try outputStage.joinRejects(store.manifest.inputs, extra: features.mergeRejects, into: generation)
+            var extra = features.mergeRejects.map { [$0] } ?? []
+            let seriesRejects = series.flatMap(\.rejected)
+            if !seriesRejects.isEmpty {
+                let writer = try AtomicFileWriter(path: directory.featureParts + "/" + RunFileName.seriesRejects)
+                for record in seriesRejects { try writer.write(RejectsFormat.line(record)) }
+                try writer.commit()
+                extra.append(RunFileName.seriesRejects)
+            }
+            try outputStage.joinRejects(store.manifest.inputs, extra: extra, into: generation)
         }
         let inputs = MetadataInputs(trades: describe(trades, group: tradeGroup, stages: ingests["trades"]!, merge: features.merged?["trades"]),
                                     quotes: quotes.map { describe($0, group: quoteGroup!, stages: ingests["quotes"]!, merge: features.merged?["quotes"]) },
@@ -439,6 +450,10 @@ public final class FeaturesJob {
         warnings += coverage?.warnings ?? []
         warnings += regimes?.degenerateStatesWarning.map { [$0] } ?? []
         for group in groups { warnings += overlapWithoutIds(group, states: store.manifest[group.role]) }
+        if let input = inputs.liquidations, let outside = input.outsideRaster, input.rows.used > 0,
+           outside.beforeFirstBar + outside.afterLastBar == input.rows.used {
+            warnings.append("every liquidation (\(input.rows.used)) lies outside the bars of the trades (\(outside.beforeFirstBar) before, \(outside.afterLastBar) after): liq_* is 0 in every bar; check that both inputs cover the same time (and their time units)")
+        }
         if groups.flatMap(\.files).contains(where: \.isStandardInput) {
             warnings.append("standard input was read in full: the ingest of a pipe cannot be resumed, so an interrupted run must be given the data again (its other files resume)")
         }
@@ -505,7 +520,8 @@ public final class FeaturesJob {
     func readSeries(tradeSymbol: String?) throws -> [SeriesInput] {
         try SeriesKind.allCases.compactMap { kind in
             guard let files = seriesFiles[kind] else { return nil }
-            let input = try SeriesInput.read(kind: kind, paths: files, symbol: options.read.symbol, verifyChecksums: options.read.verifyChecksums)
+            let input = try SeriesInput.read(kind: kind, paths: files, symbol: options.read.symbol, verifyChecksums: options.read.verifyChecksums,
+                                             badRows: options.read.badRows)
             if let a = tradeSymbol, let b = input.symbol, a != b {
                 throw TickError.invalidArgument("the trades are \(a) and \(kind.option) is \(b) (\(input.files[0].path)): a run is one instrument; give inputs of one symbol, or select one with --symbol")
             }
@@ -537,6 +553,9 @@ public final class FeaturesJob {
     func readOptions(role: String) -> ReadOptions {
         var options = read
         if let unit = self.options.timeUnits[role] { options.timeUnit = unit }
+        // `--time-unit UNIT` is for trades and quotes (Binance ms or µs); the Tardis book and
+        // liquidations are read from their magnitude unless `--time-unit ROLE=UNIT` names them.
+        if role == "book" || role == "liquidations" { options.timeUnit = self.options.timeUnits[role] }
         // A mapping reads the input of its kind only: trades mapped, quotes detected (or mapped apart).
         let kind: RecordKind = role == "quotes" ? .quotes : .trades
         options.mapping = self.options.mappings[kind] ?? options.mapping.flatMap { $0.kind == kind ? $0 : nil }

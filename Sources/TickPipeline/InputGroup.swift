@@ -61,10 +61,10 @@ public struct InputGroup {
             group.files.first { ($0.dataset?.symbol ?? $0.symbol) != nil }?.path ?? group.files[0].path
         }
         if let a = trades.symbol, let b = quotes.symbol, a != b {
-            throw TickError.invalidArgument("the trades are \(a) (\(example(trades))) and the quotes \(b) (\(example(quotes))): a run is one instrument; give both inputs of one symbol, or select one with --symbol")
+            throw TickError.invalidArgument("the trades are \(a) (\(example(trades))) and the \(quotes.role) \(b) (\(example(quotes))): a run is one instrument; give both inputs of one symbol, or select one with --symbol")
         }
         if let a = trades.market, let b = quotes.market, a != b {
-            throw TickError.invalidArgument("the trades are of the \(a) market and the quotes of \(b) (\(trades.files[0].path), \(quotes.files[0].path)): a run is one instrument")
+            throw TickError.invalidArgument("the trades are of the \(a) market and the \(quotes.role) of \(b) (\(trades.files[0].path), \(quotes.files[0].path)): a run is one instrument")
         }
     }
 

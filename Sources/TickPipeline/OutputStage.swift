@@ -48,7 +48,7 @@ struct OutputStage {
 
     /// Joins the quarantine sidecars of the tick partitions into the generation's `rejects.csv`.
     /// - Parameter extra: the sidecar of rows the merge of files rejected, in the features folder.
-    func joinRejects(_ inputs: [InputState], extra: String?, into generation: OutputGeneration) throws {
+    func joinRejects(_ inputs: [InputState], extra: [String], into generation: OutputGeneration) throws {
         let name = "rejects.csv"
         let writer = try AtomicFileWriter(path: generation.filePath(name))
         try writer.write(RejectsFormat.header)
@@ -56,7 +56,7 @@ struct OutputStage {
         // Copied piece by piece: a sidecar holds every bad row of a partition, which may be most
         // of a file.
         let sidecars = inputs.flatMap { $0.partitions.compactMap(\.rejects).map { directory.ticks + "/" + $0 } }
-            + (extra.map { [directory.featureParts + "/" + $0] } ?? [])
+            + extra.map { directory.featureParts + "/" + $0 }
         for path in sidecars {
             try OwnedFile(path: path, flags: O_RDONLY).forEachPiece { piece in
                 checksum = Checksum.crc32c(piece, seed: checksum)

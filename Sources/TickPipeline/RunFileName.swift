@@ -40,6 +40,8 @@ enum RunFileName {
     static func featurePartition(index: Int) -> String { "part-\(number(index)).tfp" }
     /// Rows that merging an input's files rejected (quarantine mode), beside the feature partitions.
     static let mergeRejects = "merged.rejects.csv"
+    /// The bad rows of the as-of series inputs (quarantine mode), written by every run.
+    static let seriesRejects = "series.rejects.csv"
     static func generation(_ index: Int) -> String { number(index) }
     /// What shard `index` has ingested (`ShardFragment`), and the lock it holds while it runs.
     static func shardFragment(_ index: Int) -> String { "shard-\(number(index)).json" }
@@ -91,7 +93,7 @@ enum RunFileName {
     /// temporary file of one.
     static func isFeatureFile(_ name: String) -> Bool {
         let base = withoutTemporarySuffix(name)
-        if base == mergeRejects { return true }
+        if base == mergeRejects || base == seriesRejects { return true }
         guard base.hasPrefix("part-"), base.hasSuffix(".tfp") else { return false }
         return parseNumber(base.dropFirst(5).dropLast(4)) != nil
     }

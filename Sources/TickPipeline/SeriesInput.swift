@@ -18,6 +18,8 @@ struct SeriesInput {
     var duplicates = 0
     /// Rows of other symbols than `--symbol`.
     var filtered = 0
+    /// Bad rows (quarantine mode; in error mode the first one stops the read).
+    var rejected: [RejectRecord] = []
     /// Files left out because their names say another symbol than `--symbol`.
     var otherSymbolFiles: [String] = []
     /// The instrument the files' names or symbol cells say, if any.
@@ -28,7 +30,8 @@ struct SeriesInput {
     /// - Parameters:
     ///   - paths: the files, as `InputFiles.expand` lists them.
     ///   - symbol: `--symbol`: files and rows of other symbols are left out.
-    static func read(kind: SeriesKind, paths: [String], symbol selected: String?, verifyChecksums: Bool) throws -> SeriesInput {
+    static func read(kind: SeriesKind, paths: [String], symbol selected: String?, verifyChecksums: Bool,
+                     badRows: BadRowPolicy = .error) throws -> SeriesInput {
         var input = SeriesInput(kind: kind, columns: SeriesColumns(width: SeriesLayout.fieldNames(kind).count))
         var rows = SeriesColumns(width: input.columns.width)
         /// Per row: a hash of its raw text and its length, to find verbatim repeats.
@@ -49,7 +52,8 @@ struct SeriesInput {
                 nameSymbol = (named, path)
             }
             let before = rows.count
-            let bytes = try readFile(path, kind: kind, selected: selected, verifyChecksums: verifyChecksums, into: &rows, texts: &texts, input: &input)
+            let bytes = try readFile(path, kind: kind, selected: selected, verifyChecksums: verifyChecksums, badRows: badRows,
+                                     into: &rows, texts: &texts, input: &input)
             let range = rows.time[before...]
             input.files.append(RunSummary.SeriesFile(path: path, layout: input.layoutName ?? "", bytes: bytes, rowsRead: input.fileRows,
                                     firstTime: range.min().map { Time.iso8601(micros: $0) }, lastTime: range.max().map { Time.iso8601(micros: $0) }))
@@ -81,7 +85,7 @@ struct SeriesInput {
     private var fileRows = 0
 
     /// Appends one file's rows; returns its size in bytes.
-    private static func readFile(_ path: String, kind: SeriesKind, selected: String?, verifyChecksums: Bool,
+    private static func readFile(_ path: String, kind: SeriesKind, selected: String?, verifyChecksums: Bool, badRows: BadRowPolicy,
                                  into rows: inout SeriesColumns, texts: inout [(hash: Int, length: Int32)], input: inout SeriesInput) throws -> Int64 {
         let source = try ByteSource(path: path, verifyChecksum: verifyChecksums)
         var data: [UInt8] = []
@@ -118,7 +122,18 @@ struct SeriesInput {
                     input.layoutName = detected.name
                     continue
                 }
-                if text.isEmpty { throw TickError.badRow(location: location(nil), reason: "empty line", text: "") }
+                func reject(_ column: Int?, _ reason: String) throws {
+                    guard badRows == .quarantine else {
+                        throw TickError.badRow(location: location(column), reason: reason, text: printableText(Array(text)))
+                    }
+                    input.rejected.append(RejectRecord(location: location(column), reason: reason, text: Array(text)))
+                }
+                if text.isEmpty {
+                    input.rowsRead += 1
+                    input.fileRows += 1
+                    try reject(nil, "empty line")
+                    continue
+                }
                 if unit == nil && !known.textTime {
                     unit = known.unit(ofFirst: text)
                     if unit == nil { unit = .microseconds }  // the parse below names the bad cell
@@ -127,7 +142,7 @@ struct SeriesInput {
                 input.fileRows += 1
                 switch known.parse(line: text, unit: unit ?? .microseconds) {
                 case .failure(let problem):
-                    throw TickError.badRow(location: location(problem.column + 1), reason: problem.reason, text: printableText(Array(text)))
+                    try reject(problem.column + 1, problem.reason)
                 case .success(let row):
                     if let cell = row.symbol {
                         let symbol = String(decoding: cell, as: UTF8.self)
@@ -166,7 +181,8 @@ struct SeriesInput {
         let layouts = Set(files.map(\.layout))
         return RunSummary.SeriesInput(role: kind.rawValue, path: files.count == 1 ? files[0].path : arguments.joined(separator: ","),
                                       layout: layouts.count == 1 ? layouts.first! : "mixed", bytes: files.reduce(0) { $0 + $1.bytes },
-                                      rowsRead: rowsRead, rowsDeduplicated: duplicates, rowsFiltered: filtered, rowsUsed: columns.count,
+                                      rowsRead: rowsRead, rowsDeduplicated: duplicates, rowsFiltered: filtered, rowsRejected: rejected.count,
+                                      rowsUsed: columns.count,
                                       symbol: symbol, otherSymbolFiles: otherSymbolFiles, files: files)
     }
 

@@ -193,7 +193,14 @@ struct Features: ParsableCommand {
                       maxQuoteAge: try maxQuoteAge.map { try FeatureConfig.quoteAge(parsing: $0) },
                       from: try from.map { try Self.time($0, "--from") }, to: try to.map { try Self.time($0, "--to") },
                       bandLevels: try bandLevels.map(Self.bandLevels))
-        config.depthLevels = try depthLevels.map { try Self.bars($0, "--depth-levels") }
+        config.depthLevels = try depthLevels.map { text in
+            try text.split(separator: ",").map { part in
+                guard let k = Int(part.trimmingCharacters(in: .whitespaces)), k >= 1 else {
+                    throw ValidationError("--depth-levels: '\(part)' is not a whole number of book levels (1 or more)")
+                }
+                return k
+            }
+        }
         return config
     }
 
@@ -268,7 +275,7 @@ struct Features: ParsableCommand {
               \((data.map { "features" + $0 } + ["features.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
               \((data.map { "targets" + $0 } + ["targets.json"]).map { "\(out)/\($0)" }.joined(separator: "  "))
               \(others.map { "\(out)/\($0)" }.joined(separator: "  "))
-            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")\(summary.book.map { "\n" + Self.describe("book", $0) + ($0.crossedUpdates.map { ", \($0) updates left it crossed (kept)" } ?? "") } ?? "")\(summary.liquidations.map { "\n" + Self.describe("liquidations", $0) + ($0.outsideRaster.map { o in ", \(o.beforeFirstBar) before the first bar and \(o.afterLastBar) after the last (not used)" } ?? "") } ?? "")\((summary.series ?? []).map { "\n\($0.role): \($0.files.count > 1 ? "\($0.files.count) files, " : "")\($0.rowsRead) read, \($0.rowsDeduplicated) repeated rows dropped\($0.rowsFiltered > 0 ? ", \($0.rowsFiltered) filtered (other symbols)" : "")" }.joined())
+            \(Self.describe("trades", summary.trades))\(summary.quotes.map { "\n" + Self.describe("quotes", $0) } ?? "")\(summary.book.map { "\n" + Self.describe("book", $0) + ($0.crossedUpdates.map { ", \($0) updates left it crossed (kept)" } ?? "") } ?? "")\(summary.liquidations.map { "\n" + Self.describe("liquidations", $0) + ($0.outsideRaster.map { o in ", \(o.beforeFirstBar) before the first bar and \(o.afterLastBar) after the last (not used)" } ?? "") } ?? "")\((summary.series ?? []).map { "\n\($0.role): \($0.files.count > 1 ? "\($0.files.count) files, " : "")\($0.rowsRead) read, \($0.rowsDeduplicated) repeated rows dropped\($0.rowsRejected > 0 ? ", \($0.rowsRejected) rejected" : "")\($0.rowsFiltered > 0 ? ", \($0.rowsFiltered) filtered (other symbols)" : "")" }.joined())
             \(String(format: "%.1f MB in %.2f s", mb, summary.wallSeconds))\(summary.inputMegabytesPerSecond > 0 ? String(format: " (%.1f MB/s parsed)", summary.inputMegabytesPerSecond) : " (no input to parse: all in tick partitions)")\(String(format: ", peak RSS %.1f MiB of a %d MiB limit", Double(summary.peakResidentBytes) / 1_048_576, summary.memoryLimit >> 20))\(resumed)
             """)
     }

@@ -25,7 +25,7 @@ struct ReadFlags: ParsableArguments {
     @Option(help: "What to do with bad rows: error (stop) or quarantine (write rejects.csv and go on).")
     var badRows: BadRowPolicy = .error
 
-    @Option(help: ArgumentHelp("Time unit (s, ms, us, ns) of every input, or of one input as ROLE=UNIT (trades=us); repeatable. Detected per file from its first value when omitted.", valueName: "unit"))
+    @Option(help: ArgumentHelp("Time unit (s, ms, us, ns) of the trades and quotes, or of one input as ROLE=UNIT (trades=us, quotes, book, liquidations); repeatable. Detected per file from its first value when omitted (always, for the bands, metrics, funding and ticker series).", valueName: "unit"))
     var timeUnit: [String] = []
 
     @Option(help: ArgumentHelp("strict: rows must be in time order in each file (out-of-order rows are bad rows); sort: any order, sorted out of core under the memory limit (by time, then the id, or local_timestamp in Tardis files, stably) before the order and duplicate rules apply.", valueName: "order"))
@@ -72,8 +72,8 @@ struct ReadFlags: ParsableArguments {
         for value in timeUnit {
             let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
             let role = parts.count == 2 ? parts[0] : ""
-            guard let unit = TimeUnit(flag: parts.last ?? ""), ["", "trades", "quotes"].contains(role) else {
-                throw ValidationError("--time-unit '\(value)' is not UNIT or ROLE=UNIT with UNIT one of s, ms, us, ns and ROLE trades or quotes")
+            guard let unit = TimeUnit(flag: parts.last ?? ""), ["", "trades", "quotes", "book", "liquidations"].contains(role) else {
+                throw ValidationError("--time-unit '\(value)' is not UNIT or ROLE=UNIT with UNIT one of s, ms, us, ns and ROLE trades, quotes, book or liquidations")
             }
             guard units[role] == nil else { throw ValidationError("--time-unit gives \(role.isEmpty ? "every input" : role) two units") }
             units[role] = unit

@@ -189,6 +189,14 @@ struct AsOfSeriesEndToEndTests {
         let offset = lines[0].utf8.count + 1 + lines[1].utf8.count + 1
         #expect(badRow.status != 0 && badRow.stderrText.contains("\(bad):3 (byte \(offset), column 6)"), "\(badRow.stderrText)")
         #expect(!FileManager.default.fileExists(atPath: dir.path("out/features.csv")))
+        // Quarantined instead: the row is in rejects.csv, counted, and the others are used.
+        let quarantined = try runTickforge(["features", "--trades", trades, "--out", dir.path("quarantine"), "--metrics", bad, "--bad-rows", "quarantine"])
+        #expect(quarantined.status == 0, "\(quarantined.stderrText)")
+        #expect(quarantined.stdoutText.contains("metrics: 2 read, 0 repeated rows dropped, 1 rejected"), "\(quarantined.stdoutText)")
+        let rejects = try String(contentsOfFile: dir.path("quarantine/rejects.csv"), encoding: .utf8)
+        #expect(rejects.contains("BTCUSDT-metrics-2024-08-08.csv\",3,\(offset),6,\"not a number\""), "\(rejects)")
+        let metrics = try #require((try FeatureRun.summary(dir.path("quarantine"))["series"] as? [[String: Any]])?.first)
+        #expect(metrics["rows_rejected"] as? Int == 1 && metrics["rows_used"] as? Int == 1)
         // A text time that is not one.
         let badTime = try dir.write("BTCUSDT-metrics-2024-08-07.csv", lines[0] + "\n2024-08-08T23:00:00Z,BTCUSDT,1,1,1,1,1,1\n")
         let time = try run(["--metrics", badTime])
