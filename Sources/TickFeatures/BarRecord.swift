@@ -15,17 +15,37 @@ public struct BarRecord: Sendable, Equatable {
     public var logReturn: Double
     /// `v_t` of `ewm_vol`; NaN at t = 0.
     public var ewmVariance: Double
+    /// The auxiliary groups' values, boxed (nil when the run has none of them).
+    public let extras: BarExtras?
+
     /// What the as-of series (bands, derivatives) say at the bar end; nil without them.
-    public var asOf: AsOfBar?
+    public var asOf: AsOfBar? { extras?.asOf }
     /// The bar's liquidations; nil without a liquidations input.
-    public var liquidations: LiquidationBar?
+    public var liquidations: LiquidationBar? { extras?.liquidations }
     /// What the order book says about the bar; nil without a book input.
-    public var book: BookBar?
+    public var book: BookBar? { extras?.book }
 
     public init(trade: TradeBar, quotes: QuoteBarStats?, logReturn: Double, ewmVariance: Double, asOf: AsOfBar? = nil,
                 liquidations: LiquidationBar? = nil, book: BookBar? = nil) {
         self.trade = trade; self.quotes = quotes; self.logReturn = logReturn; self.ewmVariance = ewmVariance
+        extras = asOf == nil && liquidations == nil && book == nil ? nil : BarExtras(asOf: asOf, liquidations: liquidations, book: book)
+    }
+}
+
+/// The per-bar values of the book, bands, derivatives and liquidations groups, behind one
+/// pointer: a bar record is copied into every partition's halo and window, and a run without
+/// these inputs (the common case) then carries 8 bytes for them instead of a few hundred.
+public final class BarExtras: Sendable, Equatable {
+    public let asOf: AsOfBar?
+    public let liquidations: LiquidationBar?
+    public let book: BookBar?
+
+    public init(asOf: AsOfBar?, liquidations: LiquidationBar?, book: BookBar?) {
         self.asOf = asOf; self.liquidations = liquidations; self.book = book
+    }
+
+    public static func == (a: BarExtras, b: BarExtras) -> Bool {
+        a.asOf == b.asOf && a.liquidations == b.liquidations && a.book == b.book
     }
 }
 
