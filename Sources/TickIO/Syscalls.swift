@@ -195,9 +195,35 @@ public enum Syscall {
 
     /// Peak resident set size of this process in bytes.
     public static func peakResidentBytes() -> Int64 {
+        // VmHWM is this process's own high-water mark. getrusage's ru_maxrss also keeps the
+        // parent's mark across fork and exec, so a run started by a big process (a test runner,
+        // a notebook) would report that process's memory as its own.
+        if let kib = ownHighWaterKiB() { return kib * 1024 }
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Int64(usage.ru_maxrss) * 1024
+    }
+
+    /// `VmHWM` of `/proc/self/status` in KiB (Linux), or nil.
+    private static func ownHighWaterKiB() -> Int64? {
+        #if canImport(Glibc)
+        let fd = Glibc.open("/proc/self/status", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n <= 0 { break }
+            count += n
+        }
+        let text = String(decoding: bytes[0..<count], as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        let digits = line.drop { !$0.isNumber }.prefix { $0.isNumber }
+        return Int64(digits)
+        #else
+        return nil
+        #endif
     }
 
     /// Whether standard error is a terminal (progress is shown only then).

@@ -198,6 +198,9 @@ struct BookEndToEndTests {
         let peak = try #require(Int(line.dropFirst("peak_rss_bytes=".count)))
         #expect(Double(peak) <= 1.1 * Double(64 << 20), "peak RSS \(peak >> 20) MiB over a 64 MiB limit")
         let summary = try FeatureRun.summary(out)
+        // The run's own figure is its own high-water mark, not its parent's (VmHWM).
+        let reported = try #require(summary["peak_resident_bytes"] as? Int)
+        #expect(reported <= peak + (4 << 20), "summary says \(reported >> 20) MiB, the kernel \(peak >> 20) MiB")
         let book = try #require(summary["book"] as? [String: Any])
         #expect(book["bytes"] as? Int == size)
         // The first copy covers the trades: the values are those of the plain file.
