@@ -133,18 +133,27 @@ final class FeatureStage {
             state.lastBarStart = bar.start
             var stats: QuoteBarStats?
             var book: BookBar?
+            let quotesFromBook = quoteReader == nil && bookReader != nil
+            /// Hands the quote updates the book implied so far to the quote bars, batch by batch,
+            /// so that a long stretch of book before the first trade is not held as quotes.
+            func passBookQuotes(end: Int64) {
+                guard quotesFromBook else { return }
+                quoteBars.append(bookBars.takeQuotes())
+                quoteBars.consume(start: bar.start, end: end)
+            }
             if bookReader != nil {
                 let end = bar.start + step
                 bookBars.consume(start: bar.start, end: end)
                 while bookBars.needsMore {
+                    passBookQuotes(end: end)
                     try nextBookRows()
                     bookBars.consume(start: bar.start, end: end)
                 }
                 book = bookBars.finishBar(start: bar.start, end: end)
             }
-            if quoteReader == nil && bookReader != nil {
+            if quotesFromBook {
                 let end = bar.start + step
-                quoteBars.append(bookBars.takeQuotes())
+                passBookQuotes(end: end)
                 let barStats = quoteBars.finishBar(start: bar.start, end: end)
                 if let last = barStats.lastUpdate, end - last <= config.coverageAge { coveredBars += 1 }
                 stats = barStats
