@@ -221,9 +221,6 @@ struct BookChunkParser {
 extension FieldParsers {
     /// Whether the cell `s..<e` is `word` (ASCII, any case).
     func matchesWord(_ word: StaticString, _ s: Int, _ e: Int) -> Bool {
-        guard e - s == word.utf8CodeUnitCount else { return false }
-        let w = word.utf8Start
-        for k in 0..<(e - s) where bytes[s + k] | 0x20 != w[k] { return false }
-        return true
+        e - s == word.utf8CodeUnitCount && matches(word, at: s)
     }
 }

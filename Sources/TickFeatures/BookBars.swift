@@ -217,7 +217,4 @@ public struct BookBarBuilder {
         }
         open.cursor = until
     }
-
-    /// After the last bar: drops what is left (later than every bar).
-    public mutating func skipRest() { position = buffer.count }
 }
